@@ -1,0 +1,132 @@
+/// Exchanges, queues and bindings, as data. `Topology.fleet` is the contract of DESIGN.md;
+/// broker/definitions.json holds the same for import in the RabbitMQ UI.
+public struct Topology: Sendable, Equatable {
+    public var exchanges: [Exchange]
+    public var queues: [Queue]
+    public var bindings: [Binding]
+
+    public init(exchanges: [Exchange] = [], queues: [Queue] = [], bindings: [Binding] = []) {
+        self.exchanges = exchanges
+        self.queues = queues
+        self.bindings = bindings
+    }
+
+    /// The union of two topologies; what both declare appears once.
+    public static func + (lhs: Topology, rhs: Topology) -> Topology {
+        func union<T: Equatable>(_ a: [T], _ b: [T]) -> [T] { a + b.filter { !a.contains($0) } }
+        return Topology(
+            exchanges: union(lhs.exchanges, rhs.exchanges), queues: union(lhs.queues, rhs.queues),
+            bindings: union(lhs.bindings, rhs.bindings))
+    }
+
+    public struct Exchange: Sendable, Equatable {
+        public enum Kind: String, Sendable { case topic, direct, fanout, consistentHash = "x-consistent-hash" }
+        public var name: String
+        public var kind: Kind
+        public var durable: Bool = true
+
+        public init(name: String, kind: Kind, durable: Bool = true) {
+            self.name = name
+            self.kind = kind
+            self.durable = durable
+        }
+    }
+
+    public struct Queue: Sendable, Equatable {
+        public var name: String
+        public var durable: Bool
+        public var exclusive: Bool
+        public var autoDelete: Bool
+        public var arguments: [String: Argument]
+
+        public init(
+            name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+            arguments: [String: Argument] = [:]
+        ) {
+            self.name = name
+            self.durable = durable
+            self.exclusive = exclusive
+            self.autoDelete = autoDelete
+            self.arguments = arguments
+        }
+    }
+
+    public enum Argument: Sendable, Equatable {
+        case string(String)
+        case int(Int)
+        case bool(Bool)
+    }
+
+    public struct Binding: Sendable, Equatable {
+        public var exchange: String
+        public var queue: String
+        public var routingKey: String
+
+        public init(exchange: String, queue: String, routingKey: String) {
+            self.exchange = exchange
+            self.queue = queue
+            self.routingKey = routingKey
+        }
+    }
+}
+
+/// The names every process relies on.
+public enum FleetExchange {
+    public static let raw = "fleet.raw"
+    public static let metrics = "fleet.metrics"
+    public static let events = "fleet.events"
+    public static let deadLetter = "fleet.dlx"
+}
+
+public enum FleetQueue {
+    public static let normalize = "fleet.normalize"
+    public static let persist = "fleet.persist"
+    public static func deadLetter(of queue: String) -> String { queue + ".dlq" }
+}
+
+extension Topology {
+    /// How many times a durable queue delivers a message before dead-lettering it.
+    public static let deliveryLimit = 5
+
+    /// A quorum queue with a delivery limit that dead-letters to `fleet.dlx` → `<name>.dlq`.
+    public static func durableQueue(_ name: String, extra: [String: Argument] = [:]) -> Topology {
+        var arguments: [String: Argument] = [
+            "x-queue-type": .string("quorum"),
+            "x-delivery-limit": .int(deliveryLimit),
+            "x-dead-letter-exchange": .string(FleetExchange.deadLetter),
+            "x-dead-letter-routing-key": .string(name),
+        ]
+        arguments.merge(extra) { _, new in new }
+        let dlq = FleetQueue.deadLetter(of: name)
+        return Topology(
+            queues: [
+                Queue(name: name, arguments: arguments),
+                Queue(name: dlq, arguments: ["x-queue-type": .string("quorum")]),
+            ],
+            bindings: [Binding(exchange: FleetExchange.deadLetter, queue: dlq, routingKey: name)]
+        )
+    }
+
+    /// The exchanges of the pipeline.
+    public static let exchanges = Topology(exchanges: [
+        Exchange(name: FleetExchange.raw, kind: .topic),
+        Exchange(name: FleetExchange.metrics, kind: .topic),
+        Exchange(name: FleetExchange.events, kind: .topic),
+        Exchange(name: FleetExchange.deadLetter, kind: .direct),
+    ])
+
+    /// fleet.raw → fleet.normalize.
+    public static let normalize =
+        exchanges + durableQueue(FleetQueue.normalize)
+        + Topology(bindings: [Binding(exchange: FleetExchange.raw, queue: FleetQueue.normalize, routingKey: "raw.#")])
+
+    /// fleet.metrics → fleet.persist.
+    public static let persist =
+        exchanges + durableQueue(FleetQueue.persist)
+        + Topology(bindings: [
+            Binding(exchange: FleetExchange.metrics, queue: FleetQueue.persist, routingKey: "metrics.#")
+        ])
+
+    /// Everything the pipeline of issue 3 uses.
+    public static let pipeline = normalize + persist
+}

@@ -1,0 +1,120 @@
+import FleetProto
+import Logging
+
+/// The runnable collector: ticks on schedule, stores each batch in the durable outbox and lets the
+/// `IngestUploader` drain it to the edge. `run()` returns when its task is cancelled; every batch is
+/// on disk before it is sent, so a stop loses nothing that was collected.
+public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Duration == Duration {
+    public let configuration: CollectorConfiguration
+    public let identity: Fleetwatch_V1_MachineIdentity
+    public let buffer: BatchBuffer
+    public let control: CollectorControl
+    public let uploader: IngestUploader
+    private let counters: CollectorCounters
+    private let clock: TickClock
+    private let timeSource: @Sendable () -> TickTime
+    private let logger: Logger
+
+    /// Validates the configuration, builds the machine identity and opens the outbox (reloading
+    /// unacked batches). Throws the configuration, machine id or outbox error with its fix in the message.
+    public init(
+        configuration: CollectorConfiguration, clock: TickClock,
+        uploaderOptions: IngestUploader.Options? = nil,
+        timeSource: @escaping @Sendable () -> TickTime = { TickTime.now() },
+        logger: Logger = Logger(label: "fleetwatch.collector")
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.clock = clock
+        self.timeSource = timeSource
+        self.logger = logger
+        identity = try MachineIdentityBuilder(
+            machineIDOverride: configuration.machineIDOverride, labels: configuration.labels,
+            agentVersion: configuration.agentVersion
+        ).build(fileSystem: RootedProcFileSystem(root: configuration.hostRoot))
+        buffer = try BatchBuffer(
+            directory: configuration.dataDirectory + "/collector", maxBatches: configuration.maxBufferedBatches,
+            maxBytes: configuration.maxBufferedBytes, durable: configuration.durableBuffer, logger: logger)
+        control = CollectorControl(interval: configuration.interval)
+        counters = CollectorCounters()
+        uploader = IngestUploader(
+            endpoint: try IngestEndpoint(url: configuration.ingestURL), token: configuration.token, buffer: buffer,
+            control: control, counters: counters,
+            options: uploaderOptions ?? IngestUploader.Options(maxInFlight: configuration.maxInFlight),
+            logger: logger)
+    }
+
+    /// The counters now (collected, sent, acked, dropped, rejected, outbox depth, last tick CPU).
+    public var statistics: CollectorStatistics { counters.snapshot(buffer: buffer) }
+
+    /// Collects and uploads until the task is cancelled.
+    public func run() async throws {
+        logger.info(
+            "collector starting",
+            metadata: [
+                "machine_id": "\(identity.machineID)", "ingest": "\(configuration.ingestURL)",
+                "interval": "\(control.interval)", "buffered": "\(buffer.depth)",
+                "next_sequence": "\(buffer.nextSequence)",
+            ])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.uploader.run() }
+            await self.tickUntilCancelled()
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        logger.info(
+            "collector stopped", metadata: ["buffered": "\(buffer.depth)", "next_sequence": "\(buffer.nextSequence)"])
+    }
+
+    private func tickUntilCancelled() async {
+        let collector = MetricCollector(
+            fileSystem: RootedProcFileSystem(root: configuration.hostRoot), identity: identity,
+            includeLoopback: configuration.includeLoopback, topProcesses: configuration.topProcesses, logger: logger)
+        var schedule = TickSchedule(firstDeadline: clock.now)
+        while !Task.isCancelled {
+            tick(collector)
+            // Sleep toward the next deadline in steps of at most a second, so an interval changed by
+            // the edge applies without waiting out the old one.
+            while !Task.isCancelled {
+                let now = clock.now
+                let deadline = schedule.nextDeadline(interval: control.interval, now: now)
+                if now >= deadline {
+                    schedule.ticked(at: deadline)
+                    break
+                }
+                let step = now.advanced(by: .seconds(1))
+                do {
+                    try await clock.sleep(until: step < deadline ? step : deadline, tolerance: nil)
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    private func tick(_ collector: MetricCollector<RootedProcFileSystem>) {
+        let requested = control.takeProcessSnapshotRequest()
+        let includeProcesses = configuration.topProcesses > 0 && (configuration.processesEveryTick || requested)
+        let batch = collector.collect(now: timeSource(), includeProcesses: includeProcesses)
+        do {
+            try buffer.append(batch)
+            counters.update {
+                $0.batchesCollected += 1
+                $0.lastTickCPU = collector.lastTickCPU
+                $0.lastTickReadings = batch.readings.count
+            }
+            uploader.batchAppended()
+        } catch {
+            logger.error("could not store a batch in the outbox; it is lost", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension CollectorAgent where TickClock == ContinuousClock {
+    /// An agent on the real monotonic clock.
+    public convenience init(configuration: CollectorConfiguration, logger: Logger = Logger(label: "fleetwatch.collector"))
+        throws
+    {
+        try self.init(configuration: configuration, clock: ContinuousClock(), logger: logger)
+    }
+}

@@ -1,0 +1,77 @@
+/// Everything `fleetwatch collect` / `fleetwatch-agent` configures, with the defaults of DESIGN.md.
+/// Errors from `validate()` name the FLEETWATCH_* variable and the expected form.
+public struct CollectorConfiguration: Sendable {
+    /// FLEETWATCH_INGEST_URL.
+    public var ingestURL: String = "http://127.0.0.1:7070"
+    /// FLEETWATCH_TOKEN, sent as "authorization: Bearer <token>".
+    public var token: String?
+    /// Tick interval, at least 1 s (FLEETWATCH_INTERVAL).
+    public var interval: Duration = .seconds(5)
+    /// The outbox lives in `<dataDirectory>/collector` (FLEETWATCH_DATA_DIR).
+    public var dataDirectory: String
+    /// FLEETWATCH_MACHINE_ID: replaces /etc/machine-id; must match [A-Za-z0-9_-]{1,128}.
+    public var machineIDOverride: String?
+    /// Labels sent with the machine identity (e.g. env=prod, rack=r1).
+    public var labels: [String: String] = [:]
+    /// Report the loopback interface too.
+    public var includeLoopback: Bool = false
+    /// Processes per top list (by CPU, by memory); 0 disables process sampling.
+    public var topProcesses: Int = 10
+    /// Sample processes every tick; when false, only when the edge asks (request_process_snapshot).
+    public var processesEveryTick: Bool = true
+    /// Outbox caps: the oldest batch is dropped beyond either.
+    public var maxBufferedBatches: Int = 100_000
+    public var maxBufferedBytes: Int = 256 << 20
+    /// fsync each stored batch (turn off only where losing the last seconds on power loss is fine).
+    public var durableBuffer: Bool = true
+    /// Sent-but-unacked batches allowed on the stream.
+    public var maxInFlight: Int = 256
+    /// Where /proc, /sys and /etc are read from ("/" except in tests or when the host is mounted elsewhere).
+    public var hostRoot: String = "/"
+    /// Reported as the identity's agent_version.
+    public var agentVersion: String = FleetCollectorVersion.current
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    /// The smallest interval accepted.
+    public static let minimumInterval: Duration = .seconds(1)
+
+    /// Checks every field; throws `CollectorConfigurationError` naming the first bad one.
+    public func validate() throws {
+        _ = try IngestEndpoint(url: ingestURL)
+        guard interval >= Self.minimumInterval, interval <= .seconds(3600) else {
+            throw CollectorConfigurationError(
+                variable: "FLEETWATCH_INTERVAL", expected: "1 to 3600 seconds", got: "\(interval)")
+        }
+        guard !dataDirectory.isEmpty else {
+            throw CollectorConfigurationError(variable: "FLEETWATCH_DATA_DIR", expected: "a directory path", got: "")
+        }
+        if let machineIDOverride { _ = try MachineID.validate(machineIDOverride) }
+        if let token, token.isEmpty || token.contains(where: { $0 == "\n" || $0 == "\r" }) {
+            throw CollectorConfigurationError(
+                variable: "FLEETWATCH_TOKEN", expected: "a non-empty single-line token", got: "<redacted>")
+        }
+        guard topProcesses >= 0, topProcesses <= 1000 else {
+            throw CollectorConfigurationError(variable: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 1000", got: "\(topProcesses)")
+        }
+        guard maxBufferedBatches >= 1, maxBufferedBytes >= 1 << 20 else {
+            throw CollectorConfigurationError(
+                variable: "FLEETWATCH_BUFFER_MAX_BATCHES / FLEETWATCH_BUFFER_MAX_BYTES",
+                expected: "at least 1 batch and 1 MiB", got: "\(maxBufferedBatches) / \(maxBufferedBytes)")
+        }
+        guard maxInFlight >= 1 else {
+            throw CollectorConfigurationError(variable: "FLEETWATCH_MAX_IN_FLIGHT", expected: "at least 1", got: "\(maxInFlight)")
+        }
+    }
+}
+
+/// A configuration value is unusable; the message says which and what is expected.
+public struct CollectorConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var variable: String
+    public var expected: String
+    public var got: String
+
+    public var description: String { "\(variable): expected \(expected), got '\(got)'" }
+}

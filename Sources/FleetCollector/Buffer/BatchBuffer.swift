@@ -1,0 +1,316 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FleetProto
+import Logging
+import Synchronization
+
+/// The collector's durable outbox: every batch waits here, on disk, until the edge acks its sequence.
+///
+/// Layout under `directory`: `batches/<sequence, 20 digits>.pb` holds one serialized `RawBatch` each
+/// (written to a temp file, fsynced and renamed, so a crash leaves either the whole batch or none),
+/// and `next-sequence` holds the next number to assign (persisted before the batch that uses it, so a
+/// number is never assigned twice, even across restarts). Bounded by a batch count and a byte total:
+/// when full, the oldest batch is dropped, counted and logged.
+public final class BatchBuffer: Sendable {
+    public let directory: String
+    public let maxBatches: Int
+    public let maxBytes: Int
+    private let durable: Bool
+    private let logger: Logger
+    private let state: Mutex<State>
+
+    private struct Entry {
+        var sequence: UInt64
+        /// Serialized size; -1 marks an entry acked out of order, skipped until compaction.
+        var size: Int
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        var head = 0
+        var liveCount = 0
+        var liveBytes = 0
+        var nextSequence: UInt64 = 1
+        var dropped = 0
+        var rejected = 0
+    }
+
+    /// Opens (creating if needed) the buffer in `directory` and reloads batches left unacked by a
+    /// previous run. `durable: false` skips fsync (tests, or machines where losing the last seconds
+    /// on power loss is acceptable).
+    public init(
+        directory: String, maxBatches: Int = 100_000, maxBytes: Int = 256 << 20, durable: Bool = true,
+        logger: Logger = Logger(label: "fleetwatch.collector.buffer")
+    ) throws {
+        self.directory = directory
+        self.maxBatches = max(1, maxBatches)
+        self.maxBytes = max(1, maxBytes)
+        self.durable = durable
+        self.logger = logger
+        try Self.makeDirectories(directory + "/batches")
+
+        var state = State()
+        var found: [Entry] = []
+        let batchesDirectory = directory + "/batches"
+        for name in try Self.list(batchesDirectory) {
+            let path = batchesDirectory + "/" + name
+            if name.hasSuffix(".tmp") {
+                unlink(path)  // an append interrupted by a crash: never acknowledged as stored
+                continue
+            }
+            guard name.hasSuffix(".pb"), let sequence = UInt64(name.dropLast(3)) else { continue }
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            found.append(Entry(sequence: sequence, size: Int(info.st_size)))
+        }
+        found.sort { $0.sequence < $1.sequence }
+        state.entries = found
+        state.liveCount = found.count
+        state.liveBytes = found.reduce(0) { $0 + $1.size }
+        let persisted = Self.readSequenceFile(directory + "/next-sequence") ?? 1
+        state.nextSequence = max(persisted, (found.last?.sequence ?? 0) + 1, 1)
+        self.state = Mutex(state)
+        if !found.isEmpty {
+            logger.info(
+                "reloaded unacked batches",
+                metadata: [
+                    "count": "\(found.count)", "bytes": "\(state.liveBytes)",
+                    "first": "\(found.first!.sequence)", "next_sequence": "\(state.nextSequence)",
+                ])
+        }
+        self.state.withLock { enforceCaps(&$0) }
+    }
+
+    /// Assigns the next sequence number to `batch`, stores it durably and returns the number.
+    /// Drops (and logs) the oldest batches if the buffer is over its caps afterwards.
+    @discardableResult
+    public func append(_ batch: Fleetwatch_V1_RawBatch) throws -> UInt64 {
+        try state.withLock { state in
+            let sequence = state.nextSequence
+            try writeAtomically(directory + "/next-sequence", Array("\(sequence + 1)\n".utf8))
+            state.nextSequence = sequence + 1
+            var stamped = batch
+            stamped.sequence = sequence
+            let bytes: [UInt8] = try stamped.serializedBytes()
+            try writeAtomically(path(of: sequence), bytes)
+            state.entries.append(Entry(sequence: sequence, size: bytes.count))
+            state.liveCount += 1
+            state.liveBytes += bytes.count
+            enforceCaps(&state)
+            return sequence
+        }
+    }
+
+    /// Forgets a batch the edge has acknowledged. Returns false if it was not pending (already acked or dropped).
+    @discardableResult
+    public func ack(_ sequence: UInt64) -> Bool {
+        state.withLock { remove(sequence, from: &$0) }
+    }
+
+    /// Forgets a batch the edge refused as invalid, counting it as rejected.
+    @discardableResult
+    public func reject(_ sequence: UInt64) -> Bool {
+        state.withLock { state in
+            guard remove(sequence, from: &state) else { return false }
+            state.rejected += 1
+            return true
+        }
+    }
+
+    /// Every unacked batch, oldest first.
+    public func pending() -> [Fleetwatch_V1_RawBatch] {
+        pending(after: 0, limit: .max)
+    }
+
+    /// Up to `limit` unacked batches with a sequence greater than `sequence`, oldest first.
+    /// A batch file that cannot be read back is dropped, counted and logged.
+    public func pending(after sequence: UInt64, limit: Int) -> [Fleetwatch_V1_RawBatch] {
+        state.withLock { state in
+            var result: [Fleetwatch_V1_RawBatch] = []
+            var index = firstIndex(after: sequence, in: state)
+            var unreadable: [UInt64] = []
+            while index < state.entries.count, result.count < limit {
+                let entry = state.entries[index]
+                index += 1
+                guard entry.size >= 0 else { continue }
+                do {
+                    let bytes = try readFile(path(of: entry.sequence))
+                    result.append(try Fleetwatch_V1_RawBatch(serializedBytes: bytes))
+                } catch {
+                    logger.error(
+                        "dropping unreadable buffered batch",
+                        metadata: ["sequence": "\(entry.sequence)", "error": "\(error)"])
+                    unreadable.append(entry.sequence)
+                }
+            }
+            for bad in unreadable where remove(bad, from: &state) { state.dropped += 1 }
+            return result
+        }
+    }
+
+    /// Unacked batches.
+    public var depth: Int { state.withLock { $0.liveCount } }
+    /// Bytes of unacked batches.
+    public var byteCount: Int { state.withLock { $0.liveBytes } }
+    /// Batches dropped because the buffer was full (or unreadable) since this process started.
+    public var droppedBatches: Int { state.withLock { $0.dropped } }
+    /// Batches removed because the edge rejected them, since this process started.
+    public var rejectedBatches: Int { state.withLock { $0.rejected } }
+    /// The number the next appended batch will get.
+    public var nextSequence: UInt64 { state.withLock { $0.nextSequence } }
+    /// The oldest unacked sequence, if any.
+    public var oldestSequence: UInt64? {
+        state.withLock { state in
+            state.entries[state.head...].first(where: { $0.size >= 0 })?.sequence
+        }
+    }
+
+    // MARK: - Internals (called with the lock held)
+
+    private func enforceCaps(_ state: inout State) {
+        while state.liveCount > maxBatches || (state.liveBytes > maxBytes && state.liveCount > 1) {
+            guard let oldest = state.entries[state.head...].first(where: { $0.size >= 0 }) else { break }
+            _ = remove(oldest.sequence, from: &state)
+            state.dropped += 1
+            logger.warning(
+                "outbox full: dropped the oldest unacked batch",
+                metadata: [
+                    "sequence": "\(oldest.sequence)", "dropped_total": "\(state.dropped)",
+                    "max_batches": "\(maxBatches)", "max_bytes": "\(maxBytes)",
+                ])
+        }
+    }
+
+    private func remove(_ sequence: UInt64, from state: inout State) -> Bool {
+        let index = firstIndex(after: sequence &- 1, in: state)
+        guard index < state.entries.count, state.entries[index].sequence == sequence,
+            state.entries[index].size >= 0
+        else { return false }
+        unlink(path(of: sequence))
+        state.liveCount -= 1
+        state.liveBytes -= state.entries[index].size
+        state.entries[index].size = -1
+        while state.head < state.entries.count, state.entries[state.head].size < 0 { state.head += 1 }
+        if state.head > 1024 && state.head * 2 > state.entries.count {
+            state.entries.removeFirst(state.head)
+            state.head = 0
+        }
+        return true
+    }
+
+    /// Index of the first entry with a sequence greater than `sequence` (binary search).
+    private func firstIndex(after sequence: UInt64, in state: State) -> Int {
+        var low = state.head
+        var high = state.entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if state.entries[mid].sequence <= sequence { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    private func path(of sequence: UInt64) -> String {
+        let digits = String(sequence)
+        return directory + "/batches/" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".pb"
+    }
+
+    private func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw BatchBufferError(path: temporary, operation: "create", errno: errno) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw BatchBufferError(path: temporary, operation: "write", errno: code)
+            }
+            written += n
+        }
+        if durable && fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            throw BatchBufferError(path: temporary, operation: "fsync", errno: code)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            throw BatchBufferError(path: path, operation: "rename", errno: errno)
+        }
+        if durable {
+            let parent = String(path[..<path.lastIndex(of: "/")!])
+            let directoryFD = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if directoryFD >= 0 {
+                fsync(directoryFD)
+                close(directoryFD)
+            }
+        }
+    }
+
+    private func readFile(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw BatchBufferError(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw BatchBufferError(path: path, operation: "stat", errno: errno) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw BatchBufferError(path: path, operation: "read", errno: n == 0 ? EIO : errno) }
+            done += n
+        }
+        return bytes
+    }
+
+    private static func readSequenceFile(_ path: String) -> UInt64? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 32)
+        guard fgets(&buffer, 32, file) != nil else { return nil }
+        let text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return UInt64(text.trimmingWhitespace())
+    }
+
+    private static func makeDirectories(_ path: String) throws {
+        var prefix = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            prefix += (prefix.isEmpty && !path.hasPrefix("/") ? "" : "/") + component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw BatchBufferError(path: prefix, operation: "create directory", errno: errno)
+            }
+        }
+    }
+
+    private static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else {
+            throw BatchBufferError(path: path, operation: "open directory", errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// A file operation of the outbox failed; the message names the path and the system error.
+public struct BatchBufferError: Error, CustomStringConvertible, Sendable {
+    public var path: String
+    public var operation: String
+    public var errno: Int32
+
+    public var description: String {
+        "FLEETWATCH_DATA_DIR: cannot \(operation) \(path): \(String(cString: strerror(errno))) (errno \(errno))"
+    }
+}

@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FleetProto
+
+/// Builds the `MachineIdentity` sent with every batch: id from /etc/machine-id (or the override),
+/// hostname, OS pretty name, kernel release, online cores, configured labels and the agent version.
+public struct MachineIdentityBuilder {
+    public var machineIDOverride: String?
+    public var labels: [String: String]
+    public var agentVersion: String
+    /// The host name; nil asks the kernel (`gethostname`).
+    public var hostname: String?
+    /// Online CPU count; nil asks `sysconf`.
+    public var cpuCores: Int?
+
+    public init(
+        machineIDOverride: String? = nil, labels: [String: String] = [:],
+        agentVersion: String = FleetCollectorVersion.current, hostname: String? = nil, cpuCores: Int? = nil
+    ) {
+        self.machineIDOverride = machineIDOverride
+        self.labels = labels
+        self.agentVersion = agentVersion
+        self.hostname = hostname
+        self.cpuCores = cpuCores
+    }
+
+    /// Throws `MachineIDError` when the override is invalid, or when neither /etc/machine-id nor the
+    /// host name yields a usable id.
+    public func build(fileSystem: some ProcFileSystem) throws -> Fleetwatch_V1_MachineIdentity {
+        let host = hostname ?? Self.kernelHostname()
+        var identity = Fleetwatch_V1_MachineIdentity()
+        identity.machineID = try machineID(fileSystem: fileSystem, hostname: host)
+        identity.hostname = host
+        identity.os = Self.prettyName(fileSystem: fileSystem) ?? "Linux"
+        identity.kernel = ((try? fileSystem.readString("/proc/sys/kernel/osrelease")) ?? "")
+            .trimmingWhitespace()
+        identity.cpuCores = Int32(cpuCores ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        identity.labels = labels
+        identity.agentVersion = agentVersion
+        return identity
+    }
+
+    private func machineID(fileSystem: some ProcFileSystem, hostname: String) throws -> String {
+        if let machineIDOverride {
+            return try MachineID.validate(machineIDOverride)
+        }
+        for path in ["/etc/machine-id", "/var/lib/dbus/machine-id"] {
+            if let id = try? fileSystem.readString(path).trimmingWhitespace(), MachineID.isValid(id) {
+                return id
+            }
+        }
+        guard let fromHost = MachineID.sanitize(hostname) else {
+            throw MachineIDError(source: "/etc/machine-id (missing) and hostname", value: hostname)
+        }
+        return fromHost
+    }
+
+    /// PRETTY_NAME of /etc/os-release (falling back to /usr/lib/os-release), unquoted.
+    static func prettyName(fileSystem: some ProcFileSystem) -> String? {
+        for path in ["/etc/os-release", "/usr/lib/os-release"] {
+            guard let text = try? fileSystem.readString(path) else { continue }
+            return OSRelease.prettyName(text)
+        }
+        return nil
+    }
+
+    static func kernelHostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Reads os-release(5) files.
+public enum OSRelease {
+    /// The PRETTY_NAME value with shell quoting removed, or nil.
+    public static func prettyName(_ text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("PRETTY_NAME=") {
+            var value = line.dropFirst("PRETTY_NAME=".count)
+            if let first = value.first, first == "\"" || first == "'", value.count >= 2, value.last == first {
+                value = value.dropFirst().dropLast()
+            }
+            return value.replacingBackslashEscapes()
+        }
+        return nil
+    }
+}
+
+/// The collector library's version, reported as `agent_version`.
+public enum FleetCollectorVersion {
+    public static let current = "0.1.0"
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[start...end])
+    }
+
+    func replacingBackslashEscapes() -> String {
+        var out = ""
+        var escaped = false
+        for ch in self {
+            if escaped {
+                out.append(ch)
+                escaped = false
+            } else if ch == "\\" {
+                escaped = true
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,247 @@
+import FleetCore
+import FleetProto
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import Synchronization
+
+/// Drains the outbox to the ingest edge over one long-lived `Ingest.Publish` stream.
+///
+/// Sends every pending batch in sequence order (at most `maxInFlight` unacked at a time), forgets a
+/// batch when its ack arrives, and applies commands from the edge. When the stream fails it reconnects
+/// with exponential backoff and full jitter behind a circuit breaker, then resends everything still
+/// unacked, oldest first. A batch the edge rejects as invalid ("batch <seq>: …") is dropped and
+/// counted so one bad batch cannot wedge the agent.
+public final class IngestUploader: Sendable {
+    /// Tuning for the uploader; the defaults suit production.
+    public struct Options: Sendable {
+        /// Batches sent but not yet acked, at most.
+        public var maxInFlight: Int
+        public var backoff: Backoff
+        public var breaker: CircuitBreaker
+        /// A random value in [0, 1) for the backoff jitter.
+        public var random: @Sendable () -> Double
+
+        public init(
+            maxInFlight: Int = 256, backoff: Backoff = Backoff(), breaker: CircuitBreaker = CircuitBreaker(),
+            random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        ) {
+            self.maxInFlight = max(1, maxInFlight)
+            self.backoff = backoff
+            self.breaker = breaker
+            self.random = random
+        }
+    }
+
+    private struct Link {
+        var breaker: CircuitBreaker
+        var failedAttempts = 0
+        var inFlight: Set<UInt64> = []
+        var wakeup: AsyncStream<Void>.Continuation?
+        var hadFailure = false
+    }
+
+    private enum Outcome {
+        case cancelled
+        case rejected(UInt64, String)
+        case failed(String, unauthenticated: Bool)
+    }
+
+    public let endpoint: IngestEndpoint
+    private let token: String?
+    private let buffer: BatchBuffer
+    private let control: CollectorControl
+    private let counters: CollectorCounters
+    private let options: Options
+    private let logger: Logger
+    private let link: Mutex<Link>
+
+    public init(
+        endpoint: IngestEndpoint, token: String?, buffer: BatchBuffer, control: CollectorControl,
+        counters: CollectorCounters = CollectorCounters(), options: Options = Options(),
+        logger: Logger = Logger(label: "fleetwatch.collector.uploader")
+    ) {
+        self.endpoint = endpoint
+        self.token = token
+        self.buffer = buffer
+        self.control = control
+        self.counters = counters
+        self.options = options
+        self.logger = logger
+        self.link = Mutex(Link(breaker: options.breaker))
+    }
+
+    /// Tells the uploader a batch was appended to the outbox (wakes the sender).
+    public func batchAppended() {
+        _ = link.withLock { $0.wakeup?.yield() }
+    }
+
+    /// Batches sent on the current stream and not yet acked.
+    public var inFlightCount: Int { link.withLock { $0.inFlight.count } }
+
+    /// Runs until the task is cancelled. Throws only if the transport cannot be created at all.
+    public func run() async throws {
+        let transport = try endpoint.makeTransport()
+        try await withGRPCClient(transport: transport) { client in
+            await self.publishUntilCancelled(Fleetwatch_V1_Ingest.Client(wrapping: client))
+        }
+    }
+
+    private func publishUntilCancelled(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            let openUntil: ContinuousClock.Instant? = link.withLock { link in
+                if link.breaker.allowsCall(now: now) { return nil }
+                if case .open(let until) = link.breaker.state { return until }
+                return nil
+            }
+            if let openUntil {
+                try? await Task.sleep(until: openUntil, clock: .continuous)
+                continue
+            }
+            switch await publishOnce(ingest) {
+            case .cancelled:
+                return
+            case .rejected(let sequence, let reason):
+                // Progress is guaranteed (the batch is gone), so reconnect at once rather than back off.
+                if buffer.reject(sequence) {
+                    logger.error(
+                        "edge rejected a batch as invalid; dropped it",
+                        metadata: ["sequence": "\(sequence)", "reason": "\(reason)"])
+                } else {
+                    logger.error(
+                        "edge rejected a batch that is no longer buffered",
+                        metadata: ["sequence": "\(sequence)", "reason": "\(reason)"])
+                }
+            case .failed(let reason, let unauthenticated):
+                let delay: Duration = link.withLock { link in
+                    link.breaker.recordFailure(now: .now)
+                    link.hadFailure = true
+                    let attempt = link.failedAttempts
+                    link.failedAttempts += 1
+                    return options.backoff.delay(attempt: attempt, unit: options.random())
+                }
+                if unauthenticated {
+                    logger.error(
+                        "edge refused the collector token (UNAUTHENTICATED): check FLEETWATCH_TOKEN; retrying",
+                        metadata: ["endpoint": "\(endpoint.host):\(endpoint.port)", "retry_in": "\(delay)"])
+                } else {
+                    logger.warning(
+                        "publish stream failed; batches stay buffered and will be resent",
+                        metadata: [
+                            "endpoint": "\(endpoint.host):\(endpoint.port)", "error": "\(reason)",
+                            "retry_in": "\(delay)", "buffered": "\(buffer.depth)",
+                        ])
+                }
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func publishOnce(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async -> Outcome {
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        link.withLock {
+            $0.inFlight.removeAll()
+            $0.wakeup = continuation
+        }
+        continuation.yield()
+        defer {
+            link.withLock { $0.wakeup = nil }
+            continuation.finish()
+            counters.update { $0.connected = false }
+        }
+        var metadata: Metadata = [:]
+        if let token { metadata.addString("Bearer \(token)", forKey: "authorization") }
+        var callOptions = CallOptions.defaults
+        callOptions.waitForReady = false
+        do {
+            try await ingest.publish(
+                metadata: metadata, options: callOptions,
+                requestProducer: { writer in
+                    try await self.sendPending(to: writer, signals: signals)
+                },
+                onResponse: { response in
+                    if case .success = response.accepted { self.streamOpened() }
+                    for try await message in response.messages {
+                        self.handle(message)
+                    }
+                })
+            if Task.isCancelled { return .cancelled }
+            return .failed("edge closed the stream", unauthenticated: false)
+        } catch let error as RPCError {
+            if Task.isCancelled { return .cancelled }
+            if let sequence = BatchRejection.rejectedSequence(in: error) {
+                return .rejected(sequence, error.message)
+            }
+            return .failed("\(error)", unauthenticated: error.code == .unauthenticated)
+        } catch {
+            if Task.isCancelled { return .cancelled }
+            return .failed("\(error)", unauthenticated: false)
+        }
+    }
+
+    private func sendPending(to writer: RPCWriter<Fleetwatch_V1_RawBatch>, signals: AsyncStream<Void>) async throws {
+        var cursor: UInt64 = 0
+        for await _ in signals {
+            while !Task.isCancelled {
+                let window = options.maxInFlight - link.withLock { $0.inFlight.count }
+                guard window > 0 else { break }
+                let batches = buffer.pending(after: cursor, limit: window)
+                guard !batches.isEmpty else { break }
+                for batch in batches {
+                    link.withLock { _ = $0.inFlight.insert(batch.sequence) }
+                    try await writer.write(batch)
+                    cursor = batch.sequence
+                    counters.update { $0.batchesSent += 1 }
+                }
+            }
+        }
+    }
+
+    private func streamOpened() {
+        let reconnected = link.withLock { link in
+            link.breaker.recordSuccess()
+            link.failedAttempts = 0
+            defer { link.hadFailure = false }
+            return link.hadFailure
+        }
+        counters.update {
+            $0.connected = true
+            if reconnected { $0.reconnects += 1 }
+        }
+        if reconnected {
+            logger.info(
+                "publish stream re-established; resending unacked batches",
+                metadata: ["buffered": "\(buffer.depth)"])
+        }
+    }
+
+    private func handle(_ message: Fleetwatch_V1_PublishResponse) {
+        switch message.kind {
+        case .ack(let ack):
+            let removed = buffer.ack(ack.sequence)
+            link.withLock { link in
+                _ = link.inFlight.remove(ack.sequence)
+                link.wakeup?.yield()
+            }
+            if removed { counters.update { $0.batchesAcked += 1 } }
+        case .command(let command):
+            switch command.kind {
+            case .setInterval(let setInterval):
+                if control.setInterval(seconds: Int(setInterval.seconds)) {
+                    logger.info("edge changed the tick interval", metadata: ["seconds": "\(setInterval.seconds)"])
+                } else {
+                    logger.warning(
+                        "ignored set_interval outside 1...3600 s", metadata: ["seconds": "\(setInterval.seconds)"])
+                }
+            case .requestProcessSnapshot:
+                control.requestProcessSnapshot()
+                logger.debug("edge requested a process snapshot")
+            case nil:
+                logger.debug("ignored an empty command from the edge")
+            }
+        case nil:
+            break
+        }
+    }
+}

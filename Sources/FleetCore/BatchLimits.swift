@@ -1,0 +1,19 @@
+/// The bounds the edge enforces on what a collector sends (documented in docs/operations.md).
+/// Anything outside them is refused with a precise message instead of reaching the pipeline.
+public struct BatchLimits: Sendable, Equatable {
+    public var maxReadings = 10_000
+    public var maxLabelsPerReading = 16
+    public var maxKeyLength = 128
+    public var maxLabelNameLength = 64
+    public var maxLabelValueLength = 256
+    public var maxIdentityLabels = 32
+    public var maxProcesses = 100
+    /// How far ahead of the edge's clock a batch may be stamped.
+    public var maxFutureSkewMs: Int64 = 5 * 60 * 1000
+    /// How old a batch may be (a collector backfilling after an outage); older data is past raw retention.
+    public var maxAgeMs: Int64 = 30 * 24 * 3600 * 1000
+
+    public init() {}
+
+    public static let standard = BatchLimits()
+}

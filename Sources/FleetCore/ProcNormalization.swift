@@ -1,0 +1,80 @@
+import FleetProto
+
+/// Turns a batch of the "proc" source into canonical samples (DESIGN.md names and SI units):
+/// scales units, derives used/percent figures the way `free` and `df` do, and names dimensions.
+public enum ProcNormalization {
+    /// The result of normalizing one batch: canonical samples, and the reading keys it did not know.
+    public struct Output: Sendable {
+        public var samples: [Fleetwatch_V1_Sample]
+        public var unknownKeys: [String]
+    }
+
+    public static func normalize(_ readings: [Fleetwatch_V1_Reading], timestampMs: Int64) -> Output {
+        var out = Output(samples: [], unknownKeys: [])
+        out.samples.reserveCapacity(readings.count + 4)
+        var memTotal: Double?
+        var memAvailable: Double?
+        var swapTotal: Double?
+        var swapFree: Double?
+        var fsUsed: [String: Double] = [:]
+        var fsAvail: [String: Double] = [:]
+
+        func emit(_ name: String, _ value: Double, _ labels: [String: String] = [:]) {
+            var sample = Fleetwatch_V1_Sample()
+            sample.name = name
+            sample.value = value
+            sample.labels = labels
+            sample.timestampMs = timestampMs
+            out.samples.append(sample)
+        }
+
+        for reading in readings {
+            let v = reading.value
+            switch reading.key {
+            case ProcReading.cpuBusyRatio: emit(MetricName.cpuUsagePercent, v * 100, reading.labels)
+            case ProcReading.cpuIowaitRatio: emit(MetricName.cpuIowaitPercent, v * 100)
+            case ProcReading.loadavg1: emit(MetricName.load1m, v)
+            case ProcReading.loadavg5: emit(MetricName.load5m, v)
+            case ProcReading.loadavg15: emit(MetricName.load15m, v)
+            case ProcReading.memTotalKiB: memTotal = v * 1024
+            case ProcReading.memAvailableKiB: memAvailable = v * 1024
+            case ProcReading.swapTotalKiB: swapTotal = v * 1024
+            case ProcReading.swapFreeKiB: swapFree = v * 1024
+            case ProcReading.fsUsedBytes: fsUsed[reading.labels["mount"] ?? "", default: 0] = v
+            case ProcReading.fsAvailBytes: fsAvail[reading.labels["mount"] ?? "", default: 0] = v
+            case ProcReading.diskSectorsReadPerSecond:
+                emit(MetricName.diskReadBytesPerSecond, v * 512, device(reading.labels))
+            case ProcReading.diskSectorsWrittenPerSecond:
+                emit(MetricName.diskWriteBytesPerSecond, v * 512, device(reading.labels))
+            case ProcReading.netRxBytesPerSecond: emit(MetricName.netRecvBytesPerSecond, v, iface(reading.labels))
+            case ProcReading.netTxBytesPerSecond: emit(MetricName.netSentBytesPerSecond, v, iface(reading.labels))
+            case ProcReading.processCount: emit(MetricName.procCount, v)
+            case ProcReading.uptimeSeconds: emit(MetricName.hostUptimeSeconds, v)
+            default: out.unknownKeys.append(reading.key)
+            }
+        }
+
+        // `free` (procps 4) and psutil: used = total - available.
+        if let total = memTotal, let available = memAvailable, total > 0 {
+            let used = max(0, total - available)
+            emit(MetricName.memTotalBytes, total)
+            emit(MetricName.memAvailableBytes, available)
+            emit(MetricName.memUsedBytes, used)
+            emit(MetricName.memUsedPercent, used / total * 100)
+        }
+        if let total = swapTotal, let free = swapFree {
+            emit(MetricName.swapUsedPercent, total > 0 ? max(0, total - free) / total * 100 : 0)
+        }
+        // `df`: use% = used / (used + available to unprivileged users).
+        for (mount, used) in fsUsed.sorted(by: { $0.key < $1.key }) {
+            let labels = ["mount": mount]
+            emit(MetricName.diskUsedBytes, used, labels)
+            let usable = used + (fsAvail[mount] ?? 0)
+            emit(MetricName.diskUsedPercent, usable > 0 ? used / usable * 100 : 0, labels)
+        }
+        return out
+    }
+
+    private static func device(_ labels: [String: String]) -> [String: String] { ["device": labels["device"] ?? ""] }
+    private static func iface(_ labels: [String: String]) -> [String: String] { ["iface": labels["iface"] ?? ""] }
+}

@@ -1,0 +1,101 @@
+import FleetBus
+import FleetCore
+import FleetProto
+import GRPCCore
+import Logging
+import Metrics
+
+/// The edge: authenticates a collector's stream, validates each batch, publishes it to fleet.raw with
+/// a publisher confirm and only then acks its sequence number back to the collector.
+public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
+    private let publisher: PublishCoalescer
+    private let authenticator: TokenAuthenticator
+    private let limits: BatchLimits
+    private let now: @Sendable () -> Int64
+    private let logger: Logger
+    private let metrics = IngestMetrics()
+
+    /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
+    public init(
+        publisher: PublishCoalescer, authenticator: TokenAuthenticator, limits: BatchLimits = .standard,
+        logger: Logger, now: @escaping @Sendable () -> Int64
+    ) {
+        self.publisher = publisher
+        self.authenticator = authenticator
+        self.limits = limits
+        self.logger = logger
+        self.now = now
+    }
+
+    public func publish(
+        request: StreamingServerRequest<Fleetwatch_V1_RawBatch>, context: ServerContext
+    ) async throws -> StreamingServerResponse<Fleetwatch_V1_PublishResponse> {
+        guard authenticator.accepts(authorization: request.metadata[stringValues: "authorization"].first(where: { _ in true })) else {
+            metrics.authFailures.increment()
+            logger.warning("collector refused: bad or missing token", metadata: ["peer": "\(context.remotePeer)"])
+            throw RPCError(code: .unauthenticated, message: "missing or unknown collector token (metadata 'authorization: Bearer <token>')")
+        }
+        return StreamingServerResponse { writer in
+            metrics.openStreams.increment()
+            defer { metrics.openStreams.decrement() }
+            for try await batch in request.messages {
+                try await accept(batch, writer: writer)
+            }
+            return [:]
+        }
+    }
+
+    private func accept(_ batch: Fleetwatch_V1_RawBatch, writer: RPCWriter<Fleetwatch_V1_PublishResponse>) async throws {
+        let receivedMs = now()
+        do {
+            try batch.validate(limits: limits, nowMs: receivedMs)
+        } catch {
+            metrics.rejected.increment()
+            logger.warning(
+                "batch refused", metadata: ["machine": "\(batch.machineID.prefix(128))", "sequence": "\(batch.sequence)", "error": "\(error)"])
+            throw RPCError(code: .invalidArgument, message: "batch \(batch.sequence): \(error)")
+        }
+        let message = OutgoingMessage(
+            exchange: FleetExchange.raw,
+            routingKey: RoutingKey.raw(source: batch.source, machine: batch.machineID),
+            body: try batch.serializedBytes(),
+            type: MessageType.rawBatch,
+            headers: [BusHeader.receivedAt: String(receivedMs)]
+        )
+        let started = ContinuousClock.now
+        do {
+            try await publisher.publish(message)
+        } catch {
+            metrics.publishFailures.increment()
+            logger.warning("publish failed; collector will retry", metadata: ["error": "\(error)"])
+            throw RPCError(code: .unavailable, message: "broker unavailable, retry later: \(error)")
+        }
+        metrics.publishLatency.recordInterval(since: started)
+        metrics.accepted.increment()
+        metrics.readings.increment(by: batch.readings.count)
+        var ack = Fleetwatch_V1_Ack()
+        ack.machineID = batch.machineID
+        ack.sequence = batch.sequence
+        var response = Fleetwatch_V1_PublishResponse()
+        response.ack = ack
+        try await writer.write(response)
+    }
+}
+
+/// The edge's Prometheus series.
+struct IngestMetrics: Sendable {
+    let accepted = Counter(label: "fleetwatch_ingest_batches_total", dimensions: [("result", "accepted")])
+    let rejected = Counter(label: "fleetwatch_ingest_batches_total", dimensions: [("result", "invalid")])
+    let publishFailures = Counter(label: "fleetwatch_ingest_batches_total", dimensions: [("result", "unavailable")])
+    let authFailures = Counter(label: "fleetwatch_ingest_auth_failures_total")
+    let readings = Counter(label: "fleetwatch_ingest_readings_total")
+    let openStreams = Meter(label: "fleetwatch_ingest_open_streams")
+    let publishLatency = Metrics.Timer(label: "fleetwatch_ingest_publish_seconds")
+}
+
+extension Metrics.Timer {
+    func recordInterval(since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+}

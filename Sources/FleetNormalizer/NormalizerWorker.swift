@@ -1,0 +1,147 @@
+import FleetBus
+import FleetCore
+import FleetProto
+import Logging
+import Metrics
+
+/// The normalizer consumer: fleet.normalize → canonical `MetricBatch` → fleet.metrics. A delivery is
+/// acked only after everything it produced was confirmed by the broker; poison goes to the DLQ.
+public struct NormalizerWorker: Sendable {
+    private let bus: any MessageBus
+    private let normalizer: Normalizer
+    private let prefetch: Int
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let metrics = NormalizerMetrics()
+
+    public init(
+        bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 500, logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) {
+        self.bus = bus
+        self.normalizer = normalizer
+        self.prefetch = prefetch
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Consumes until the task is cancelled, then settles the batch in flight and returns.
+    public func run(onReady: @Sendable () -> Void = {}) async throws {
+        try await bus.declare(.normalize + .persist)
+        let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: prefetch)
+        onReady()
+        logger.info("normalizer consuming", metadata: ["queue": "\(FleetQueue.normalize)", "prefetch": "\(prefetch)"])
+        var failures = 0
+        while !Task.isCancelled {
+            let deliveries: [Delivery]
+            do {
+                deliveries = try await consumer.nextBatch(max: prefetch, window: .milliseconds(5))
+            } catch is CancellationError {
+                break
+            }
+            if deliveries.isEmpty { continue }
+            if try await process(deliveries, consumer: consumer) {
+                failures = 0
+            } else {
+                failures += 1
+                try? await Task.sleep(for: Backoff().delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
+            }
+        }
+        await consumer.close()
+        logger.info("normalizer stopped")
+    }
+
+    /// Normalizes and publishes one batch of deliveries; false when the publish failed (requeued).
+    private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async throws -> Bool {
+        var outgoing: [OutgoingMessage] = []
+        var good: [Delivery] = []
+        let nowMs = now()
+        for delivery in deliveries {
+            metrics.consumed.increment()
+            switch normalize(delivery, nowMs: nowMs) {
+            case .success(let messages):
+                outgoing += messages
+                good.append(delivery)
+            case .failure(let error):
+                metrics.deadLettered.increment()
+                logger.warning(
+                    "poison message dead-lettered",
+                    metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(error)"])
+                try await consumer.deadLetter(delivery, reason: error.description)
+            }
+        }
+        guard !good.isEmpty else { return true }
+        do {
+            try await bus.publish(outgoing)
+            try await consumer.ack(good)
+            metrics.published.increment(by: outgoing.count)
+            return true
+        } catch {
+            metrics.publishFailures.increment()
+            logger.warning("publish to fleet.metrics failed; requeueing", metadata: ["error": "\(error)", "count": "\(good.count)"])
+            try? await consumer.requeue(good)
+            return false
+        }
+    }
+
+    private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<[OutgoingMessage], ValidationError> {
+        if let type = delivery.type, type != MessageType.rawBatch {
+            return .failure(ValidationError("type", "expected \(MessageType.rawBatch), got '\(type)'"))
+        }
+        let raw: Fleetwatch_V1_RawBatch
+        do {
+            raw = try Fleetwatch_V1_RawBatch(serializedBytes: delivery.body)
+        } catch {
+            return .failure(ValidationError("body", "not a decodable \(MessageType.rawBatch) (\(delivery.body.count) bytes): \(error)"))
+        }
+        let receivedMs = delivery.headers[BusHeader.receivedAt].flatMap { Int64($0) } ?? nowMs
+        let result: Normalizer.Result
+        do {
+            result = try normalizer.normalize(raw, receivedMs: receivedMs, nowMs: nowMs)
+        } catch {
+            return .failure(error)
+        }
+        if !result.unknownKeys.isEmpty {
+            metrics.unknownReadings.increment(by: result.unknownKeys.count)
+            logger.debug("readings without a canonical name", metadata: ["keys": "\(result.unknownKeys.prefix(10))"])
+        }
+        do {
+            return .success(try Self.messages(for: result.batch, headers: delivery.headers))
+        } catch {
+            return .failure(ValidationError("batch", "cannot be encoded: \(error)"))
+        }
+    }
+
+    /// The samples as one message and, when present, the process snapshot as its own (DESIGN.md).
+    static func messages(for batch: Fleetwatch_V1_MetricBatch, headers: [String: String]) throws -> [OutgoingMessage] {
+        let machine = batch.machine.machineID
+        var passed = headers.filter { $0.key == BusHeader.receivedAt || $0.key == BusHeader.traceParent }
+        passed[BusHeader.receivedAt] = String(batch.receivedMs)
+        var samples = batch
+        samples.clearProcesses()
+        var messages = [
+            OutgoingMessage(
+                exchange: FleetExchange.metrics, routingKey: RoutingKey.metrics(machine: machine, group: .samples),
+                body: try samples.serializedBytes(), type: MessageType.metricBatch, headers: passed)
+        ]
+        if batch.hasProcesses {
+            var processes = batch
+            processes.samples = []
+            messages.append(
+                OutgoingMessage(
+                    exchange: FleetExchange.metrics,
+                    routingKey: RoutingKey.metrics(machine: machine, group: .processes),
+                    body: try processes.serializedBytes(), type: MessageType.metricBatch, headers: passed))
+        }
+        return messages
+    }
+}
+
+/// The normalizer's Prometheus series.
+struct NormalizerMetrics: Sendable {
+    let consumed = Counter(label: "fleetwatch_normalizer_messages_consumed_total")
+    let published = Counter(label: "fleetwatch_normalizer_messages_published_total")
+    let deadLettered = Counter(label: "fleetwatch_normalizer_dead_lettered_total")
+    let publishFailures = Counter(label: "fleetwatch_normalizer_publish_failures_total")
+    let unknownReadings = Counter(label: "fleetwatch_normalizer_unknown_readings_total")
+}

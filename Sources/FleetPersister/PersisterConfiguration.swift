@@ -1,0 +1,24 @@
+import FleetCore
+
+/// Tuning of the persister loop; the defaults suit one replica on a small machine.
+public struct PersisterConfiguration: Sendable {
+    /// Deliveries taken per round (one store transaction).
+    public var batchSize: Int
+    /// How long to keep collecting deliveries after the first one arrived.
+    public var batchWindow: Duration
+    /// Waits after a failed store write, growing with consecutive failures.
+    public var backoff: Backoff
+    /// How often retention runs; nil disables it (for example when another process owns retention).
+    public var retentionInterval: Duration?
+
+    public init(
+        batchSize: Int = 500, batchWindow: Duration = .milliseconds(50),
+        backoff: Backoff = Backoff(base: .milliseconds(200), cap: .seconds(30)),
+        retentionInterval: Duration? = .seconds(3600)
+    ) {
+        self.batchSize = max(1, batchSize)
+        self.batchWindow = batchWindow
+        self.backoff = backoff
+        self.retentionInterval = retentionInterval
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// The HTTP side of every long-running process: /healthz (alive), /readyz (ready for traffic, per
+/// `Readiness`), /metrics (Prometheus text format).
+public struct HealthServer: Service {
+    public let host: String
+    public let port: Int
+    private let readiness: Readiness
+    private let registry: PrometheusCollectorRegistry
+    private let logger: Logger
+
+    public init(address: HostPort, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.host = address.host
+        self.port = address.port
+        self.readiness = readiness
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let router = Router()
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { [readiness] _, _ -> Response in
+            let unmet = readiness.unmet
+            if unmet.isEmpty { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) }
+            return Response(
+                status: .serviceUnavailable,
+                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(unmet.joined(separator: ", "))\n")))
+        }
+        router.get("/metrics") { [registry] _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                logger.info("health endpoints listening", metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+}

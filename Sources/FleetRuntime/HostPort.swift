@@ -1,0 +1,41 @@
+/// A `host:port` listen or connect address, parsed with an error that names the setting.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `http://host:port`; `setting` names the flag or variable in errors.
+    public init(parsing text: String, setting: String) throws(ConfigError) {
+        var rest = Substring(text)
+        for scheme in ["http://", "https://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }
+        if rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
+            (0...65535).contains(port), colon != rest.startIndex
+        else {
+            throw ConfigError(setting: setting, expected: "host:port (for example 127.0.0.1:8080)", got: text)
+        }
+        self.host = String(rest[..<colon])
+        self.port = port
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// A configuration value that does not have the expected form.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var setting: String
+    public var expected: String
+    public var got: String
+
+    public init(setting: String, expected: String, got: String) {
+        self.setting = setting
+        self.expected = expected
+        self.got = got
+    }
+
+    public var description: String { "\(setting): expected \(expected), got '\(got)'" }
+}

@@ -1,0 +1,17 @@
+import ServiceLifecycle
+
+/// Runs a consumer loop as a lifecycle service: on SIGTERM the loop's task is cancelled, and the
+/// loop finishes the batch in flight (effect written, deliveries settled) before it returns.
+public struct WorkerService: Service {
+    private let work: @Sendable () async throws -> Void
+
+    public init(_ work: @escaping @Sendable () async throws -> Void) {
+        self.work = work
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await work()
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import FleetProto
+import Logging
+import PostgresNIO
+
+extension PostgresMetricStore {
+    static let stagingTable = "fleetwatch_staging"
+    static let stagingColumns = ["machine_id", "metric", "labels", "ts_ms", "value"]
+
+    /// Milliseconds since 1970 as timestamptz, exact (no floating point on the way).
+    static func timestamp(_ column: String) -> String { "(timestamptz 'epoch' + \(column) * interval '1 millisecond')" }
+
+    /// Rows are inserted in primary-key order, so concurrent replicas writing overlapping keys
+    /// (a redelivered batch) take row locks in the same order and cannot deadlock.
+    static let insertSamplesAndRollups = """
+        WITH ins AS (
+            INSERT INTO samples (machine_id, metric, labels, ts, value)
+            SELECT machine_id, metric, labels, \(timestamp("ts_ms")), value
+            FROM \(stagingTable)
+            ORDER BY machine_id, metric, labels, ts_ms
+            ON CONFLICT DO NOTHING
+            RETURNING machine_id, metric, labels, ts, value
+        ), minute AS (
+            INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
+            SELECT machine_id, metric, labels, date_trunc('minute', ts, 'UTC'), min(value), max(value), sum(value), count(*)
+            FROM ins GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
+                min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
+                sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
+            RETURNING 1
+        ), hour AS (
+            INSERT INTO samples_1h AS r (machine_id, metric, labels, bucket, min, max, sum, count)
+            SELECT machine_id, metric, labels, date_trunc('hour', ts, 'UTC'), min(value), max(value), sum(value), count(*)
+            FROM ins GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
+                min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
+                sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM minute), (SELECT count(*) FROM hour)
+        """
+
+    var createStagingStatement: String {
+        let columns = "machine_id text, metric text, labels text, ts_ms bigint, value double precision"
+        return switch stagingMode {
+        case .sessionTable: "CREATE TEMP TABLE IF NOT EXISTS \(Self.stagingTable) (\(columns)) ON COMMIT DELETE ROWS"
+        case .dropOnCommit: "CREATE TEMP TABLE \(Self.stagingTable) (\(columns)) ON COMMIT DROP"
+        }
+    }
+
+    public func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult {
+        guard !batches.isEmpty else { return PersistResult() }
+        let plan = try PersistPlan(batches)
+        return try await wrap("persist") {
+            try await ensurePartitions(plan.days)
+            do {
+                return try await persistInTransaction(plan)
+            } catch let error where (Self.cause(of: error) as? PSQLError).flatMap(Self.sqlState) == "23514" {
+                // "no partition of relation samples found for row": another replica's retention dropped
+                // a partition this process still believed in. Forget, recreate, retry once.
+                logger.notice("partition missing; recreating", metadata: ["days": "\(plan.days.map(\.name).sorted())"])
+                knownPartitions.withLock { $0.subtract(plan.days) }
+                try await ensurePartitions(plan.days)
+                return try await persistInTransaction(plan)
+            }
+        }
+    }
+
+    func persistInTransaction(_ plan: PersistPlan) async throws -> PersistResult {
+        try await client.withTransaction(logger: logger) { connection in
+            var result = PersistResult()
+            if plan.sampleCount > 0 {
+                try await connection.query(PostgresQuery(unsafeSQL: createStagingStatement), logger: logger)
+                try await connection.copyFrom(
+                    table: Self.stagingTable, columns: Self.stagingColumns, logger: logger
+                ) { writer in
+                    for chunk in plan.copyChunks { try await writer.write(chunk) }
+                }
+                for try await (inserted, _, _) in try await connection.query(
+                    PostgresQuery(unsafeSQL: Self.insertSamplesAndRollups), logger: logger
+                ).decode((Int, Int, Int).self) {
+                    result.samplesInserted = inserted
+                }
+                result.samplesDuplicate = plan.sampleCount - result.samplesInserted
+            }
+
+            try await connection.query(
+                """
+                INSERT INTO machines AS m (machine_id, hostname, os, kernel, cores, agent_version, labels,
+                    first_seen, last_seen, last_sequence)
+                SELECT u.id, u.hostname, u.os, u.kernel, u.cores, u.agent, u.labels::jsonb,
+                    \(unescaped: Self.timestamp("u.first_ms")), \(unescaped: Self.timestamp("u.last_ms")), u.seq
+                FROM unnest(\(plan.machineIDs)::text[], \(plan.hostnames)::text[], \(plan.oses)::text[],
+                    \(plan.kernels)::text[], \(plan.cores)::int4[], \(plan.agentVersions)::text[],
+                    \(plan.labelsJSON)::text[], \(plan.firstSeenMs)::int8[], \(plan.lastSeenMs)::int8[],
+                    \(plan.lastSequences)::int8[])
+                    AS u(id, hostname, os, kernel, cores, agent, labels, first_ms, last_ms, seq)
+                ORDER BY u.id
+                ON CONFLICT (machine_id) DO UPDATE SET
+                    hostname = CASE WHEN EXCLUDED.last_seen >= m.last_seen THEN EXCLUDED.hostname ELSE m.hostname END,
+                    os = CASE WHEN EXCLUDED.last_seen >= m.last_seen THEN EXCLUDED.os ELSE m.os END,
+                    kernel = CASE WHEN EXCLUDED.last_seen >= m.last_seen THEN EXCLUDED.kernel ELSE m.kernel END,
+                    cores = CASE WHEN EXCLUDED.last_seen >= m.last_seen THEN EXCLUDED.cores ELSE m.cores END,
+                    agent_version = CASE WHEN EXCLUDED.last_seen >= m.last_seen
+                        THEN EXCLUDED.agent_version ELSE m.agent_version END,
+                    labels = CASE WHEN EXCLUDED.last_seen >= m.last_seen THEN EXCLUDED.labels ELSE m.labels END,
+                    first_seen = LEAST(m.first_seen, EXCLUDED.first_seen),
+                    last_seen = GREATEST(m.last_seen, EXCLUDED.last_seen),
+                    last_sequence = GREATEST(m.last_sequence, EXCLUDED.last_sequence)
+                """, logger: logger)
+
+            for try await newBatches in try await connection.query(
+                """
+                WITH b AS (
+                    INSERT INTO batches_seen (machine_id, sequence)
+                    SELECT * FROM unnest(\(plan.batchMachineIDs)::text[], \(plan.batchSequences)::int8[]) AS u(id, seq)
+                    ORDER BY 1, 2
+                    ON CONFLICT DO NOTHING
+                    RETURNING 1
+                )
+                SELECT count(*) FROM b
+                """, logger: logger
+            ).decode(Int.self) {
+                result.batchesNew = newBatches
+            }
+            result.batchesDuplicate = plan.batchCount - result.batchesNew
+
+            if !plan.snapshotMachineIDs.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO process_snapshots AS p (machine_id, ts, payload)
+                    SELECT u.id, \(unescaped: Self.timestamp("u.ms")), u.payload
+                    FROM unnest(\(plan.snapshotMachineIDs)::text[], \(plan.snapshotMs)::int8[],
+                        \(plan.snapshotPayloads)::bytea[]) AS u(id, ms, payload)
+                    ORDER BY u.id
+                    ON CONFLICT (machine_id) DO UPDATE SET ts = EXCLUDED.ts, payload = EXCLUDED.payload
+                    WHERE p.ts <= EXCLUDED.ts
+                    """, logger: logger)
+            }
+            return result
+        }
+    }
+}

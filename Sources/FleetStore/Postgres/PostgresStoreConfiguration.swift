@@ -1,0 +1,195 @@
+import Foundation
+import PostgresNIO
+
+/// Where and how `PostgresMetricStore` connects, parsed from a `postgres://` URL
+/// (FLEETWATCH_DATABASE_URL) so every process and script shares one notation.
+public struct PostgresStoreConfiguration: Sendable, Equatable {
+    /// Transport security, as libpq's `sslmode` names it.
+    public enum TLSMode: String, Sendable, Equatable {
+        case disable, prefer, require
+    }
+
+    public static let environmentVariable = "FLEETWATCH_DATABASE_URL"
+    public static let defaultURL = "postgres://fleetwatch@127.0.0.1:5432/fleetwatch"
+
+    public var host: String
+    public var port: Int
+    /// Connect over this unix socket instead of TCP (URL query `host=/dir`, as libpq does).
+    public var unixSocketPath: String?
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var tls: TLSMode
+    /// Schema the store's tables live in (tests use a fresh one each); nil keeps the server default.
+    public var searchPath: String?
+    public var applicationName: String
+    public var maximumConnections: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 5432, unixSocketPath: String? = nil, username: String = "fleetwatch",
+        password: String? = nil, database: String = "fleetwatch", tls: TLSMode = .disable, searchPath: String? = nil,
+        applicationName: String = "fleetwatch", maximumConnections: Int = 8
+    ) {
+        self.host = host
+        self.port = port
+        self.unixSocketPath = unixSocketPath
+        self.username = username
+        self.password = password
+        self.database = database
+        self.tls = tls
+        self.searchPath = searchPath
+        self.applicationName = applicationName
+        self.maximumConnections = maximumConnections
+    }
+
+    /// Reads FLEETWATCH_DATABASE_URL, or the default URL when it is unset or empty.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(DatabaseURLError) -> PostgresStoreConfiguration {
+        let value = environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? defaultURL
+        return try PostgresStoreConfiguration(url: value, variable: environmentVariable)
+    }
+
+    /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=…&search_path=…&host=/socket/dir]`.
+    public init(url: String, variable: String = environmentVariable) throws(DatabaseURLError) {
+        func fail(_ problem: String) -> DatabaseURLError {
+            DatabaseURLError(variable: variable, redactedValue: Self.redact(url), problem: problem)
+        }
+        var rest = Substring(url.trimmingCharacters(in: .whitespaces))
+        if rest.hasPrefix("postgres://") {
+            rest = rest.dropFirst("postgres://".count)
+        } else if rest.hasPrefix("postgresql://") {
+            rest = rest.dropFirst("postgresql://".count)
+        } else {
+            throw fail("the scheme must be postgres:// or postgresql://")
+        }
+
+        var query: Substring = ""
+        if let mark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: mark)...]
+            rest = rest[..<mark]
+        }
+        var path: Substring = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = rest[rest.index(after: slash)...]
+            rest = rest[..<slash]
+        }
+        guard let at = rest.lastIndex(of: "@") else { throw fail("a user name is required (user@host)") }
+        let userInfo = rest[..<at]
+        let hostPort = rest[rest.index(after: at)...]
+
+        var username: String
+        var password: String?
+        if let colon = userInfo.firstIndex(of: ":") {
+            username = String(userInfo[..<colon])
+            password = String(userInfo[userInfo.index(after: colon)...])
+        } else {
+            username = String(userInfo)
+        }
+        guard let decodedUser = username.removingPercentEncoding, !decodedUser.isEmpty else {
+            throw fail("the user name is empty or badly percent-encoded")
+        }
+        username = decodedUser
+        if let raw = password {
+            guard let decoded = raw.removingPercentEncoding else { throw fail("the password is badly percent-encoded") }
+            password = decoded
+        }
+
+        var host: String
+        var portText: Substring?
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let after = hostPort[hostPort.index(after: close)...]
+            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+                throw fail("unexpected '\(after)' after the IPv6 address")
+            }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            portText = hostPort[hostPort.index(after: colon)...]
+        } else {
+            host = String(hostPort)
+        }
+        var port = 5432
+        if let portText {
+            guard let value = Int(portText), (1...65_535).contains(value) else {
+                throw fail("the port must be a number between 1 and 65535")
+            }
+            port = value
+        }
+
+        guard let database = String(path).removingPercentEncoding else {
+            throw fail("the database name is badly percent-encoded")
+        }
+
+        var tls = TLSMode.disable
+        var searchPath: String?
+        var socketDirectory: String?
+        var applicationName = "fleetwatch"
+        for pair in query.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            let key = String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
+            switch key {
+            case "sslmode":
+                guard let mode = TLSMode(rawValue: value) else {
+                    throw fail("sslmode must be disable, prefer or require")
+                }
+                tls = mode
+            case "search_path", "schema":
+                guard !value.isEmpty else { throw fail("\(key) is empty") }
+                searchPath = value
+            case "host":
+                guard value.hasPrefix("/") else { throw fail("the host parameter must be a socket directory") }
+                socketDirectory = value
+            case "application_name":
+                applicationName = value
+            default:
+                throw fail("unknown parameter '\(key)'")
+            }
+        }
+        if host.isEmpty && socketDirectory == nil { throw fail("the host is missing") }
+
+        self.init(
+            host: host.isEmpty ? "localhost" : host, port: port,
+            unixSocketPath: socketDirectory.map { "\($0)/.s.PGSQL.\(port)" }, username: username, password: password,
+            database: database.isEmpty ? username : database, tls: tls, searchPath: searchPath,
+            applicationName: applicationName)
+    }
+
+    /// The URL with the password replaced, safe to log.
+    public static func redact(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
+        let authority = url[schemeEnd.upperBound..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return url
+        }
+        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
+    }
+
+    /// The postgres-nio pool configuration. Sessions run in UTC so day partitions and rollup buckets align.
+    public var clientConfiguration: PostgresClient.Configuration {
+        var configuration: PostgresClient.Configuration
+        if let unixSocketPath {
+            configuration = .init(
+                unixSocketPath: unixSocketPath, username: username, password: password, database: database)
+        } else {
+            let clientTLS: PostgresClient.Configuration.TLS =
+                switch tls {
+                case .disable: .disable
+                case .prefer: .prefer(.makeClientConfiguration())
+                case .require: .require(.makeClientConfiguration())
+                }
+            configuration = .init(
+                host: host, port: port, username: username, password: password, database: database, tls: clientTLS)
+        }
+        var parameters = [("TimeZone", "UTC"), ("application_name", applicationName)]
+        if let searchPath { parameters.append(("search_path", searchPath)) }
+        configuration.options.additionalStartupParameters = parameters
+        configuration.options.maximumConnections = max(1, maximumConnections)
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+}

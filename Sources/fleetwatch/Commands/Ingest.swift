@@ -1,0 +1,78 @@
+import ArgumentParser
+import FleetBus
+import FleetCore
+import FleetIngest
+import FleetRuntime
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The gRPC ingest edge: authenticates collectors, validates, publishes to fleet.raw with confirms, acks.")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var broker: BrokerOptions
+
+    @Option(help: "gRPC listen address (FLEETWATCH_INGEST_LISTEN, default \(Defaults.ingestListen)).")
+    var listen: String?
+
+    @Option(help: "Collector token (FLEETWATCH_TOKEN). Several, comma-separated, for rotation.")
+    var token: String?
+
+    @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).")
+    var tokenFile: String?
+
+    func run() async throws {
+        let registry = Observability.bootstrap(service: "ingest", level: try service.level())
+        let logger = Logger(label: "fleetwatch.ingest")
+        let address = try HostPort(parsing: Setting.value(listen, env: "FLEETWATCH_INGEST_LISTEN", default: Defaults.ingestListen), setting: "FLEETWATCH_INGEST_LISTEN")
+        guard let tokens = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
+            throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "a collector token (or FLEETWATCH_TOKEN_FILE)", got: "")
+        }
+        let bus = try AMQPBus(url: broker.url, logger: logger)
+        let readiness = Readiness(["amqp"])
+        try await declareWhenReachable(bus, topology: .exchanges, readiness: readiness, logger: logger)
+
+        let ingest = IngestService(
+            publisher: PublishCoalescer(bus: bus),
+            authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
+            logger: logger, now: currentTimeMillis)
+        let server = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext,
+                config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
+            services: [ingest])
+        logger.info("ingest edge starting", metadata: ["listen": "\(address)", "amqp": "\(redacted(broker.url))"])
+        try await runServices(
+            [GRPCServerService(server: server)],
+            health: HealthServer(address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry, logger: logger),
+            logger: logger)
+        await bus.shutdown()
+    }
+}
+
+/// Declares `topology`, retrying while the broker is unreachable, so services start in any order.
+func declareWhenReachable(_ bus: any MessageBus, topology: Topology, readiness: Readiness, logger: Logger) async throws {
+    var attempt = 0
+    while true {
+        do {
+            try await bus.declare(topology)
+            readiness.set("amqp", true)
+            return
+        } catch let error as BusError {
+            if case .topology = error { throw error }
+            logger.warning("broker not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+            try await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: attempt, unit: Double.random(in: 0.5..<1)))
+            attempt += 1
+        }
+    }
+}
+
+/// The URL without its password, for logs.
+func redacted(_ url: String) -> String {
+    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
+    let credentials = url[scheme.upperBound..<at]
+    guard let colon = credentials.firstIndex(of: ":") else { return url }
+    return url.replacingCharacters(in: colon..<at, with: ":***")
+}

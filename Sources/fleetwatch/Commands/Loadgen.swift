@@ -1,0 +1,45 @@
+import ArgumentParser
+import FleetLoadgen
+import FleetRuntime
+import Foundation
+
+struct Loadgen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulates N collectors over real gRPC against an ingest edge on this machine (benchmarks, soak tests).")
+
+    @Option(help: "Simulated machines (1...100000).") var machines = 100
+    @Option(help: "Seconds between batches of one machine.") var interval = 1.0
+    @Option(help: "Seconds to run; the run stops by itself.") var duration = 30.0
+    @Option(help: "Ingest edge (FLEETWATCH_INGEST_URL, default \(Defaults.ingestURL)); loopback only.") var ingestURL: String?
+    @Option(help: "Collector token (FLEETWATCH_TOKEN).") var token: String?
+    @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") var tokenFile: String?
+    @Option(help: "Seed of the simulated values.") var seed: UInt64 = 1
+    @Flag(help: "Print the final report as JSON.") var json = false
+
+    func run() async throws {
+        let target = try HostPort(parsing: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL), setting: "FLEETWATCH_INGEST_URL")
+        guard let token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
+            throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "the collector token the edge accepts", got: "")
+        }
+        var configuration = LoadGenerator.Configuration(
+            host: target.host, port: target.port, token: token, machines: machines,
+            interval: .milliseconds(Int64(interval * 1000)), duration: .milliseconds(Int64(duration * 1000)))
+        configuration.seed = seed
+        let generator = try LoadGenerator(configuration, now: currentTimeMillis)
+        FileHandle.standardError.write(Data("loadgen: \(machines) machines every \(interval) s for \(duration) s against \(target)\n".utf8))
+        let report = try await generator.run { progress in
+            FileHandle.standardError.write(Data("loadgen: \(progress)\n".utf8))
+        }
+        if json {
+            print(
+                "{\"batches_sent\": \(report.batchesSent), \"batches_acked\": \(report.batchesAcked), \"readings_sent\": \(report.samplesSent), "
+                    + "\"batches_per_second\": \(report.batchesPerSecond), \"readings_per_second\": \(report.readingsPerSecond), "
+                    + "\"ack_p50_ms\": \(report.ackLatencyP50), \"ack_p99_ms\": \(report.ackLatencyP99)}")
+        } else {
+            print("loadgen: \(report)")
+        }
+        if report.batchesAcked < report.batchesSent {
+            throw ValidationError("\(report.batchesSent - report.batchesAcked) batches were not acked")
+        }
+    }
+}

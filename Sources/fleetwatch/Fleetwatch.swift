@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Fleetwatch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fleetwatch",
+        abstract: "Fleetwatch: real-time monitoring for fleets of Linux machines.",
+        discussion: "Every flag also reads FLEETWATCH_<FLAG> from the environment (the flag wins).",
+        subcommands: [
+            Collect.self, Ingest.self, Normalize.self, Persist.self, DLQ.self, Loadgen.self, Bench.self,
+            BrokerDefinitions.self,
+        ]
+    )
+}
