@@ -1,7 +1,15 @@
 /// Raw throughput of the AMQP adapter against a real broker, for docs/benchmarks and the lead's
-/// checks: small persistent-less messages published with confirms in arrays of `batch`, then
+/// checks: small transient messages (persistent on request) published with confirms in arrays of `batch`, then
 /// consumed back with batched acks. Uses a temporary queue that is deleted afterwards.
 public enum AMQPBenchmark {
+    /// The same for a URL in the `FLEETWATCH_AMQP_URL` form; a malformed one throws `AMQPURLError`.
+    public static func publishConsume(
+        url: String, count: Int = 50_000, batch: Int = 200, bodySize: Int = 64, persistent: Bool = false
+    ) async throws -> (publishPerSecond: Double, consumePerSecond: Double) {
+        try await publishConsume(
+            url: try AMQPURL(parsing: url), count: count, batch: batch, bodySize: bodySize, persistent: persistent)
+    }
+
     /// Publishes `count` messages of `bodySize` bytes in arrays of `batch` (awaiting the confirms of
     /// each array before the next), then consumes them all. Returns messages per second of each phase.
     public static func publishConsume(

@@ -34,6 +34,12 @@ public final class AMQPBus: MessageBus {
         self.init(configuration: AMQPConfiguration(url: url), logger: logger)
     }
 
+    /// Parses `url` (the value of `FLEETWATCH_AMQP_URL` or the --amqp-url flag); a malformed URL
+    /// throws an `AMQPURLError` naming FLEETWATCH_AMQP_URL and the expected form.
+    public convenience init(url: String, logger: Logger = Logger(label: "fleetwatch.bus.amqp")) throws(AMQPURLError) {
+        self.init(url: try AMQPURL(parsing: url), logger: logger)
+    }
+
     /// A bus for `FLEETWATCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -228,10 +228,13 @@ final class AMQPConnectionWorker {
             throw .unavailable("amqp_tcp_socket_new failed")
         }
         var connectTimeout = Self.cTimeval(configuration.connectTimeout)
+        errno = 0
         let opened = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &connectTimeout)
         guard opened == AMQP_STATUS_OK.rawValue else {
+            // rabbitmq-c says only "a socket error occurred"; errno tells refused from unreachable.
+            let cause = errno != 0 ? " (\(String(cString: strerror(errno))))" : ""
             amqp_destroy_connection(newState)
-            throw .unavailable("cannot connect to \(url.host):\(url.port): \(Self.errorText(opened))")
+            throw .unavailable("cannot connect to \(url.host):\(url.port): \(Self.errorText(opened))\(cause)")
         }
         _ = amqp_set_handshake_timeout(newState, &connectTimeout)
         var rpcTimeout = Self.cTimeval(configuration.rpcTimeout)
@@ -287,6 +290,7 @@ final class AMQPConnectionWorker {
         amqp_destroy_connection(lost)
         openChannels = []
         arena.reset()
+        sendCache = SendCache()
         failPublishes { _ in .unavailable("connection to \(configuration.url) lost: \(reason)") }
         if consuming {
             consuming = false
@@ -320,7 +324,6 @@ final class AMQPConnectionWorker {
                 continue
             }
             let status = send(job.messages[job.sent], on: state)
-            arena.reset()
             guard status == AMQP_STATUS_OK.rawValue else {
                 metrics.published.increment(by: sent)
                 connectionLost("publish failed: \(Self.errorText(status))")
@@ -331,21 +334,41 @@ final class AMQPConnectionWorker {
             sent += 1
             if job.sent == job.messages.count { unsentJobs.removeFirst() }
         }
+        arena.reset()
+        sendCache = SendCache()
         metrics.published.increment(by: sent)
+    }
+
+    /// The C copies of the previous message's names, valid until the arena resets: messages of one
+    /// publish call nearly always share exchange, content type and type, so they are copied once.
+    private struct SendCache {
+        var exchange: (String, amqp_bytes_t)?
+        var routingKey: (String, amqp_bytes_t)?
+        var contentType: (String, amqp_bytes_t)?
+        var type: (String, amqp_bytes_t)?
+    }
+
+    private var sendCache = SendCache()
+
+    private func cached(_ text: String, _ slot: WritableKeyPath<SendCache, (String, amqp_bytes_t)?>) -> amqp_bytes_t {
+        if let (previous, bytes) = sendCache[keyPath: slot], previous == text { return bytes }
+        let bytes = arena.bytes(text)
+        sendCache[keyPath: slot] = (text, bytes)
+        return bytes
     }
 
     private func send(_ message: OutgoingMessage, on state: amqp_connection_state_t) -> Int32 {
         var properties = amqp_basic_properties_t()
         properties._flags = fleetwatch_flag_content_type | fleetwatch_flag_delivery_mode | fleetwatch_flag_type
-        properties.content_type = arena.bytes(message.contentType)
+        properties.content_type = cached(message.contentType, \.contentType)
         properties.delivery_mode = message.persistent ? 2 : 1
-        properties.type = arena.bytes(message.type)
+        properties.type = cached(message.type, \.type)
         if !message.headers.isEmpty {
             properties._flags |= fleetwatch_flag_headers
             properties.headers = arena.table(message.headers)
         }
-        let exchange = arena.bytes(message.exchange)
-        let routingKey = arena.bytes(message.routingKey)
+        let exchange = cached(message.exchange, \.exchange)
+        let routingKey = cached(message.routingKey, \.routingKey)
         return message.body.withUnsafeBytes { body in
             amqp_basic_publish(
                 state, Self.publishChannel, exchange, routingKey, 0, 0, &properties,
@@ -452,7 +475,12 @@ final class AMQPConnectionWorker {
                 subscription = nil
                 deliveries?.finish(error)
             } else {
-                logger.warning("resubscribing to '\(wanted.queue)' failed, retrying: \(error)")
+                // One warning per outage; the retries of the same outage are debug noise.
+                if failedAttempts <= 1 {
+                    logger.warning("resubscribing to '\(wanted.queue)' failed, retrying with backoff: \(error)")
+                } else {
+                    logger.debug("resubscribing to '\(wanted.queue)' failed again: \(error)")
+                }
                 if state == nil {
                     nextAttempt = .now + configuration.backoff.delay(attempt: failedAttempts, unit: configuration.random())
                 } else {

@@ -19,16 +19,13 @@ final class CArena {
 
     /// A copy of `text` as amqp_bytes_t (NUL-terminated as well, for the APIs that want a C string).
     func bytes(_ text: String) -> amqp_bytes_t {
-        let count = text.utf8.count
-        let pointer = allocate(count + 1)
-        let buffer = UnsafeMutableRawBufferPointer(start: pointer, count: count + 1)
-        var copied = 0
-        for byte in text.utf8 {
-            buffer[copied] = byte
-            copied += 1
+        var text = text
+        return text.withUTF8 { utf8 in
+            let pointer = allocate(utf8.count + 1)
+            if let base = utf8.baseAddress { pointer.copyMemory(from: base, byteCount: utf8.count) }
+            pointer.storeBytes(of: 0, toByteOffset: utf8.count, as: UInt8.self)
+            return amqp_bytes_t(len: utf8.count, bytes: pointer)
         }
-        buffer[count] = 0
-        return amqp_bytes_t(len: count, bytes: pointer)
     }
 
     func allocate(_ size: Int) -> UnsafeMutableRawPointer {

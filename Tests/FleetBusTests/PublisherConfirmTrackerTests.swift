@@ -44,14 +44,14 @@ import Testing
 @Suite struct UnsettledDeliveriesTests {
     @Test func contiguousPrefixIsOneMultipleFrame() {
         var unsettled = UnsettledDeliveries()
-        for tag in 1...5 { unsettled.received(tag) }
+        for tag: UInt64 in 1...5 { unsettled.received(tag) }
         #expect(unsettled.plan([1, 2, 3]) == [.init(tag: 3, multiple: true)])
         #expect(unsettled.tags == [4, 5])
     }
 
     @Test func gapsAreSettledOneByOne() {
         var unsettled = UnsettledDeliveries()
-        for tag in 1...6 { unsettled.received(tag) }
+        for tag: UInt64 in 1...6 { unsettled.received(tag) }
         #expect(unsettled.plan([2, 4]) == [.init(tag: 2, multiple: false), .init(tag: 4, multiple: false)])
         #expect(unsettled.plan([1, 3, 6]) == [.init(tag: 3, multiple: true), .init(tag: 6, multiple: false)])
         #expect(unsettled.tags == [5])

@@ -7,6 +7,7 @@ import Synchronization
 final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
     struct State {
         var received: [UInt64] = []
+        var authorizations: [String] = []
         var streams = 0
         /// Sequences to refuse with INVALID_ARGUMENT "batch <seq>: …" (once each).
         var reject: Set<UInt64> = []
@@ -61,7 +62,7 @@ final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
 
 /// Records the authorization header of every stream.
 struct AuthorizationRecorder: ServerInterceptor {
-    let seen: Mutex<[String]>
+    let edge: FakeEdge
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
@@ -69,17 +70,17 @@ struct AuthorizationRecorder: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let values = request.metadata[stringValues: "authorization"].map { $0 }
-        seen.withLock { $0.append(contentsOf: values) }
+        edge.state.withLock { $0.authorizations.append(contentsOf: values) }
         return try await next(request, context)
     }
 }
 
 /// Runs `body` with a FakeEdge listening on an ephemeral loopback port.
 func withFakeEdge(
-    _ edge: FakeEdge, authorizations: Mutex<[String]>? = nil,
+    _ edge: FakeEdge,
     _ body: @Sendable (Int) async throws -> Void
 ) async throws {
-    let recorder = AuthorizationRecorder(seen: authorizations ?? Mutex([]))
+    let recorder = AuthorizationRecorder(edge: edge)
     let server = GRPCServer(
         transport: .http2NIOPosix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext),
         services: [edge], interceptors: [recorder])
@@ -95,7 +96,7 @@ func withFakeEdge(
 import Testing
 
 /// Polls `condition` for up to `seconds`.
-func eventually(_ seconds: Double = 10, _ condition: @Sendable () -> Bool) async -> Bool {
+func eventually(seconds: Double = 10, _ condition: @Sendable () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
     while ContinuousClock.now < deadline {
         if condition() { return true }

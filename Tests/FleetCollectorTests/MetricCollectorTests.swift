@@ -205,6 +205,25 @@ struct MetricCollectorTests {
         try big.write(toFile: root + "/big", atomically: true, encoding: .utf8)
         #expect(try fs.withContents(of: "/big") { $0.count } == 200_000)
     }
+
+    @Test func keptProcessStatFilesAreReReadAndClosedWhenUnused() throws {
+        let live = RootedProcFileSystem()
+        let me = getpidValue()
+        let first = try #require(try live.withProcessFile(pid: me, "stat", ProcessStatParser.parse))
+        #expect(live.keptProcessFileCount == 1)
+        live.endProcessScan()
+        // Burn some CPU so utime+stime moves, then read through the kept descriptor.
+        var x = 0.0
+        for i in 0..<20_000_000 { x += Double(i).squareRoot() }
+        #expect(x > 0)
+        let second = try #require(try live.withProcessFile(pid: me, "stat", ProcessStatParser.parse))
+        #expect(second.pid == me && second.startTicks == first.startTicks)
+        #expect(second.cpuTicks > first.cpuTicks)
+        live.endProcessScan()
+        live.endProcessScan()  // a scan that did not read this pid closes its file
+        #expect(live.keptProcessFileCount == 0)
+        #expect(throws: ProcFileSystemError.self) { try live.withProcessFile(pid: Int32.max, "stat") { $0.count } }
+    }
 }
 
 import Foundation

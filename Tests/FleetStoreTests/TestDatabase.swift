@@ -73,12 +73,17 @@ enum TestDatabase {
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: limit)
-                throw CancellationError()
+                throw NoAnswer(limit: limit)
             }
             defer { group.cancelAll() }
             return try await group.next()!
         }
     }
+}
+
+struct NoAnswer: Error, CustomStringConvertible {
+    var limit: Duration
+    var description: String { "no answer within \(limit): connection refused, wrong port or server down" }
 }
 
 extension PostgresStoreConfiguration {

@@ -59,11 +59,31 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.uploader.run() }
             await self.tickUntilCancelled()
+            await self.drain(timeout: configuration.drainTimeout)
             group.cancelAll()
             try await group.waitForAll()
         }
+        let stats = statistics
         logger.info(
-            "collector stopped", metadata: ["buffered": "\(buffer.depth)", "next_sequence": "\(buffer.nextSequence)"])
+            "collector stopped",
+            metadata: [
+                "collected": "\(stats.batchesCollected)", "acked": "\(stats.batchesAcked)",
+                "pending": "\(stats.bufferDepth)", "dropped": "\(stats.batchesDropped)",
+                "rejected": "\(stats.batchesRejected)", "next_sequence": "\(buffer.nextSequence)",
+            ])
+    }
+
+    /// On shutdown, gives the uploader up to `timeout` to get what is buffered acked, so a clean stop
+    /// leaves nothing behind; whatever is still unacked stays on disk and is resent at the next start.
+    private func drain(timeout: Duration) async {
+        guard buffer.depth > 0, timeout > .zero else { return }
+        // The caller's task is cancelled by now; an unstructured task can still wait.
+        await Task {
+            let deadline = ContinuousClock.now + timeout
+            while buffer.depth > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }.value
     }
 
     private func tickUntilCancelled() async {

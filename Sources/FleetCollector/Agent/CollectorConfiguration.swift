@@ -28,6 +28,8 @@ public struct CollectorConfiguration: Sendable {
     public var maxInFlight: Int = 256
     /// Where /proc, /sys and /etc are read from ("/" except in tests or when the host is mounted elsewhere).
     public var hostRoot: String = "/"
+    /// How long a clean stop waits for buffered batches to be acked before leaving them on disk.
+    public var drainTimeout: Duration = .seconds(5)
     /// Reported as the identity's agent_version.
     public var agentVersion: String = FleetCollectorVersion.current
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A point-in-time copy of the collector's counters, for logs and for export to Prometheus.
 public struct CollectorStatistics: Sendable, Equatable {
     /// Batches produced by the tick loop.
@@ -16,7 +14,7 @@ public struct CollectorStatistics: Sendable, Equatable {
     public var bufferDepth = 0
     /// Bytes of unacked batches in the outbox.
     public var bufferBytes = 0
-    /// Publish streams opened after a failure.
+    /// Publish streams started after a failed one (each reconnection attempt).
     public var reconnects = 0
     /// Whether a Publish stream is currently open.
     public var connected = false
@@ -26,27 +24,4 @@ public struct CollectorStatistics: Sendable, Equatable {
     public var lastTickReadings = 0
 
     public init() {}
-}
-
-/// The live counters behind `CollectorStatistics`, updated by the tick loop and the uploader.
-public final class CollectorCounters: Sendable {
-    private let state = Mutex(CollectorStatistics())
-
-    public init() {}
-
-    public func update(_ body: (inout CollectorStatistics) -> Void) {
-        state.withLock { body(&$0) }
-    }
-
-    /// The counters, with the outbox figures taken from `buffer` when given.
-    public func snapshot(buffer: BatchBuffer? = nil) -> CollectorStatistics {
-        var copy = state.withLock { $0 }
-        if let buffer {
-            copy.bufferDepth = buffer.depth
-            copy.bufferBytes = buffer.byteCount
-            copy.batchesDropped = buffer.droppedBatches
-            copy.batchesRejected = buffer.rejectedBatches
-        }
-        return copy
-    }
 }

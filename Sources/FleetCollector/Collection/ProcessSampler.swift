@@ -12,6 +12,9 @@ public struct ProcessSampler {
     private var previous: [Int32: (ticks: UInt64, start: UInt64)] = [:]
     private var previousTime: TickTime?
     private var users = UserNameCache()
+    /// The user of each ranked process, by pid, valid while the start time matches (so a reused pid
+    /// is looked up again): a process's status file is read once, not every tick.
+    private var userByProcess: [Int32: (start: UInt64, user: String)] = [:]
     private var current: [ProcessStat] = []
 
     public init(topCount: Int = 10, clockTicksPerSecond: Double, pageSize: UInt64) {
@@ -32,6 +35,7 @@ public struct ProcessSampler {
                 current.append(stat)
             }
         }
+        fileSystem.endProcessScan()
         let elapsed = previousTime.map { now.seconds(since: $0) } ?? 0
         var percents: [Double] = []
         percents.reserveCapacity(current.count)
@@ -51,6 +55,10 @@ public struct ProcessSampler {
             current[$0].residentPages > current[$1].residentPages
         }
         let nowSeconds = Double(now.monotonicNanos) / 1e9
+        if userByProcess.count > 4 * max(topCount, 1) {
+            let alive = Set(current.map(\.pid))
+            userByProcess = userByProcess.filter { alive.contains($0.key) }
+        }
         for index in byCPU {
             snapshot.byCpu.append(info(current[index], percent: percents[index], nowSeconds: nowSeconds, fileSystem))
         }
@@ -92,8 +100,13 @@ public struct ProcessSampler {
         info.name = stat.name
         info.cpuPercent = (percent * 100).rounded() / 100
         info.rssBytes = stat.residentPages &* pageSize
-        if let uid = try? fileSystem.withProcessFile(pid: stat.pid, "status", ProcessStatusParser.effectiveUserID) {
+        if let known = userByProcess[stat.pid], known.start == stat.startTicks {
+            info.user = known.user
+        } else if let uid = try? fileSystem.withProcessFile(
+            pid: stat.pid, "status", ProcessStatusParser.effectiveUserID)
+        {
             info.user = users.name(for: uid, nowSeconds: nowSeconds, fileSystem: fileSystem)
+            userByProcess[stat.pid] = (stat.startTicks, info.user)
         }
         return info
     }

@@ -42,12 +42,3 @@ public struct TickTime: Sendable, Equatable {
             monotonicNanos: UInt64(mono.tv_sec) * 1_000_000_000 + UInt64(mono.tv_nsec))
     }
 }
-
-/// CPU time consumed by the calling thread, to measure what a tick costs.
-public enum ThreadCPUTime {
-    public static func now() -> Duration {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return .seconds(Int64(ts.tv_sec)) + .nanoseconds(Int64(ts.tv_nsec))
-    }
-}

@@ -18,6 +18,15 @@ public protocol ProcFileSystem {
 
     /// `statvfs(3)` of a mount point.
     func fileSystemUsage(of mountPoint: String) throws -> FileSystemUsage
+
+    /// The contents of `/proc/<pid>/<file>`. The live implementation keeps the stat files open
+    /// between ticks (one `pread` instead of open, read and close).
+    func withProcessFile<Result>(
+        pid: Int32, _ file: String, _ body: (UnsafeRawBufferPointer) throws -> Result
+    ) throws -> Result
+
+    /// Called after each pass over all processes: files of processes not read in this pass may be closed.
+    func endProcessScan()
 }
 
 extension ProcFileSystem {
@@ -26,12 +35,13 @@ extension ProcFileSystem {
         try withContents(of: path) { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The contents of `/proc/<pid>/<file>`.
     public func withProcessFile<Result>(
         pid: Int32, _ file: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
         try withContents(of: "/proc/\(pid)/\(file)", body)
     }
+
+    public func endProcessScan() {}
 }
 
 /// The block counts of a mounted file system as `statvfs(3)` reports them.

@@ -6,18 +6,74 @@ import Musl
 
 /// The live `ProcFileSystem`: POSIX `open`/`read` into one reused buffer, no Foundation.
 /// `root` is "/" in production; tests point it at a directory tree of fixtures.
+///
+/// /proc/<pid>/stat files stay open between ticks and are re-read with `pread` at offset 0 (the
+/// kernel regenerates them on every read): that halves the system time of a process scan. A kept
+/// descriptor of an exited process fails with ESRCH; it is then closed and the pid reopened, so a
+/// reused pid is read afresh. At most `maxKeptProcessFiles` descriptors are kept.
 public final class RootedProcFileSystem: ProcFileSystem {
     public let root: String
+    public let maxKeptProcessFiles: Int
     private var buffer: UnsafeMutableRawBufferPointer
+    private var keptStatFiles: [Int32: (fd: Int32, scan: UInt32)] = [:]
+    private var scan: UInt32 = 0
 
-    public init(root: String = "/") {
+    public init(root: String = "/", maxKeptProcessFiles: Int? = nil) {
         var trimmed = root
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.root = trimmed
         self.buffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        var limit = rlimit()
+        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? Int(clamping: limit.rlim_cur) : 1024
+        self.maxKeptProcessFiles = maxKeptProcessFiles ?? max(0, min(4096, soft / 2 - 64))
     }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        for (_, kept) in keptStatFiles { close(kept.fd) }
+        buffer.deallocate()
+    }
+
+    public func withProcessFile<Result>(
+        pid: Int32, _ file: String, _ body: (UnsafeRawBufferPointer) throws -> Result
+    ) throws -> Result {
+        guard file == "stat" else { return try withContents(of: "/proc/\(pid)/\(file)", body) }
+        if let kept = keptStatFiles[pid] {
+            let n = pread(kept.fd, buffer.baseAddress!, buffer.count, 0)
+            if n > 0 {
+                keptStatFiles[pid] = (kept.fd, scan)
+                return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            }
+            close(kept.fd)
+            keptStatFiles[pid] = nil
+        }
+        let path = resolve("/proc/\(pid)/stat")
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ProcFileSystemError(path: path, operation: "open", errno: errno) }
+        // A stat file is far smaller than the buffer and generated whole, so one read returns all of it.
+        let n = read(fd, buffer.baseAddress!, buffer.count)
+        guard n > 0 else {
+            let code = errno
+            close(fd)
+            throw ProcFileSystemError(path: path, operation: "read", errno: code)
+        }
+        if keptStatFiles.count < maxKeptProcessFiles {
+            keptStatFiles[pid] = (fd, scan)
+        } else {
+            close(fd)
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+    }
+
+    public func endProcessScan() {
+        for (pid, kept) in keptStatFiles where kept.scan != scan {
+            close(kept.fd)
+            keptStatFiles[pid] = nil
+        }
+        scan &+= 1
+    }
+
+    /// Descriptors currently kept open for process stat files.
+    public var keptProcessFileCount: Int { keptStatFiles.count }
 
     private func resolve(_ path: String) -> String {
         root == "/" ? path : root + path

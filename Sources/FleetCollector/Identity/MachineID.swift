@@ -16,7 +16,9 @@ public enum MachineID {
     /// Derives a valid id from a discovered name (a hostname like "web-1.example.com" → "web-1-example-com").
     /// Returns nil if nothing usable is left.
     public static func sanitize(_ raw: String) -> String? {
-        var bytes = raw.utf8.filter { !($0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D) }.map { isAllowed($0) ? $0 : UInt8(ascii: "-") }
+        var bytes = raw.utf8
+            .filter { !($0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D) }
+            .map { isAllowed($0) ? $0 : UInt8(ascii: "-") }
         if bytes.count > maximumLength { bytes.removeLast(bytes.count - maximumLength) }
         let id = String(decoding: bytes, as: UTF8.self)
         return bytes.contains(where: { $0 != UInt8(ascii: "-") }) ? id : nil
@@ -39,6 +41,7 @@ public struct MachineIDError: Error, CustomStringConvertible, Sendable, Equatabl
     public var value: String
 
     public var description: String {
-        "\(source): expected 1 to 128 characters of [A-Za-z0-9_-] (no dots: the id is part of AMQP routing keys), got '\(value)'"
+        "\(source): expected 1 to 128 characters of [A-Za-z0-9_-] "
+            + "(no dots: the id is part of AMQP routing keys), got '\(value)'"
     }
 }

@@ -39,6 +39,8 @@ public final class IngestUploader: Sendable {
         var inFlight: Set<UInt64> = []
         var wakeup: AsyncStream<Void>.Continuation?
         var hadFailure = false
+        /// Whether the current stream has proved itself (response headers or an ack arrived).
+        var confirmed = false
     }
 
     private enum Outcome {
@@ -140,10 +142,13 @@ public final class IngestUploader: Sendable {
 
     private func publishOnce(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async -> Outcome {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        link.withLock {
-            $0.inFlight.removeAll()
-            $0.wakeup = continuation
+        let reconnecting = link.withLock { link in
+            link.inFlight.removeAll()
+            link.wakeup = continuation
+            link.confirmed = false
+            return link.hadFailure
         }
+        if reconnecting { counters.update { $0.reconnects += 1 } }
         continuation.yield()
         defer {
             link.withLock { $0.wakeup = nil }
@@ -161,7 +166,7 @@ public final class IngestUploader: Sendable {
                     try await self.sendPending(to: writer, signals: signals)
                 },
                 onResponse: { response in
-                    if case .success = response.accepted { self.streamOpened() }
+                    if case .success = response.accepted { self.streamConfirmed() }
                     for try await message in response.messages {
                         self.handle(message)
                     }
@@ -198,17 +203,18 @@ public final class IngestUploader: Sendable {
         }
     }
 
-    private func streamOpened() {
-        let reconnected = link.withLock { link in
+    /// The edge answered on this stream: the connection works, so reset the breaker and the backoff.
+    private func streamConfirmed() {
+        let reconnected: Bool? = link.withLock { link in
+            guard !link.confirmed else { return nil }
+            link.confirmed = true
             link.breaker.recordSuccess()
             link.failedAttempts = 0
             defer { link.hadFailure = false }
             return link.hadFailure
         }
-        counters.update {
-            $0.connected = true
-            if reconnected { $0.reconnects += 1 }
-        }
+        guard let reconnected else { return }
+        counters.update { $0.connected = true }
         if reconnected {
             logger.info(
                 "publish stream re-established; resending unacked batches",
@@ -219,6 +225,7 @@ public final class IngestUploader: Sendable {
     private func handle(_ message: Fleetwatch_V1_PublishResponse) {
         switch message.kind {
         case .ack(let ack):
+            streamConfirmed()
             let removed = buffer.ack(ack.sequence)
             link.withLock { link in
                 _ = link.inFlight.remove(ack.sequence)

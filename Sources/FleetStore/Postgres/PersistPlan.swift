@@ -38,6 +38,8 @@ struct PersistPlan: Sendable {
             [:]
         var snapshots: [String: (ms: Int64, snapshot: Fleetwatch_V1_ProcessSnapshot)] = [:]
         var batchKeys: Set<BatchKey> = []
+        // A fleet repeats a few label sets over and over: sort and escape each once per call.
+        var labelKeys: [[String: String]: String] = [:]
 
         for batch in batches {
             let machineID = batch.machine.machineID
@@ -46,7 +48,17 @@ struct PersistPlan: Sendable {
                 let ms = sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs
                 encoder.appendText(machineID)
                 encoder.appendText(sample.name)
-                encoder.appendText(LabelSet.key(sample.labels))
+                let labels = sample.labels
+                let key: String
+                if labels.isEmpty {
+                    key = ""
+                } else if let known = labelKeys[labels] {
+                    key = known
+                } else {
+                    key = LabelSet.key(labels)
+                    labelKeys[labels] = key
+                }
+                encoder.appendText(key)
                 encoder.appendInteger(ms)
                 encoder.appendDouble(sample.value)
                 encoder.endRow()

@@ -166,8 +166,12 @@ public final class PostgresMetricStore: MetricStore {
             return try await body()
         } catch {
             let cause = Self.cause(of: error)
-            if let psql = cause as? PSQLError { throw Self.storeError(psql, operation: operation) }
-            throw cause
+            switch cause {
+            case let psql as PSQLError: throw Self.storeError(psql, operation: operation)
+            case is StoreError, is CancellationError: throw cause
+            // The pool's own errors (circuit breaker tripped while the server is down, pool shut down).
+            default: throw StoreError.unavailable(operation: operation, detail: "\(cause)")
+            }
         }
     }
 

@@ -37,6 +37,9 @@ public enum StoreBenchmark {
             try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: logger)
         }
         var results: [Result] = []
+        let encodeOnly = try measureEncoding(rows: rows, rowsPerTransaction: rowsPerTransaction, samplesPerBatch: samplesPerBatch)
+        print(encodeOnly)
+        results.append(encodeOnly)
         do {
             for mode in PostgresMetricStore.StagingMode.allCases {
                 try await PostgresMetricStore.withStore(
@@ -75,6 +78,20 @@ public enum StoreBenchmark {
         }
         try await dropSchema(schema, configuration: configuration, logger: logger)
         return results
+    }
+
+    /// Building the COPY text and upsert arrays alone (no database): the client's share of the cost.
+    static func measureEncoding(rows: Int, rowsPerTransaction: Int, samplesPerBatch: Int) throws -> Result {
+        let batches = makeBatches(prefix: "encode", rows: rows, samplesPerBatch: samplesPerBatch)
+        let perCall = max(1, rowsPerTransaction / samplesPerBatch)
+        let start = ContinuousClock.now
+        var encoded = 0
+        for offset in stride(from: 0, to: batches.count, by: perCall) {
+            encoded += try PersistPlan(Array(batches[offset..<min(offset + perCall, batches.count)])).sampleCount
+        }
+        return Result(
+            name: "encoding only (PersistPlan, no database)", rows: encoded,
+            seconds: ResolutionPolicy.seconds(ContinuousClock.now - start))
     }
 
     /// COPY into the staging table and INSERT … ON CONFLICT DO NOTHING into the partitioned table,

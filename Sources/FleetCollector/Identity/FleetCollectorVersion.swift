@@ -1,0 +1,4 @@
+/// The collector library's version, reported as `agent_version`.
+public enum FleetCollectorVersion {
+    public static let current = "0.1.0"
+}

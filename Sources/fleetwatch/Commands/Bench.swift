@@ -1,0 +1,40 @@
+import ArgumentParser
+import FleetBus
+import FleetRuntime
+import FleetStore
+import Logging
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Baseline benchmarks measured on this machine (docs/benchmarks.md; scripts/bench runs them all).",
+        subcommands: [AMQP.self, Store.self]
+    )
+
+    struct AMQP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "amqp", abstract: "Raw rabbitmq-c publish-with-confirms and consume throughput of small messages.")
+        @OptionGroup var broker: BrokerOptions
+        @Option(help: "Messages.") var count = 100_000
+        @Option(help: "Messages per confirmed publish call.") var batch = 500
+
+        func run() async throws {
+            let result = try await AMQPBenchmark.publishConsume(url: broker.url, count: count, batch: batch)
+            print("amqp publish+confirm: \(Int(result.publishPerSecond)) msg/s")
+            print("amqp consume+ack:     \(Int(result.consumePerSecond)) msg/s")
+        }
+    }
+
+    struct Store: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "store", abstract: "Raw COPY + idempotent insert and the full persist path into PostgreSQL (scratch schema).")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Rows per measurement.") var rows = 200_000
+        @Option(help: "Rows per transaction.") var rowsPerTransaction = 10_000
+
+        func run() async throws {
+            // Prints each figure as it is measured.
+            _ = try await StoreBenchmark.run(
+                configuration: try PostgresStoreConfiguration(url: database.url), rows: rows, rowsPerTransaction: rowsPerTransaction)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import FleetBus
+import FleetPersister
+import FleetRuntime
+import FleetStore
+import Logging
+
+struct Persist: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Consumes fleet.persist: writes samples to PostgreSQL with COPY, idempotently; rollups and retention.")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var broker: BrokerOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Days of raw samples to keep (FLEETWATCH_RETENTION_DAYS, default 30).")
+    var retentionDays: Int?
+
+    @Option(help: "Messages per transaction (FLEETWATCH_PERSIST_BATCH, default 500).")
+    var batchSize: Int?
+
+    func run() async throws {
+        let registry = Observability.bootstrap(service: "persist", level: try service.level())
+        let logger = Logger(label: "fleetwatch.persist")
+        let days = try Setting.integer(
+            Setting.value(retentionDays.map(String.init), env: "FLEETWATCH_RETENTION_DAYS", default: "30"),
+            setting: "FLEETWATCH_RETENTION_DAYS", in: 1...3650)
+        var persisterConfiguration = PersisterConfiguration()
+        persisterConfiguration.batchSize = try Setting.integer(
+            Setting.value(batchSize.map(String.init), env: "FLEETWATCH_PERSIST_BATCH", default: "500"),
+            setting: "FLEETWATCH_PERSIST_BATCH", in: 1...10_000)
+        var retention = RetentionPolicy()
+        retention.raw = RetentionPolicy.day * days
+
+        let store = PostgresMetricStore(
+            configuration: try PostgresStoreConfiguration(url: database.url), retention: retention, logger: logger)
+        let bus = try AMQPBus(url: broker.url, logger: logger)
+        let readiness = Readiness(["amqp", "database"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await migrateWhenReachable(store, readiness: readiness, logger: logger)
+            try await declareWhenReachable(bus, topology: .persist, readiness: readiness, logger: logger)
+            let persister = Persister(
+                consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: persisterConfiguration.batchSize * 2),
+                store: store, configuration: persisterConfiguration, logger: logger)
+            try await runServices(
+                [WorkerService { await persister.run() }],
+                health: HealthServer(address: try service.health(default: Defaults.persistHealth), readiness: readiness, registry: registry, logger: logger),
+                logger: logger)
+        }
+        await bus.shutdown()
+    }
+}
+
+/// Applies the schema migrations, retrying while PostgreSQL is unreachable.
+func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, logger: Logger) async throws {
+    var attempt = 0
+    while true {
+        do {
+            try await store.migrate()
+            readiness.set("database", true)
+            return
+        } catch {
+            logger.warning("database not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+            try await Task.sleep(for: .seconds(min(5, 1 << min(attempt, 3))))
+            attempt += 1
+        }
+    }
+}
