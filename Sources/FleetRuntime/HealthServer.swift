@@ -44,6 +44,10 @@ public struct HealthServer: Service {
             },
             logger: logger
         )
-        try await app.run()
+        do {
+            try await app.run()
+        } catch is CancellationError {
+            // The process is stopping: the health endpoints go last and need not finish cleanly.
+        }
     }
 }

@@ -10,8 +10,12 @@ public struct WorkerService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await work()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await work()
+            }
+        } catch is CancellationError {
+            // Cancelled by the graceful shutdown itself: a clean stop, not a failure of the group.
         }
     }
 }

@@ -229,3 +229,18 @@ def reset_state():
         "and tablename in ('samples','samples_1m','samples_1h','machines','batches_seen','process_snapshots')")]
     if tables:
         sql("truncate " + ", ".join(tables))
+
+
+@pytest.fixture
+def rabbitmq_node(services):
+    """Runs rabbitmqctl against the broker scripts/test started (FLEETWATCH_TEST_RABBITMQ_DIR)."""
+    directory = os.environ.get("FLEETWATCH_TEST_RABBITMQ_DIR")
+    require(directory, "FLEETWATCH_TEST_RABBITMQ_DIR is not set: this test stops and restarts the broker, "
+                       "so it needs one that scripts/test started")
+
+    def control(*args):
+        subprocess.run([str(ROOT / "scripts/services/rabbitmq"), "ctl", directory, *args],
+                       check=True, capture_output=True, timeout=120)
+
+    yield control
+    control("start_app")  # idempotent: leave the broker running whatever the test did

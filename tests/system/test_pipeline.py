@@ -104,7 +104,7 @@ def test_broker_outage_is_backfilled_in_order(stack, rabbitmq_node):
 def test_garbage_on_fleet_raw_lands_in_the_dead_letter_queue_with_a_reason(stack):
     stack.pipeline()
     subprocess.run(
-        ["amqp-publish", "--url", AMQP_URL.replace("%2f", ""), "-e", "fleet.raw", "-r", "raw.proc.garbage",
+        ["amqp-publish", "--url", AMQP_URL.removesuffix("/%2f"), "-e", "fleet.raw", "-r", "raw.proc.garbage",
          "-b", "this is not protobuf \xff"], check=True)
     listing = wait_for(
         lambda: json.loads(stack.cli("dlq", "list", "fleet.normalize", "--json").stdout) or None,

@@ -88,7 +88,7 @@ struct CollectorGauges<C: Clock>: Service where C.Duration == Duration {
         let depth = Gauge(label: "fleetwatch_collector_buffer_batches")
         let reconnects = Gauge(label: "fleetwatch_collector_reconnects")
         let tickCPU = Gauge(label: "fleetwatch_collector_tick_cpu_seconds")
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let stats = agent.statistics
                 collected.record(stats.batchesCollected)
@@ -98,7 +98,7 @@ struct CollectorGauges<C: Clock>: Service where C.Duration == Duration {
                 depth.record(stats.bufferDepth)
                 reconnects.record(stats.reconnects)
                 tickCPU.record(Double(stats.lastTickCPU.components.attoseconds) / 1e18 + Double(stats.lastTickCPU.components.seconds))
-                try await Task.sleep(for: .seconds(2))
+                try? await Task.sleep(for: .seconds(2))
             }
         }
     }
