@@ -37,11 +37,17 @@ let package = Package(
         ),
         // The domain: metric names, validation, normalization, sequences, retry policy. No I/O.
         .target(name: "FleetCore", dependencies: ["FleetProto"], swiftSettings: strict),
+        // Settings from flags, FLEETWATCH_* variables and secret files; default addresses. Foundation only,
+        // so the portable agent can use it.
+        .target(name: "FleetSettings", swiftSettings: strict),
+        // Structured JSON log lines (swift-log handler), shared by every process including the agent.
+        .target(
+            name: "FleetLogging", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Process plumbing shared by every long-running subcommand: JSON logs, health and metrics HTTP.
         .target(
             name: "FleetRuntime",
             dependencies: [
-                "FleetCore",
+                "FleetCore", "FleetSettings", "FleetLogging",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -78,7 +84,8 @@ let package = Package(
         .target(
             name: "FleetCollector",
             dependencies: [
-                "FleetCore", "FleetProto",
+                "FleetCore", "FleetProto", "FleetSettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch",
             dependencies: [
-                "FleetCore", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
+                "FleetCore", "FleetSettings", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
                 "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -136,9 +143,10 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch-agent",
             dependencies: [
-                "FleetCollector",
+                "FleetCollector", "FleetSettings", "FleetLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // Built with --static-swift-stdlib (scripts/build-agent) to run on machines without Swift.
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),

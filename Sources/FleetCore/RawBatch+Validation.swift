@@ -3,7 +3,7 @@ import FleetProto
 extension Fleetwatch_V1_RawBatch {
     /// Checks the batch against `limits` at the edge's time `nowMs`; the error names the field at fault.
     public func validate(limits: BatchLimits = .standard, nowMs: Int64) throws(ValidationError) {
-        if let problem = MachineID.validate(machineID) { throw ValidationError("machine_id", problem) }
+        if let problem = MachineID.problem(with: machineID) { throw ValidationError("machine_id", problem) }
         if hasIdentity, identity.machineID != machineID {
             throw ValidationError("identity.machine_id", "'\(identity.machineID.prefix(40))' differs from machine_id")
         }

@@ -7,14 +7,23 @@ import Logging
 
 /// The `persist` consumer: takes rounds of deliveries from fleet.persist, writes their samples in one
 /// store transaction and acks them only once it committed (at-least-once; the store is idempotent).
-/// Poison messages go to the DLQ with a precise reason; store failures requeue the round and back off.
+///
+/// Poison messages go to the DLQ with a precise reason. A store failure never requeues: requeues count
+/// toward the quorum queue's delivery limit, so a database outage would push good messages into the DLQ.
+/// Instead the persister holds the decoded round, takes nothing new, and retries the same write with
+/// exponential backoff and jitter until it commits (stalled on the database: logged, counted in
+/// `fleetwatch_persister_store_errors_total`, flagged by the `fleetwatch_persister_store_stalled` gauge).
+/// Only shutdown ends the wait early: the held deliveries are then requeued for another replica or the
+/// next start (one delivery-count increment per shutdown).
 public struct Persister: Sendable {
-    /// What one round did, for the loop's backoff and for tests.
+    /// How one round ended, for tests and callers of `persistRound(_:)`.
     public enum RoundOutcome: Sendable, Equatable {
         /// Everything was settled: `persisted` acked after the commit, `deadLettered` moved to the DLQ.
-        case settled(persisted: Int, deadLettered: Int, result: PersistResult)
-        /// The store failed: the decodable deliveries were requeued.
-        case storeFailed(requeued: Int, error: String)
+        /// `storeFailures` counts the failed store calls the round was retried through before it committed.
+        case settled(persisted: Int, deadLettered: Int, result: PersistResult, storeFailures: Int)
+        /// The task was cancelled (shutdown) while the round waited to retry a failed store call: the
+        /// decodable deliveries were requeued, the poison ones had already been dead-lettered.
+        case requeuedOnShutdown(requeued: Int, deadLettered: Int, storeFailures: Int, lastError: String)
     }
 
     public let consumer: any MessageConsumer
@@ -39,7 +48,8 @@ public struct Persister: Sendable {
     }
 
     /// Consumes until the task is cancelled or the consumer closes, running retention alongside.
-    /// On cancellation the round in flight is finished (persisted and acked) before the consumer closes.
+    /// On cancellation a round whose store call is in flight finishes that call (commit + ack, or requeue
+    /// if it failed); a round waiting to retry a failed write is requeued; then the consumer closes.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             if let interval = configuration.retentionInterval {
@@ -53,7 +63,7 @@ public struct Persister: Sendable {
     }
 
     func consumeUntilStopped() async {
-        var consecutiveFailures = 0
+        var receiveFailures = 0
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
@@ -65,65 +75,111 @@ public struct Persister: Sendable {
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("receiving from the bus failed", metadata: ["error": "\(error)"])
-                consecutiveFailures += 1
-                await pause(afterFailures: consecutiveFailures)
+                receiveFailures += 1
+                await pause(afterFailures: receiveFailures)
                 continue
             }
+            receiveFailures = 0
             // An empty round means the consumer was closed underneath us.
             guard !deliveries.isEmpty else { return }
 
-            // Unstructured on purpose: cancelling the loop must not interrupt a write half-way; the round
-            // finishes (commit + ack, or requeue) and the loop stops afterwards.
-            let outcome = await Task { await persistRound(deliveries) }.value
-            switch outcome {
-            case .settled:
-                consecutiveFailures = 0
-            case .storeFailed:
-                consecutiveFailures += 1
-                await pause(afterFailures: consecutiveFailures)
+            // Returns once the round is settled (possibly after a long database outage) or, on
+            // cancellation, requeued; the loop condition then stops the loop.
+            _ = await persistRound(deliveries)
+        }
+    }
+
+    /// Decodes, dead-letters the poison, and persists the rest in one store call, retrying that same call
+    /// with backoff until it commits; then acks. Returns early only when the task is cancelled while the
+    /// round waits to retry (or its in-flight call failed): the decodable deliveries are then requeued.
+    ///
+    /// Store calls and settling run in unstructured tasks on purpose: cancelling the caller must not
+    /// interrupt a write or a dead-letter publish half-way; cancellation is acted on only between calls.
+    public func persistRound(_ deliveries: [Delivery]) async -> RoundOutcome {
+        let started = ContinuousClock.now
+        metrics.messagesConsumed.increment(by: deliveries.count)
+        let round = await Task { await decode(deliveries) }.value
+        guard !round.batches.isEmpty else {
+            return .settled(persisted: 0, deadLettered: round.deadLettered, result: PersistResult(), storeFailures: 0)
+        }
+
+        var failures = 0
+        while true {
+            let attempt = await Task { () -> Result<PersistResult, any Error> in
+                do { return .success(try await store.persist(round.batches)) } catch { return .failure(error) }
+            }.value
+            switch attempt {
+            case .success(let result):
+                if failures > 0 {
+                    metrics.storeStalled.record(0)
+                    metrics.heldMessages.record(0)
+                    logger.notice(
+                        "database recovered; the held round committed",
+                        metadata: [
+                            "attempts": "\(failures + 1)", "messages": "\(round.good.count)",
+                            "stalled_for": "\(ContinuousClock.now - started)",
+                        ])
+                }
+                await settle(round, result: result, started: started)
+                return .settled(
+                    persisted: round.good.count, deadLettered: round.deadLettered, result: result,
+                    storeFailures: failures)
+
+            case .failure(let error):
+                failures += 1
+                metrics.storeErrors.increment()
+                if Task.isCancelled {
+                    return await release(round, failures: failures, lastError: error)
+                }
+                let delay = backoffDelay(afterFailures: failures)
+                var metadata: Logger.Metadata = [
+                    "error": "\(error)", "messages": "\(round.good.count)", "attempt": "\(failures)",
+                    "retry_in": "\(delay)",
+                ]
+                if failures == 1 {
+                    metrics.storeStalled.record(1)
+                    metrics.heldMessages.record(round.good.count)
+                    logger.error(
+                        "persisting failed; persister stalled on the database: holding the round and retrying it",
+                        metadata: metadata)
+                } else {
+                    metadata["stalled_for"] = "\(ContinuousClock.now - started)"
+                    logger.warning("persisting still failing; persister stalled on the database", metadata: metadata)
+                }
+                try? await Task.sleep(for: delay)
+                if Task.isCancelled {
+                    return await release(round, failures: failures, lastError: error)
+                }
             }
         }
     }
 
-    /// Decodes, dead-letters the poison, persists the rest in one call and settles every delivery.
-    public func persistRound(_ deliveries: [Delivery]) async -> RoundOutcome {
-        let started = ContinuousClock.now
-        metrics.messagesConsumed.increment(by: deliveries.count)
+    /// The deliveries of a round after decoding: the poison ones are already in the DLQ (or requeued).
+    struct DecodedRound: Sendable {
         var good: [Delivery] = []
         var batches: [Fleetwatch_V1_MetricBatch] = []
         var deadLettered = 0
+    }
+
+    private func decode(_ deliveries: [Delivery]) async -> DecodedRound {
+        var round = DecodedRound()
         for delivery in deliveries {
             switch MetricBatchDecoder.decode(delivery) {
             case .success(let batch):
-                good.append(delivery)
-                batches.append(batch)
+                round.good.append(delivery)
+                round.batches.append(batch)
             case .failure(let rejection):
-                if await deadLetter(delivery, reason: rejection.reason) { deadLettered += 1 }
+                if await deadLetter(delivery, reason: rejection.reason) { round.deadLettered += 1 }
             }
         }
-        guard !batches.isEmpty else {
-            return .settled(persisted: 0, deadLettered: deadLettered, result: PersistResult())
-        }
+        return round
+    }
 
-        let result: PersistResult
+    /// Acks a committed round and records its metrics.
+    private func settle(_ round: DecodedRound, result: PersistResult, started: ContinuousClock.Instant) async {
+        let good = round.good
         do {
-            result = try await store.persist(batches)
-        } catch {
-            metrics.storeErrors.increment()
-            logger.error(
-                "persisting failed; requeueing the round",
-                metadata: ["error": "\(error)", "messages": "\(good.count)"])
-            do {
-                try await consumer.requeue(good)
-            } catch {
-                // The deliveries stay unacked; the broker returns them when this consumer's channel closes.
-                logger.error("requeue failed", metadata: ["error": "\(error)"])
-            }
-            return .storeFailed(requeued: good.count, error: "\(error)")
-        }
-
-        do {
-            try await consumer.ack(good)
+            try await Task { try await consumer.ack(good) }.value
         } catch {
             // Committed but not acked: the broker redelivers and the store skips the duplicates.
             logger.warning("ack failed after commit; expect a harmless redelivery", metadata: ["error": "\(error)"])
@@ -135,7 +191,26 @@ public struct Persister: Sendable {
         if result.batchesDuplicate > 0 {
             logger.debug("redelivered batches skipped", metadata: ["batches": "\(result.batchesDuplicate)"])
         }
-        return .settled(persisted: good.count, deadLettered: deadLettered, result: result)
+    }
+
+    /// Shutdown while holding a round that could not be written: hands it back to the queue.
+    private func release(_ round: DecodedRound, failures: Int, lastError: any Error) async -> RoundOutcome {
+        metrics.storeStalled.record(0)
+        metrics.heldMessages.record(0)
+        logger.warning(
+            "stopping while stalled on the database; requeueing the held round",
+            metadata: ["messages": "\(round.good.count)", "attempts": "\(failures)", "error": "\(lastError)"])
+        let good = round.good
+        do {
+            try await Task { try await consumer.requeue(good) }.value
+            metrics.requeuedOnShutdown.increment(by: good.count)
+        } catch {
+            // The deliveries stay unacked; the broker returns them when the consumer closes just after.
+            logger.error("requeue failed; the broker returns the round on close", metadata: ["error": "\(error)"])
+        }
+        return .requeuedOnShutdown(
+            requeued: good.count, deadLettered: round.deadLettered, storeFailures: failures,
+            lastError: "\(lastError)")
     }
 
     /// True once the message sits in the DLQ. If that fails it is requeued, never dropped.
@@ -153,10 +228,15 @@ public struct Persister: Sendable {
         }
     }
 
-    /// Waits with exponential backoff and jitter, at least half the ceiling so a failing store is never spun on.
-    private func pause(afterFailures failures: Int) async {
+    /// Exponential backoff with jitter, at least half the ceiling so a failing dependency is never spun on.
+    func backoffDelay(afterFailures failures: Int) -> Duration {
         let ceiling = configuration.backoff.ceiling(attempt: failures - 1)
-        let delay = ceiling / 2 + configuration.backoff.delay(attempt: failures - 1, unit: random()) / 2
+        return ceiling / 2 + configuration.backoff.delay(attempt: failures - 1, unit: random()) / 2
+    }
+
+    /// Waits `backoffDelay(afterFailures:)`; returns early when the task is cancelled.
+    private func pause(afterFailures failures: Int) async {
+        let delay = backoffDelay(afterFailures: failures)
         logger.notice("backing off", metadata: ["delay": "\(delay)", "consecutive_failures": "\(failures)"])
         try? await Task.sleep(for: delay)
     }

@@ -6,7 +6,8 @@ public struct PersisterConfiguration: Sendable {
     public var batchSize: Int
     /// How long to keep collecting deliveries after the first one arrived.
     public var batchWindow: Duration
-    /// Waits after a failed store write, growing with consecutive failures.
+    /// Waits between retries of a round the store failed to write (and after bus receive errors), growing
+    /// with consecutive failures; the round is held and retried until it commits, never requeued.
     public var backoff: Backoff
     /// How often retention runs; nil disables it (for example when another process owns retention).
     public var retentionInterval: Duration?

@@ -1,3 +1,4 @@
+import FleetSettings
 import Hummingbird
 import Logging
 import Prometheus

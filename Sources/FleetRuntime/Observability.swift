@@ -1,3 +1,4 @@
+import FleetLogging
 import Logging
 import Metrics
 import Prometheus

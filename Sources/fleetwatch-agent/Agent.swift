@@ -1,6 +1,42 @@
 import ArgumentParser
+import FleetCollector
+import FleetLogging
+import FleetSettings
+import Foundation
+import Logging
 
+/// The portable collector: copy this one file to a Linux machine and run it. Collector only — no
+/// broker or database code inside — with the Swift runtime linked in.
 @main
 struct Agent: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fleetwatch-agent", abstract: "The Fleetwatch collector.")
+    static let configuration = CommandConfiguration(
+        commandName: "fleetwatch-agent",
+        abstract: "Fleetwatch collector: reads /proc and /sys, buffers on disk, streams to the ingest edge.",
+        discussion: "Every flag also reads FLEETWATCH_<FLAG> from the environment (the flag wins). Stops cleanly on SIGTERM or SIGINT.")
+
+    @OptionGroup var collector: CollectorOptions
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
+    var logLevel: String?
+
+    func run() async throws {
+        let levelText = Setting.value(logLevel, env: "FLEETWATCH_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ConfigError(setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: levelText)
+        }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
+        let agent = try CollectorAgent(configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))
+        let work = Task { try await agent.run() }
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler { work.cancel() }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do {
+            try await work.value
+        } catch is CancellationError {}
+    }
 }

@@ -7,23 +7,22 @@ import Synchronization
 
 /// A consumer that hands out prepared rounds and records how each delivery was settled.
 final class FakeConsumer: MessageConsumer {
-    struct State {
+    struct State: Sendable {
         var rounds: [[Delivery]] = []
         var acked: [UInt64] = []
         var requeued: [UInt64] = []
         var deadLettered: [(UInt64, String)] = []
         var closed = false
+        /// Rounds handed out by `nextBatch`.
+        var fetches = 0
         /// When the prepared rounds ran out: wait (like a quiet queue) or return [] (closed).
         var waitWhenEmpty = false
     }
 
-    let state = Mutex(State())
+    let state: Watched<State>
 
     init(rounds: [[Delivery]], waitWhenEmpty: Bool = false) {
-        state.withLock {
-            $0.rounds = rounds
-            $0.waitWhenEmpty = waitWhenEmpty
-        }
+        state = Watched(State(rounds: rounds, waitWhenEmpty: waitWhenEmpty))
     }
 
     func next() async throws -> Delivery? { try await nextBatch(max: 1, window: .zero).first }
@@ -32,7 +31,10 @@ final class FakeConsumer: MessageConsumer {
         while true {
             let (round, wait) = state.withLock { state -> ([Delivery]?, Bool) in
                 if state.closed { return ([], false) }
-                if !state.rounds.isEmpty { return (state.rounds.removeFirst(), false) }
+                if !state.rounds.isEmpty {
+                    state.fetches += 1
+                    return (state.rounds.removeFirst(), false)
+                }
                 return (nil, state.waitWhenEmpty)
             }
             if let round { return round }
@@ -49,35 +51,51 @@ final class FakeConsumer: MessageConsumer {
     func close() async { state.withLock { $0.closed = true } }
 }
 
-/// A store that records persisted batches, can fail a number of times, and can be slow.
+/// A store that records every persist call, can fail a number of times (or a run of calls), and can hold
+/// a call open until the test releases it. Tests await its state through `state.wait(until:)`.
 final class FakeStore: MetricStore {
-    struct State {
+    struct State: Sendable {
+        /// The batches of every persist call, failed ones included, in call order.
+        var calls: [[Fleetwatch_V1_MetricBatch]] = []
+        /// The batches of the calls that succeeded.
         var persisted: [[Fleetwatch_V1_MetricBatch]] = []
+        var failures = 0
         var failuresLeft = 0
+        /// Calls currently inside `persist` (entered, not yet returned).
+        var inFlight = 0
         var retentionRuns = 0
+        /// While true, `persist` waits after being entered until the test opens the gate.
+        var gateClosed = false
     }
 
-    let state = Mutex(State())
-    let delay: Duration
+    let state: Watched<State>
 
-    init(failures: Int = 0, delay: Duration = .zero) {
-        self.delay = delay
-        state.withLock { $0.failuresLeft = failures }
+    init(failures: Int = 0, gated: Bool = false) {
+        state = Watched(State(failuresLeft: failures, gateClosed: gated))
     }
 
     struct Down: Error {}
 
     func migrate() async throws {}
 
+    func openGate() { state.withLock { $0.gateClosed = false } }
+
     func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult {
-        if delay > .zero {
-            // Not cancellable on purpose: like a database round trip in flight.
-            let deadline = ContinuousClock.now + delay
-            while ContinuousClock.now < deadline { await Task.yield() }
+        state.withLock {
+            $0.calls.append(batches)
+            $0.inFlight += 1
         }
+        // Not cancellable on purpose: like a database round trip in flight.
+        await state.wait { !$0.gateClosed }
+        // Like a real client, a cancelled caller sees its statement cancelled: this is what the persister's
+        // unstructured store task protects against.
+        let cancelled = Task.isCancelled
         return try state.withLock { state in
+            state.inFlight -= 1
+            if cancelled { throw CancellationError() }
             if state.failuresLeft > 0 {
                 state.failuresLeft -= 1
+                state.failures += 1
                 throw Down()
             }
             state.persisted.append(batches)
@@ -129,5 +147,49 @@ enum Deliveries {
         Delivery(
             exchange: "fleet.metrics", routingKey: "metrics.web-1.samples", body: body, type: type, headers: [:],
             redelivered: false, tag: tag, epoch: 1)
+    }
+}
+
+/// State behind a lock that tests can also await: `wait(until:)` returns once a change made through
+/// `withLock` (or the current state) satisfies the condition. No polling, no sleeping.
+final class Watched<State: Sendable>: Sendable {
+    private struct Waiter: Sendable {
+        let condition: @Sendable (State) -> Bool
+        let continuation: CheckedContinuation<Void, Never>
+    }
+
+    private struct Storage: Sendable {
+        var value: State
+        var waiters: [Waiter] = []
+    }
+
+    private let storage: Mutex<Storage>
+
+    init(_ value: State) { storage = Mutex(Storage(value: value)) }
+
+    /// Reads or changes the state; wakes the waiters whose condition now holds.
+    func withLock<Result: Sendable>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        let (result, ready) = try storage.withLock { storage -> (Result, [Waiter]) in
+            let result = try body(&storage.value)
+            let value = storage.value
+            let ready = storage.waiters.filter { $0.condition(value) }
+            storage.waiters.removeAll { $0.condition(value) }
+            return (result, ready)
+        }
+        for waiter in ready { waiter.continuation.resume() }
+        return result
+    }
+
+    /// Suspends until `condition` holds (checked now and after every change). Not cancellable: tests
+    /// bound it with a time limit instead.
+    func wait(until condition: @escaping @Sendable (State) -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let satisfied = storage.withLock { storage -> Bool in
+                if condition(storage.value) { return true }
+                storage.waiters.append(Waiter(condition: condition, continuation: continuation))
+                return false
+            }
+            if satisfied { continuation.resume() }
+        }
     }
 }

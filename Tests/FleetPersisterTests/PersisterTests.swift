@@ -7,12 +7,18 @@ import Testing
 
 @testable import FleetPersister
 
-@Suite struct PersisterTests {
-    let fast = PersisterConfiguration(
-        backoff: Backoff(base: .milliseconds(1), cap: .milliseconds(4)), retentionInterval: nil)
+/// Every wait below is on an event the fakes signal (`Watched.wait(until:)`), never on elapsed time;
+/// the time limit only turns a regression into a failure instead of a hang.
+@Suite(.timeLimit(.minutes(1))) struct PersisterTests {
+    /// No waiting between retries: the tests exercise the retry logic, not the clock.
+    let fast = PersisterConfiguration(backoff: Backoff(base: .zero, cap: .zero), retentionInterval: nil)
+
+    static func round(_ sequences: ClosedRange<UInt64>) throws -> [Delivery] {
+        try sequences.map { try Deliveries.of(Deliveries.batch(sequence: $0), tag: $0) }
+    }
 
     @Test func goodMessagesArePersistedInOneCallThenAcked() async throws {
-        let round = try (1...3).map { try Deliveries.of(Deliveries.batch(sequence: UInt64($0)), tag: UInt64($0)) }
+        let round = try Self.round(1...3)
         let consumer = FakeConsumer(rounds: [round])
         let store = FakeStore()
         await Persister(consumer: consumer, store: store, configuration: fast).run()
@@ -39,12 +45,13 @@ import Testing
         let store = FakeStore()
         let outcome = await Persister(consumer: consumer, store: store, configuration: fast).persistRound(round)
 
-        guard case .settled(let persisted, let deadLettered, _) = outcome else {
+        guard case .settled(let persisted, let deadLettered, _, let storeFailures) = outcome else {
             Issue.record("expected a settled round, got \(outcome)")
             return
         }
-        #expect(persisted == 2 && deadLettered == 4)
+        #expect(persisted == 2 && deadLettered == 4 && storeFailures == 0)
         #expect(consumer.state.withLock { $0.acked } == [1, 6])
+        #expect(consumer.state.withLock { $0.requeued }.isEmpty)
         let reasons = Dictionary(uniqueKeysWithValues: consumer.state.withLock { $0.deadLettered })
         #expect(reasons[2]?.contains("sample 0 of machine 'web-1' sequence 2 (cpu.usage_percent): value nan is not a finite number") == true)
         #expect(reasons[3] == "missing machine.machine_id")
@@ -52,34 +59,122 @@ import Testing
         #expect(reasons[5] == "unexpected message type 'fleetwatch.v1.RawBatch', expected 'fleetwatch.v1.MetricBatch'")
     }
 
-    @Test func storeFailuresRequeueTheRoundBackOffAndRecover() async throws {
-        let round = try (1...2).map { try Deliveries.of(Deliveries.batch(sequence: UInt64($0)), tag: UInt64($0)) }
-        // The broker hands the requeued round back: model that as the same round offered three times.
-        let consumer = FakeConsumer(rounds: [round, round, round])
-        let store = FakeStore(failures: 2)
-        let started = ContinuousClock.now
+    @Test(arguments: [1, 3, 12])
+    func storeFailuresHoldTheRoundAndRetryItInPlaceUntilItCommits(failures: Int) async throws {
+        let round = try Self.round(1...2)
+        let consumer = FakeConsumer(rounds: [round])
+        let store = FakeStore(failures: failures)
         await Persister(consumer: consumer, store: store, configuration: fast).run()
 
-        #expect(consumer.state.withLock { $0.requeued } == [1, 2, 1, 2])
+        // Acked exactly once, never requeued (requeues count toward the delivery limit), never dead-lettered.
         #expect(consumer.state.withLock { $0.acked } == [1, 2])
-        #expect(store.state.withLock { $0.persisted.count } == 1)
-        // Two backoffs of at least half their ceiling (1 ms, then 2 ms): no spinning.
-        #expect(ContinuousClock.now - started >= .microseconds(1500))
+        #expect(consumer.state.withLock { $0.requeued }.isEmpty)
+        #expect(consumer.state.withLock { $0.deadLettered }.isEmpty)
+        // The same batches, failures + 1 times, the last one committed.
+        let calls = store.state.withLock { $0.calls.map { $0.map(\.sequence) } }
+        #expect(calls == Array(repeating: [1, 2], count: failures + 1))
+        #expect(store.state.withLock { $0.persisted.map { $0.map(\.sequence) } } == [[1, 2]])
+        #expect(consumer.state.withLock { $0.closed })
     }
 
-    @Test func cancellationFinishesTheRoundInFlightThenClosesTheConsumer() async throws {
-        let round = try (1...2).map { try Deliveries.of(Deliveries.batch(sequence: UInt64($0)), tag: UInt64($0)) }
-        let consumer = FakeConsumer(rounds: [round], waitWhenEmpty: true)
-        let store = FakeStore(delay: .milliseconds(300))
-        let persister = Persister(consumer: consumer, store: store, configuration: fast)
-        let task = Task { await persister.run() }
-        try await Task.sleep(for: .milliseconds(50))  // the round is now inside persist
+    @Test func persistRoundReportsTheFailuresItRetriedThrough() async throws {
+        let round = try Self.round(1...2)
+        let consumer = FakeConsumer(rounds: [])
+        let store = FakeStore(failures: 2)
+        let outcome = await Persister(consumer: consumer, store: store, configuration: fast).persistRound(round)
+
+        #expect(
+            outcome
+                == .settled(
+                    persisted: 2, deadLettered: 0,
+                    result: PersistResult(samplesInserted: 2, samplesDuplicate: 0, batchesNew: 2, batchesDuplicate: 0),
+                    storeFailures: 2))
+        #expect(consumer.state.withLock { $0.acked } == [1, 2])
+        #expect(consumer.state.withLock { $0.requeued }.isEmpty)
+    }
+
+    @Test func nothingNewIsFetchedWhileARoundIsHeld() async throws {
+        let first = try Self.round(1...2)
+        let second = try Self.round(3...3)
+        let consumer = FakeConsumer(rounds: [first, second])
+        let store = FakeStore(failures: .max)
+        // A tiny backoff: the outage lasts many retries without spinning the CPU.
+        var configuration = fast
+        configuration.backoff = Backoff(base: .microseconds(100), cap: .microseconds(100))
+        let task = Task { await Persister(consumer: consumer, store: store, configuration: configuration).run() }
+
+        await store.state.wait { $0.failures >= 10 }
+        #expect(consumer.state.withLock { ($0.fetches, $0.rounds.count) } == (1, 1))
+        // The database comes back: the held round commits, then the next one is taken.
+        store.state.withLock { $0.failuresLeft = 0 }
+        await task.value
+
+        let calls = store.state.withLock { $0.calls.map { $0.map(\.sequence) } }
+        #expect(calls.dropLast().allSatisfy { $0 == [1, 2] } && calls.count >= 12)
+        #expect(calls.last == [3])
+        #expect(store.state.withLock { $0.persisted.map { $0.map(\.sequence) } } == [[1, 2], [3]])
+        #expect(consumer.state.withLock { $0.acked } == [1, 2, 3])
+        #expect(consumer.state.withLock { $0.requeued }.isEmpty)
+        #expect(consumer.state.withLock { $0.deadLettered }.isEmpty)
+    }
+
+    @Test func cancellationWhileTheStoreKeepsFailingRequeuesTheHeldRoundAndReturnsPromptly() async throws {
+        let first = try Self.round(1...2)
+        let second = try Self.round(3...3)
+        let consumer = FakeConsumer(rounds: [first, second], waitWhenEmpty: true)
+        let store = FakeStore(failures: .max)
+        // A long backoff: run() only returns promptly if cancellation cuts the wait short.
+        var configuration = fast
+        configuration.backoff = Backoff(base: .seconds(60), cap: .seconds(60))
+        let task = Task { await Persister(consumer: consumer, store: store, configuration: configuration).run() }
+
+        await store.state.wait { $0.failures >= 1 }
+        let cancelled = ContinuousClock.now
         task.cancel()
         await task.value
 
+        #expect(ContinuousClock.now - cancelled < .seconds(10))
+        #expect(consumer.state.withLock { $0.requeued } == [1, 2])
+        #expect(consumer.state.withLock { $0.acked }.isEmpty)
+        #expect(consumer.state.withLock { $0.deadLettered }.isEmpty)
+        #expect(consumer.state.withLock { $0.closed })
+        // The second round was never taken; the held one was not retried after the cancellation.
+        #expect(consumer.state.withLock { $0.fetches } == 1)
+        #expect(store.state.withLock { $0.calls.count } == 1)
+    }
+
+    @Test func cancellationFinishesTheStoreCallInFlightThenClosesTheConsumer() async throws {
+        let round = try Self.round(1...2)
+        let consumer = FakeConsumer(rounds: [round], waitWhenEmpty: true)
+        let store = FakeStore(gated: true)
+        let task = Task { await Persister(consumer: consumer, store: store, configuration: fast).run() }
+
+        await store.state.wait { $0.inFlight == 1 }  // the round is now inside persist
+        task.cancel()
+        store.openGate()
+        await task.value
+
+        // The fake store fails calls made from a cancelled task: this commit proves the call was shielded.
         #expect(store.state.withLock { $0.persisted.count } == 1)
         #expect(consumer.state.withLock { $0.acked } == [1, 2])
         #expect(consumer.state.withLock { $0.requeued }.isEmpty)
+        #expect(consumer.state.withLock { $0.closed })
+    }
+
+    @Test func cancellationDuringAFailingStoreCallRequeuesWithoutRetrying() async throws {
+        let round = try Self.round(1...2)
+        let consumer = FakeConsumer(rounds: [round], waitWhenEmpty: true)
+        let store = FakeStore(failures: .max, gated: true)
+        let task = Task { await Persister(consumer: consumer, store: store, configuration: fast).run() }
+
+        await store.state.wait { $0.inFlight == 1 }
+        task.cancel()
+        store.openGate()
+        await task.value
+
+        #expect(store.state.withLock { ($0.calls.count, $0.failures) } == (1, 1))
+        #expect(consumer.state.withLock { $0.requeued } == [1, 2])
+        #expect(consumer.state.withLock { $0.acked }.isEmpty)
         #expect(consumer.state.withLock { $0.closed })
     }
 
@@ -89,10 +184,12 @@ import Testing
         var configuration = fast
         configuration.retentionInterval = .milliseconds(20)
         let task = Task { await Persister(consumer: consumer, store: store, configuration: configuration).run() }
-        try await Task.sleep(for: .milliseconds(150))
+        // However loaded the machine, the test waits for the runs themselves rather than for a duration.
+        await store.state.wait { $0.retentionRuns >= 2 }
         task.cancel()
         await task.value
         #expect(store.state.withLock { $0.retentionRuns } >= 2)
+        #expect(consumer.state.withLock { $0.closed })
     }
 }
 

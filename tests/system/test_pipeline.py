@@ -131,3 +131,24 @@ def test_edge_refuses_bad_tokens_and_bad_batches_precisely(stack):
     assert stack.ingest.proc.poll() is None
     metrics = stack.ingest.metrics()
     assert "fleetwatch_ingest_auth_failures_total" in metrics
+
+
+def test_portable_agent_copied_elsewhere_joins_the_fleet(stack, tmp_path):
+    import shutil
+    from pathlib import Path
+    stack.pipeline()
+    agent = tmp_path / "elsewhere" / "fleetwatch-agent"
+    agent.parent.mkdir()
+    shutil.copy(Path(BIN).parent / "fleetwatch-agent", agent)
+    env = dict(stack.env, FLEETWATCH_MACHINE_ID="ci-agent", FLEETWATCH_INTERVAL="1",
+               FLEETWATCH_DATA_DIR=str(tmp_path / "agent-data"))
+    process = subprocess.Popen([str(agent)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: scalar("select count(*) from machines where machine_id = 'ci-agent'") == 1, 30,
+                 "the agent's machine in PostgreSQL")
+        wait_for(lambda: len(sequences("ci-agent")) >= 2, 30, "two batches from the agent")
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err[-2000:]
+    assert '"msg":"collector stopped"' in err

@@ -1,3 +1,5 @@
+import FleetCore
+
 /// Everything `fleetwatch collect` / `fleetwatch-agent` configures, with the defaults of DESIGN.md.
 /// Errors from `validate()` name the FLEETWATCH_* variable and the expected form.
 public struct CollectorConfiguration: Sendable {

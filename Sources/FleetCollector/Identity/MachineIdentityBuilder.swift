@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import FleetCore
 import FleetProto
 
 /// Builds the `MachineIdentity` sent with every batch: id from /etc/machine-id (or the override),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetBus
 import FleetRuntime
+import FleetSettings
 import Foundation
 import Logging
 

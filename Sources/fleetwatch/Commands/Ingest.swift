@@ -3,6 +3,7 @@ import FleetBus
 import FleetCore
 import FleetIngest
 import FleetRuntime
+import FleetSettings
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Logging

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetLoadgen
 import FleetRuntime
+import FleetSettings
 import Foundation
 
 struct Loadgen: AsyncParsableCommand {

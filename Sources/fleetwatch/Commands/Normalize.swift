@@ -3,6 +3,7 @@ import FleetBus
 import FleetCore
 import FleetNormalizer
 import FleetRuntime
+import FleetSettings
 import Logging
 
 struct Normalize: AsyncParsableCommand {

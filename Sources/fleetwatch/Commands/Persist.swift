@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetBus
 import FleetPersister
 import FleetRuntime
+import FleetSettings
 import FleetStore
 import Logging
 

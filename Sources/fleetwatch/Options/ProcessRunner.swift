@@ -1,4 +1,5 @@
 import FleetRuntime
+import FleetSettings
 import Logging
 import Prometheus
 import ServiceLifecycle

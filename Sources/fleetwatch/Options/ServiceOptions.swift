@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetRuntime
+import FleetSettings
 import Logging
 
 /// Flags every long-running process shares.

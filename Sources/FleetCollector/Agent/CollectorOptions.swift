@@ -1,0 +1,48 @@
+import ArgumentParser
+import FleetSettings
+
+/// Collector settings shared by `fleetwatch collect` and the portable agent.
+public struct CollectorOptions: ParsableArguments {
+    public init() {}
+
+    @Option(help: "Ingest edge URL (FLEETWATCH_INGEST_URL, default \(Defaults.ingestURL)).") public var ingestURL: String?
+    @Option(help: "Collector token (FLEETWATCH_TOKEN).") public var token: String?
+    @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") public var tokenFile: String?
+    @Option(help: "Seconds between collections, 1...3600 (FLEETWATCH_INTERVAL, default 5).") public var interval: Int?
+    @Option(help: "Buffer folder (FLEETWATCH_DATA_DIR, default $XDG_DATA_HOME/fleetwatch).") public var dataDir: String?
+    @Option(help: "Machine id instead of /etc/machine-id (FLEETWATCH_MACHINE_ID).") public var machineID: String?
+    @Option(help: "Labels as k=v,k=v (FLEETWATCH_LABELS).") public var labels: String?
+    @Option(help: "Top processes per snapshot, 0 turns snapshots off (FLEETWATCH_TOP_PROCESSES).") public var topProcesses: Int?
+    @Flag(help: "Also report the loopback interface.") public var includeLoopback = false
+
+    /// The collector configuration these flags, FLEETWATCH_* variables and defaults describe.
+    public func configuration() throws -> CollectorConfiguration {
+        var configuration = CollectorConfiguration(dataDirectory: Setting.value(dataDir, env: "FLEETWATCH_DATA_DIR", default: Defaults.dataDirectory))
+        configuration.ingestURL = Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)
+        configuration.token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN")
+        let seconds = try Setting.integer(
+            Setting.value(interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"), setting: "FLEETWATCH_INTERVAL", in: 1...3600)
+        configuration.interval = .seconds(seconds)
+        configuration.machineIDOverride = Setting.value(machineID, env: "FLEETWATCH_MACHINE_ID")
+        if let text = Setting.value(labels, env: "FLEETWATCH_LABELS") {
+            configuration.labels = try Self.parseLabels(text)
+        }
+        if let top = Setting.value(topProcesses.map(String.init), env: "FLEETWATCH_TOP_PROCESSES") {
+            configuration.topProcesses = try Setting.integer(top, setting: "FLEETWATCH_TOP_PROCESSES", in: 0...100)
+        }
+        configuration.includeLoopback = includeLoopback
+        return configuration
+    }
+
+    public static func parseLabels(_ text: String) throws(ConfigError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ConfigError(setting: "FLEETWATCH_LABELS", expected: "k=v,k=v", got: text)
+            }
+            labels[String(parts[0])] = String(parts[1])
+        }
+        return labels
+    }
+}
