@@ -167,17 +167,20 @@ final class Watched<State: Sendable>: Sendable {
 
     init(_ value: State) { storage = Mutex(Storage(value: value)) }
 
-    /// Reads or changes the state; wakes the waiters whose condition now holds.
-    func withLock<Result: Sendable>(_ body: (inout State) throws -> Result) rethrows -> Result {
-        let (result, ready) = try storage.withLock { storage -> (Result, [Waiter]) in
-            let result = try body(&storage.value)
+    /// Reads or changes the state; wakes the waiters whose condition now holds (also when `body` throws
+    /// after changing the state, as the failing store does).
+    func withLock<Value: Sendable, Failure: Error>(
+        _ body: (inout State) throws(Failure) -> Value
+    ) throws(Failure) -> Value {
+        let (result, ready) = storage.withLock { storage -> (Result<Value, Failure>, [Waiter]) in
+            let result = Result { () throws(Failure) -> Value in try body(&storage.value) }
             let value = storage.value
             let ready = storage.waiters.filter { $0.condition(value) }
             storage.waiters.removeAll { $0.condition(value) }
             return (result, ready)
         }
         for waiter in ready { waiter.continuation.resume() }
-        return result
+        return try result.get()
     }
 
     /// Suspends until `condition` holds (checked now and after every change). Not cancellable: tests
