@@ -31,7 +31,6 @@ public struct NormalizerWorker: Sendable {
         let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: prefetch)
         onReady()
         logger.info("normalizer consuming", metadata: ["queue": "\(FleetQueue.normalize)", "prefetch": "\(prefetch)"])
-        var failures = 0
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
@@ -39,20 +38,18 @@ public struct NormalizerWorker: Sendable {
             } catch is CancellationError {
                 break
             }
-            if deliveries.isEmpty { continue }
-            if try await process(deliveries, consumer: consumer) {
-                failures = 0
-            } else {
-                failures += 1
-                try? await Task.sleep(for: Backoff().delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
-            }
+            // An empty batch means the consumer was closed underneath us.
+            if deliveries.isEmpty { break }
+            try await process(deliveries, consumer: consumer)
         }
         await consumer.close()
         logger.info("normalizer stopped")
     }
 
-    /// Normalizes and publishes one batch of deliveries; false when the publish failed (requeued).
-    private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async throws -> Bool {
+    /// Normalizes one batch of deliveries, publishes the results and acks. A failed publish is retried
+    /// with backoff while holding the deliveries — requeueing would count toward the delivery limit and
+    /// dead-letter good data during a broker hiccup; on shutdown the held deliveries are requeued.
+    private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async throws {
         var outgoing: [OutgoingMessage] = []
         var good: [Delivery] = []
         let nowMs = now()
@@ -70,18 +67,27 @@ public struct NormalizerWorker: Sendable {
                 try await consumer.deadLetter(delivery, reason: error.description)
             }
         }
-        guard !good.isEmpty else { return true }
-        do {
-            try await bus.publish(outgoing)
-            try await consumer.ack(good)
-            metrics.published.increment(by: outgoing.count)
-            return true
-        } catch {
-            metrics.publishFailures.increment()
-            logger.warning("publish to fleet.metrics failed; requeueing", metadata: ["error": "\(error)", "count": "\(good.count)"])
-            try? await consumer.requeue(good)
-            return false
+        guard !good.isEmpty else { return }
+        var attempt = 0
+        while true {
+            do {
+                try await bus.publish(outgoing)
+                break
+            } catch {
+                metrics.publishFailures.increment()
+                if Task.isCancelled {
+                    try? await consumer.requeue(good)
+                    return
+                }
+                logger.warning(
+                    "publish to fleet.metrics failed; holding the batch and retrying",
+                    metadata: ["error": "\(error)", "count": "\(good.count)", "attempt": "\(attempt)"])
+                try? await Task.sleep(for: Backoff(cap: .seconds(10)).delay(attempt: attempt, unit: Double.random(in: 0.5..<1)))
+                attempt += 1
+            }
         }
+        try await consumer.ack(good)
+        metrics.published.increment(by: outgoing.count)
     }
 
     private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<[OutgoingMessage], ValidationError> {
