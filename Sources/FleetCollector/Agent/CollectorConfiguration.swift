@@ -27,7 +27,13 @@ public struct CollectorConfiguration: Sendable {
     /// fsync each stored batch (turn off only where losing the last seconds on power loss is fine).
     public var durableBuffer: Bool = true
     /// Sent-but-unacked batches allowed on the stream.
-    public var maxInFlight: Int = 256
+    ///
+    /// One by default: grpc-swift-nio-transport 2.9.2 traps ("Client is closed, cannot send a message")
+    /// when a request message is still being written as the edge ends the stream with a status, which
+    /// it does whenever the broker is down. With one batch in flight the collector writes only after an
+    /// ack, so it never writes into a stream the edge is closing. Backfill still runs at one batch per
+    /// round trip (hundreds per second on a LAN).
+    public var maxInFlight: Int = 1
     /// Where /proc, /sys and /etc are read from ("/" except in tests or when the host is mounted elsewhere).
     public var hostRoot: String = "/"
     /// How long a clean stop waits for buffered batches to be acked before leaving them on disk.
@@ -57,8 +63,8 @@ public struct CollectorConfiguration: Sendable {
             throw CollectorConfigurationError(
                 variable: "FLEETWATCH_TOKEN", expected: "a non-empty single-line token", got: "<redacted>")
         }
-        guard topProcesses >= 0, topProcesses <= 1000 else {
-            throw CollectorConfigurationError(variable: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 1000", got: "\(topProcesses)")
+        guard topProcesses >= 0, topProcesses <= 100 else {
+            throw CollectorConfigurationError(variable: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 100", got: "\(topProcesses)")
         }
         guard maxBufferedBatches >= 1, maxBufferedBytes >= 1 << 20 else {
             throw CollectorConfigurationError(
@@ -66,7 +72,7 @@ public struct CollectorConfiguration: Sendable {
                 expected: "at least 1 batch and 1 MiB", got: "\(maxBufferedBatches) / \(maxBufferedBytes)")
         }
         guard maxInFlight >= 1 else {
-            throw CollectorConfigurationError(variable: "FLEETWATCH_MAX_IN_FLIGHT", expected: "at least 1", got: "\(maxInFlight)")
+            throw CollectorConfigurationError(variable: "maxInFlight", expected: "at least 1", got: "\(maxInFlight)")
         }
     }
 }
