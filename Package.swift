@@ -96,6 +96,7 @@ let package = Package(
             name: "FleetIngest",
             dependencies: [
                 "FleetCore", "FleetProto", "FleetBus",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),

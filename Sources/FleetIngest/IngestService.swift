@@ -14,6 +14,8 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     private let now: @Sendable () -> Int64
     private let logger: Logger
     private let metrics = IngestMetrics()
+    /// The collectors connected to this edge, for operator commands.
+    public let directory: CollectorDirectory
 
     /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
     public init(
@@ -25,6 +27,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         self.limits = limits
         self.logger = logger
         self.now = now
+        self.directory = CollectorDirectory()
     }
 
     public func publish(
@@ -38,14 +41,43 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         return StreamingServerResponse { writer in
             metrics.openStreams.increment()
             defer { metrics.openStreams.decrement() }
-            for try await batch in request.messages {
-                try await accept(batch, writer: writer)
+            // Acks and operator commands share the response stream: one task writes, in order.
+            let (outbox, responses) = AsyncStream.makeStream(of: Fleetwatch_V1_PublishResponse.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await response in outbox { try await writer.write(response) }
+                }
+                var registration: (machine: String, id: UInt64)?
+                defer {
+                    if let registration { directory.unregister(machine: registration.machine, id: registration.id) }
+                    responses.finish()
+                }
+                for try await batch in request.messages {
+                    try await accept(batch, responses: responses)
+                    if registration == nil {
+                        let (id, commands) = directory.register(machine: batch.machineID)
+                        registration = (batch.machineID, id)
+                        group.addTask {
+                            for await command in commands {
+                                var response = Fleetwatch_V1_PublishResponse()
+                                response.command = command
+                                responses.yield(response)
+                            }
+                        }
+                    }
+                }
+                responses.finish()
+                if let registration { directory.unregister(machine: registration.machine, id: registration.id) }
+                registration = nil
+                try await group.waitForAll()
             }
             return [:]
         }
     }
 
-    private func accept(_ batch: Fleetwatch_V1_RawBatch, writer: RPCWriter<Fleetwatch_V1_PublishResponse>) async throws {
+    private func accept(
+        _ batch: Fleetwatch_V1_RawBatch, responses: AsyncStream<Fleetwatch_V1_PublishResponse>.Continuation
+    ) async throws {
         let receivedMs = now()
         do {
             try batch.validate(limits: limits, nowMs: receivedMs)
@@ -78,7 +110,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         ack.sequence = batch.sequence
         var response = Fleetwatch_V1_PublishResponse()
         response.ack = ack
-        try await writer.write(response)
+        responses.yield(response)
     }
 }
 

@@ -12,13 +12,19 @@ public struct HealthServer: Service {
     private let readiness: Readiness
     private let registry: PrometheusCollectorRegistry
     private let logger: Logger
+    private let extraRoutes: @Sendable (Router<BasicRequestContext>) -> Void
 
-    public init(address: HostPort, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger) {
+    /// - Parameter extraRoutes: adds a process's own operator endpoints (e.g. the edge's /admin).
+    public init(
+        address: HostPort, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
+        extraRoutes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in }
+    ) {
         self.host = address.host
         self.port = address.port
         self.readiness = readiness
         self.registry = registry
         self.logger = logger
+        self.extraRoutes = extraRoutes
     }
 
     public func run() async throws {
@@ -36,6 +42,7 @@ public struct HealthServer: Service {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+        extraRoutes(router)
         let logger = self.logger
         let app = Application(
             router: router,

@@ -12,7 +12,7 @@ struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleetwatch-agent",
         abstract: "Fleetwatch collector: reads /proc and /sys, buffers on disk, streams to the ingest edge.",
-        discussion: "Every flag also reads FLEETWATCH_<FLAG> from the environment (the flag wins). Stops cleanly on SIGTERM or SIGINT.")
+        discussion: "Settings also come from the FLEETWATCH_* variables named in each flag's help (the flag wins). Stops cleanly on SIGTERM or SIGINT.")
 
     @OptionGroup var collector: CollectorOptions
 

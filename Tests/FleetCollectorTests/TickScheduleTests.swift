@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSettings
 import Testing
 @testable import FleetCollector
 
@@ -57,8 +58,8 @@ struct TickScheduleTests {
         var configuration = CollectorConfiguration(dataDirectory: "/tmp/x")
         #expect(throws: Never.self) { try configuration.validate() }
         configuration.interval = .milliseconds(500)
-        let error = #expect(throws: CollectorConfigurationError.self) { try configuration.validate() }
-        #expect(error?.variable == "FLEETWATCH_INTERVAL")
+        let error = #expect(throws: ConfigError.self) { try configuration.validate() }
+        #expect(error?.setting == "FLEETWATCH_INTERVAL")
         configuration.interval = .seconds(5)
         configuration.machineIDOverride = "a.b"
         #expect(throws: MachineIDError.self) { try configuration.validate() }

@@ -152,3 +152,30 @@ def test_portable_agent_copied_elsewhere_joins_the_fleet(stack, tmp_path):
         _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err[-2000:]
     assert '"msg":"collector stopped"' in err
+
+
+def test_operator_changes_a_collector_interval_through_the_edge(stack):
+    import urllib.error
+    import urllib.request
+    stack.env["FLEETWATCH_ADMIN_TOKEN"] = "admin-secret"
+    stack.pipeline()
+    machine = "ci-command"
+    stack.collector(machine, interval=30).wait_ready()
+    wait_for(lambda: len(sequences(machine)) >= 1, 30, "the first batch")
+
+    def admin(method, path, token="admin-secret"):
+        request = urllib.request.Request(stack.ingest.url(path), method=method)
+        request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    assert admin("GET", "/admin/collectors")[1].strip() == f'["{machine}"]'
+    assert admin("GET", "/admin/collectors", token="wrong")[0] == 401
+    assert admin("POST", f"/admin/collectors/{machine}/interval?seconds=0")[0] == 400
+    assert admin("POST", "/admin/collectors/nobody/interval?seconds=1")[0] == 404
+    assert admin("POST", f"/admin/collectors/{machine}/interval?seconds=1")[0] == 202
+    # At 30 s a second batch would take half a minute; at 1 s, five arrive within seconds.
+    wait_for(lambda: len(sequences(machine)) >= 5, 15, "batches at the new 1 s interval")

@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSettings
 
 /// Everything `fleetwatch collect` / `fleetwatch-agent` configures, with the defaults of DESIGN.md.
 /// Errors from `validate()` name the FLEETWATCH_* variable and the expected form.
@@ -48,40 +49,31 @@ public struct CollectorConfiguration: Sendable {
     /// The smallest interval accepted.
     public static let minimumInterval: Duration = .seconds(1)
 
-    /// Checks every field; throws `CollectorConfigurationError` naming the first bad one.
+    /// Checks every field; throws `ConfigError` naming the first bad one.
     public func validate() throws {
         _ = try IngestEndpoint(url: ingestURL)
         guard interval >= Self.minimumInterval, interval <= .seconds(3600) else {
-            throw CollectorConfigurationError(
-                variable: "FLEETWATCH_INTERVAL", expected: "1 to 3600 seconds", got: "\(interval)")
+            throw ConfigError(
+                setting: "FLEETWATCH_INTERVAL", expected: "1 to 3600 seconds", got: "\(interval)")
         }
         guard !dataDirectory.isEmpty else {
-            throw CollectorConfigurationError(variable: "FLEETWATCH_DATA_DIR", expected: "a directory path", got: "")
+            throw ConfigError(setting: "FLEETWATCH_DATA_DIR", expected: "a directory path", got: "")
         }
         if let machineIDOverride { _ = try MachineID.validate(machineIDOverride) }
         if let token, token.isEmpty || token.contains(where: { $0 == "\n" || $0 == "\r" }) {
-            throw CollectorConfigurationError(
-                variable: "FLEETWATCH_TOKEN", expected: "a non-empty single-line token", got: "<redacted>")
+            throw ConfigError(
+                setting: "FLEETWATCH_TOKEN", expected: "a non-empty single-line token", got: "<redacted>")
         }
         guard topProcesses >= 0, topProcesses <= 100 else {
-            throw CollectorConfigurationError(variable: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 100", got: "\(topProcesses)")
+            throw ConfigError(setting: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 100", got: "\(topProcesses)")
         }
         guard maxBufferedBatches >= 1, maxBufferedBytes >= 1 << 20 else {
-            throw CollectorConfigurationError(
-                variable: "FLEETWATCH_BUFFER_MAX_BATCHES / FLEETWATCH_BUFFER_MAX_BYTES",
+            throw ConfigError(
+                setting: "FLEETWATCH_BUFFER_MAX_BATCHES / FLEETWATCH_BUFFER_MAX_MB",
                 expected: "at least 1 batch and 1 MiB", got: "\(maxBufferedBatches) / \(maxBufferedBytes)")
         }
         guard maxInFlight >= 1 else {
-            throw CollectorConfigurationError(variable: "maxInFlight", expected: "at least 1", got: "\(maxInFlight)")
+            throw ConfigError(setting: "maxInFlight", expected: "at least 1", got: "\(maxInFlight)")
         }
     }
-}
-
-/// A configuration value is unusable; the message says which and what is expected.
-public struct CollectorConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var variable: String
-    public var expected: String
-    public var got: String
-
-    public var description: String { "\(variable): expected \(expected), got '\(got)'" }
 }

@@ -13,6 +13,10 @@ public struct CollectorOptions: ParsableArguments {
     @Option(help: "Machine id instead of /etc/machine-id (FLEETWATCH_MACHINE_ID).") public var machineID: String?
     @Option(help: "Labels as k=v,k=v (FLEETWATCH_LABELS).") public var labels: String?
     @Option(help: "Top processes per snapshot, 0 turns snapshots off (FLEETWATCH_TOP_PROCESSES).") public var topProcesses: Int?
+    @Option(help: "Most unacked batches kept on disk while the edge is unreachable; the oldest are dropped (and counted) beyond it (FLEETWATCH_BUFFER_MAX_BATCHES, default 100000).")
+    public var bufferMaxBatches: Int?
+    @Option(help: "Most disk space for unacked batches, in MiB (FLEETWATCH_BUFFER_MAX_MB, default 256).")
+    public var bufferMaxMB: Int?
     @Flag(help: "Also report the loopback interface.") public var includeLoopback = false
 
     /// The collector configuration these flags, FLEETWATCH_* variables and defaults describe.
@@ -29,6 +33,12 @@ public struct CollectorOptions: ParsableArguments {
         }
         if let top = Setting.value(topProcesses.map(String.init), env: "FLEETWATCH_TOP_PROCESSES") {
             configuration.topProcesses = try Setting.integer(top, setting: "FLEETWATCH_TOP_PROCESSES", in: 0...100)
+        }
+        if let batches = Setting.value(bufferMaxBatches.map(String.init), env: "FLEETWATCH_BUFFER_MAX_BATCHES") {
+            configuration.maxBufferedBatches = try Setting.integer(batches, setting: "FLEETWATCH_BUFFER_MAX_BATCHES", in: 1...100_000_000)
+        }
+        if let megabytes = Setting.value(bufferMaxMB.map(String.init), env: "FLEETWATCH_BUFFER_MAX_MB") {
+            configuration.maxBufferedBytes = try Setting.integer(megabytes, setting: "FLEETWATCH_BUFFER_MAX_MB", in: 1...1_048_576) << 20
         }
         configuration.includeLoopback = includeLoopback
         return configuration

@@ -24,6 +24,12 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).")
     var tokenFile: String?
 
+    @Option(help: "Token for the /admin endpoints that send collectors commands (FLEETWATCH_ADMIN_TOKEN).")
+    var adminToken: String?
+
+    @Option(help: "File whose first line is the admin token (FLEETWATCH_ADMIN_TOKEN_FILE).")
+    var adminTokenFile: String?
+
     func run() async throws {
         let registry = Observability.bootstrap(service: "ingest", level: try service.level())
         let logger = Logger(label: "fleetwatch.ingest")
@@ -47,7 +53,11 @@ struct Ingest: AsyncParsableCommand {
         logger.info("ingest edge starting", metadata: ["listen": "\(address)", "amqp": "\(redacted(broker.url))"])
         try await runServices(
             [GRPCServerService(server: server)],
-            health: HealthServer(address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry, logger: logger),
+            health: HealthServer(
+                address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry, logger: logger,
+                extraRoutes: collectorAdminRoutes(
+                    directory: ingest.directory,
+                    adminToken: try Setting.secret(adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN"))),
             logger: logger)
         await bus.shutdown()
     }
