@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One rabbitmq-c connection served by its own Thread, with an async API. Callers enqueue commands

@@ -2,7 +2,7 @@ import CRabbitMQ
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The thread side of an `AMQPConnection`: owns the rabbitmq-c connection, runs the commands of the
@@ -118,7 +118,9 @@ final class AMQPConnectionWorker {
             timeout = max(nextAttempt - .now, .zero)
         }
         if let closeDeadline { timeout = min(timeout ?? .seconds(3600), max(closeDeadline - .now, .zero)) }
-        let milliseconds = timeout.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let milliseconds =
+            timeout.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) }
+            ?? -1
         _ = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
     }
 
@@ -151,23 +153,25 @@ final class AMQPConnectionWorker {
                 continuation.resume(throwing: error)
             }
         case .purge(let queue, let continuation):
-            continuation.resume(with: Result { () throws(BusError) -> Int in
-                try ensureConnected(force: false)
-                try ensureChannel(Self.adminChannel)
-                let reply = amqp_queue_purge(state, Self.adminChannel, arena.bytes(queue))
-                arena.reset()
-                try checkReply("purge queue '\(queue)'", channel: Self.adminChannel)
-                return Int(reply?.pointee.message_count ?? 0)
-            })
+            continuation.resume(
+                with: Result { () throws(BusError) -> Int in
+                    try ensureConnected(force: false)
+                    try ensureChannel(Self.adminChannel)
+                    let reply = amqp_queue_purge(state, Self.adminChannel, arena.bytes(queue))
+                    arena.reset()
+                    try checkReply("purge queue '\(queue)'", channel: Self.adminChannel)
+                    return Int(reply?.pointee.message_count ?? 0)
+                })
         case .deleteQueue(let queue, let continuation):
-            continuation.resume(with: Result { () throws(BusError) -> Int in
-                try ensureConnected(force: false)
-                try ensureChannel(Self.adminChannel)
-                let reply = amqp_queue_delete(state, Self.adminChannel, arena.bytes(queue), 0, 0)
-                arena.reset()
-                try checkReply("delete queue '\(queue)'", channel: Self.adminChannel)
-                return Int(reply?.pointee.message_count ?? 0)
-            })
+            continuation.resume(
+                with: Result { () throws(BusError) -> Int in
+                    try ensureConnected(force: false)
+                    try ensureChannel(Self.adminChannel)
+                    let reply = amqp_queue_delete(state, Self.adminChannel, arena.bytes(queue), 0, 0)
+                    arena.reset()
+                    try checkReply("delete queue '\(queue)'", channel: Self.adminChannel)
+                    return Int(reply?.pointee.message_count ?? 0)
+                })
         case .subscribe(let wanted, let continuation):
             do {
                 try ensureConnected(force: true)

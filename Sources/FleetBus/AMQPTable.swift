@@ -1,7 +1,7 @@
 import CRabbitMQ
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// C memory that must outlive one rabbitmq-c call: strings and tables are copied in, the call is
@@ -172,8 +172,9 @@ enum AMQPDecoding {
         defer { empty_amqp_pool(&pool) }
         var output = amqp_table_t()
         var readOffset = 0
-        guard amqp_decode_table(amqp_bytes_t(len: offset, bytes: buffer), &pool, &output, &readOffset)
-            == AMQP_STATUS_OK.rawValue
+        guard
+            amqp_decode_table(amqp_bytes_t(len: offset, bytes: buffer), &pool, &output, &readOffset)
+                == AMQP_STATUS_OK.rawValue
         else { return nil }
         return table(output)
     }

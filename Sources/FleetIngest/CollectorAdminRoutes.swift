@@ -5,7 +5,9 @@ import Hummingbird
 ///   GET  /admin/collectors                          machine ids streaming to this edge
 ///   POST /admin/collectors/{machine}/interval?seconds=N   change that collector's interval (1...3600)
 ///   POST /admin/collectors/{machine}/snapshot        ask for a process snapshot on its next tick
-public func collectorAdminRoutes(directory: CollectorDirectory, adminToken: String?) -> @Sendable (Router<BasicRequestContext>) -> Void {
+public func collectorAdminRoutes(
+    directory: CollectorDirectory, adminToken: String?
+) -> @Sendable (Router<BasicRequestContext>) -> Void {
     { router in
         let admin = router.group("admin/collectors")
         @Sendable func authorized(_ request: Request) throws {
@@ -25,12 +27,15 @@ public func collectorAdminRoutes(directory: CollectorDirectory, adminToken: Stri
         admin.get { request, _ -> Response in
             try authorized(request)
             let list = directory.connected.map { "\"\($0)\"" }.joined(separator: ",")
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "[\(list)]\n")))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: "[\(list)]\n")))
         }
         admin.post(":machine/interval") { request, context -> Response in
             try authorized(request)
             let machine = try context.parameters.require("machine")
-            guard let text = request.uri.queryParameters["seconds"], let seconds = Int32(text), (1...3600).contains(seconds) else {
+            guard let text = request.uri.queryParameters["seconds"], let seconds = Int32(text), (1...3600).contains(seconds)
+            else {
                 throw HTTPError(.badRequest, message: "expected ?seconds=N with N in 1...3600\n")
             }
             var command = Fleetwatch_V1_Command()

@@ -16,7 +16,8 @@ public final class CollectorDirectory: Sendable {
     /// Registers the stream of `machine` (a newer stream replaces an older one); commands for it arrive
     /// on the returned sequence until `unregister` is called with the returned id.
     func register(machine: String) -> (id: UInt64, commands: AsyncStream<Fleetwatch_V1_Command>) {
-        let (commands, continuation) = AsyncStream.makeStream(of: Fleetwatch_V1_Command.self, bufferingPolicy: .bufferingNewest(16))
+        let (commands, continuation) = AsyncStream.makeStream(
+            of: Fleetwatch_V1_Command.self, bufferingPolicy: .bufferingNewest(16))
         let (id, replaced) = entries.withLock { state -> (UInt64, Entry?) in
             state.next += 1
             let replaced = state.byMachine.updateValue(Entry(stream: state.next, commands: continuation), forKey: machine)

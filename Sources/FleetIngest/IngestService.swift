@@ -33,10 +33,11 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     public func publish(
         request: StreamingServerRequest<Fleetwatch_V1_RawBatch>, context: ServerContext
     ) async throws -> StreamingServerResponse<Fleetwatch_V1_PublishResponse> {
-        guard authenticator.accepts(authorization: request.metadata[stringValues: "authorization"].first(where: { _ in true })) else {
+        guard authenticator.accepts(authorization: request.metadata[stringValues: "authorization"].first { _ in true }) else {
             metrics.authFailures.increment()
             logger.warning("collector refused: bad or missing token", metadata: ["peer": "\(context.remotePeer)"])
-            throw RPCError(code: .unauthenticated, message: "missing or unknown collector token (metadata 'authorization: Bearer <token>')")
+            throw RPCError(
+                code: .unauthenticated, message: "missing or unknown collector token (metadata 'authorization: Bearer <token>')")
         }
         return StreamingServerResponse { writer in
             metrics.openStreams.increment()
@@ -48,6 +49,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                     for await response in outbox { try await writer.write(response) }
                 }
                 var registration: (machine: String, id: UInt64)?
+                // Runs before the group awaits its children: ends the writer and the command relay.
                 defer {
                     if let registration { directory.unregister(machine: registration.machine, id: registration.id) }
                     responses.finish()
@@ -66,10 +68,6 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                         }
                     }
                 }
-                responses.finish()
-                if let registration { directory.unregister(machine: registration.machine, id: registration.id) }
-                registration = nil
-                try await group.waitForAll()
             }
             return [:]
         }
@@ -84,7 +82,8 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         } catch {
             metrics.rejected.increment()
             logger.warning(
-                "batch refused", metadata: ["machine": "\(batch.machineID.prefix(128))", "sequence": "\(batch.sequence)", "error": "\(error)"])
+                "batch refused",
+                metadata: ["machine": "\(batch.machineID.prefix(128))", "sequence": "\(batch.sequence)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: "batch \(batch.sequence): \(error)")
         }
         let message = OutgoingMessage(

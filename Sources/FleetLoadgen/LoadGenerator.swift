@@ -1,6 +1,6 @@
-import Foundation
 import FleetCore
 import FleetProto
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Synchronization
@@ -83,7 +83,8 @@ public struct LoadGenerator: Sendable {
 
     private func runConnection(machines: Range<Int>, deadline: ContinuousClock.Instant, tally: Tally) async throws {
         let transport = try HTTP2ClientTransport.Posix(
-            target: .ipv4(address: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
+            target: .ipv4(
+                address: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
             transportSecurity: .plaintext)
         try await withGRPCClient(transport: transport) { client in
             let ingest = Fleetwatch_V1_Ingest.Client(wrapping: client)
@@ -102,7 +103,8 @@ public struct LoadGenerator: Sendable {
     }
 
     private func simulate(
-        index: Int, ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>, deadline: ContinuousClock.Instant, tally: Tally
+        index: Int, ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>, deadline: ContinuousClock.Instant,
+        tally: Tally
     ) async throws {
         let sentAt = Mutex<[UInt64: ContinuousClock.Instant]>([:])
         let interval = configuration.interval

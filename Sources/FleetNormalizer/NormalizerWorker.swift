@@ -98,7 +98,8 @@ public struct NormalizerWorker: Sendable {
         do {
             raw = try Fleetwatch_V1_RawBatch(serializedBytes: delivery.body)
         } catch {
-            return .failure(ValidationError("body", "not a decodable \(MessageType.rawBatch) (\(delivery.body.count) bytes): \(error)"))
+            return .failure(
+                ValidationError("body", "not a decodable \(MessageType.rawBatch) (\(delivery.body.count) bytes): \(error)"))
         }
         let receivedMs = delivery.headers[BusHeader.receivedAt].flatMap { Int64($0) } ?? nowMs
         let result: Normalizer.Result

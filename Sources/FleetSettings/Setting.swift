@@ -22,14 +22,17 @@ public enum Setting {
             throw ConfigError(setting: variable + "_FILE", expected: "a readable file holding the secret", got: path)
         }
         let secret = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        guard !secret.isEmpty else { throw ConfigError(setting: variable + "_FILE", expected: "a non-empty first line", got: path) }
+        guard !secret.isEmpty else {
+            throw ConfigError(setting: variable + "_FILE", expected: "a non-empty first line", got: path)
+        }
         return secret
     }
 
     /// Parses an integer setting within `range`, naming the setting when it is out of form.
     public static func integer(_ text: String, setting: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
         guard let number = Int(text), range.contains(number) else {
-            throw ConfigError(setting: setting, expected: "a whole number in \(range.lowerBound)...\(range.upperBound)", got: text)
+            throw ConfigError(
+                setting: setting, expected: "a whole number in \(range.lowerBound)...\(range.upperBound)", got: text)
         }
         return number
     }

@@ -12,7 +12,9 @@ struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fleetwatch-agent",
         abstract: "Fleetwatch collector: reads /proc and /sys, buffers on disk, streams to the ingest edge.",
-        discussion: "Settings also come from the FLEETWATCH_* variables named in each flag's help (the flag wins). Stops cleanly on SIGTERM or SIGINT.")
+        discussion:
+            "Settings also come from the FLEETWATCH_* variables named in each flag's help (the flag wins). Stops cleanly on SIGTERM or SIGINT."
+    )
 
     @OptionGroup var collector: CollectorOptions
 
@@ -22,7 +24,8 @@ struct Agent: AsyncParsableCommand {
     func run() async throws {
         let levelText = Setting.value(logLevel, env: "FLEETWATCH_LOG_LEVEL", default: "info")
         guard let level = Logger.Level(rawValue: levelText) else {
-            throw ConfigError(setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: levelText)
+            throw ConfigError(
+                setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: levelText)
         }
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
         let agent = try CollectorAgent(configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))

@@ -34,7 +34,10 @@ import Testing
             ])
         }
         let headers = AMQPHeaders.flatten([
-            (key: "x-death", value: .array([death("fleet.persist", 1, "delivery_limit"), death("fleet.normalize", 2, "rejected")])),
+            (
+                key: "x-death",
+                value: .array([death("fleet.persist", 1, "delivery_limit"), death("fleet.normalize", 2, "rejected")])
+            ),
             (key: "x-first-death-reason", value: .string("rejected")),
             (key: "x-delivery-count", value: .int(5)),
         ])
@@ -52,7 +55,10 @@ import Testing
             (key: BusHeader.deadLetterReason, value: .string("undecodable: ✗")),
             (key: "count", value: .int(Int64.max)),
             (key: "flag", value: .bool(false)),
-            (key: "x-death", value: .array([.table([(key: "count", value: .int(4)), (key: "reason", value: .string("expired"))])])),
+            (
+                key: "x-death",
+                value: .array([.table([(key: "count", value: .int(4)), (key: "reason", value: .string("expired"))])])
+            ),
         ]
         let decoded = try #require(AMQPDecoding.roundTrip(entries))
         #expect(decoded.map(\.key) == entries.map(\.key))

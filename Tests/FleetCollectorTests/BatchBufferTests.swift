@@ -1,6 +1,7 @@
 import FleetProto
 import Foundation
 import Testing
+
 @testable import FleetCollector
 
 @Suite("BatchBuffer")

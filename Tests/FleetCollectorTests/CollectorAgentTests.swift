@@ -1,5 +1,6 @@
 import FleetCore
 import Testing
+
 @testable import FleetCollector
 
 @Suite("CollectorAgent end to end", .timeLimit(.minutes(1)))

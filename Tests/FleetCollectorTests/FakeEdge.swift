@@ -2,6 +2,7 @@ import FleetProto
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import Synchronization
+import Testing
 
 /// An in-process ingest edge for uploader tests: records what arrives and answers as scripted.
 final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
@@ -92,8 +93,6 @@ func withFakeEdge(
         group.cancelAll()
     }
 }
-
-import Testing
 
 /// Polls `condition` for up to `seconds`.
 func eventually(seconds: Double = 10, _ condition: @Sendable () -> Bool) async -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import FleetCollector
 
 /// Loads the /proc fixtures copied into Fixtures/ (live/ from a real machine, edge/ hand-made).

@@ -3,6 +3,7 @@ import FleetProto
 import GRPCCore
 import Synchronization
 import Testing
+
 @testable import FleetCollector
 
 @Suite("IngestUploader against an in-process edge", .timeLimit(.minutes(1)))

@@ -2,6 +2,7 @@ import FleetCore
 import FleetProto
 import Foundation
 import Testing
+
 @testable import FleetCollector
 
 /// Cross-checks the collector on this machine against `df` and `free` (run here by the test only:
@@ -35,7 +36,9 @@ struct LiveMachineTests {
         // df -B1 --output=used,avail /  →  header, then "used avail".
         let fields = try Self.run("/bin/df", ["-B1", "--output=used,avail", "/"]).split(separator: "\n")[1]
             .split(separator: " ").compactMap { Double($0) }
-        print("live / : collector used=\(UInt64(root.value)) avail=\(UInt64(avail.value)); df used=\(UInt64(fields[0])) avail=\(UInt64(fields[1]))")
+        print(
+            "live / : collector used=\(UInt64(root.value)) avail=\(UInt64(avail.value)); df used=\(UInt64(fields[0])) avail=\(UInt64(fields[1]))"
+        )
         // Other processes write to the disk between the two reads: allow 64 MiB.
         #expect(abs(root.value - fields[0]) < 64 * 1024 * 1024)
         #expect(abs(avail.value - fields[1]) < 64 * 1024 * 1024)
@@ -49,7 +52,9 @@ struct LiveMachineTests {
         // free -b: "Mem:  total used free shared buff/cache available"
         let line = try #require(try Self.run("/usr/bin/free", ["-b"]).split(separator: "\n").first { $0.hasPrefix("Mem:") })
         let numbers = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        print("live memory: collector total=\(UInt64(total)) used=\(UInt64(total - available)) available=\(UInt64(available)); free total=\(UInt64(numbers[0])) used=\(UInt64(numbers[1])) available=\(UInt64(numbers[5]))")
+        print(
+            "live memory: collector total=\(UInt64(total)) used=\(UInt64(total - available)) available=\(UInt64(available)); free total=\(UInt64(numbers[0])) used=\(UInt64(numbers[1])) available=\(UInt64(numbers[5]))"
+        )
         #expect(total == numbers[0])
         #expect(abs((total - available) - numbers[1]) < 64 * 1024 * 1024)
         #expect(abs(available - numbers[5]) < 64 * 1024 * 1024)

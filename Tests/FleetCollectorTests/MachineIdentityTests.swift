@@ -1,5 +1,6 @@
 import FleetCore
 import Testing
+
 @testable import FleetCollector
 
 @Suite("Machine identity")

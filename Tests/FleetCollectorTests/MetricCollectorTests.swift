@@ -1,6 +1,8 @@
 import FleetCore
 import FleetProto
+import Foundation
 import Testing
+
 @testable import FleetCollector
 
 @Suite("MetricCollector")
@@ -85,7 +87,8 @@ struct MetricCollectorTests {
         _ = collector.collect(now: Self.start)
         Self.advance(fs)
         // Wall clock stepped back an hour: rates must use the monotonic 5 s.
-        let now = TickTime(wallMillis: Self.start.wallMillis - 3_600_000, monotonicNanos: Self.start.monotonicNanos + 5_000_000_000)
+        let now = TickTime(
+            wallMillis: Self.start.wallMillis - 3_600_000, monotonicNanos: Self.start.monotonicNanos + 5_000_000_000)
         let batch = collector.collect(now: now)
         #expect(Self.value(batch, ProcReading.cpuBusyRatio, ["cpu": "total"]) == 0.4)
         #expect(Self.value(batch, ProcReading.cpuIowaitRatio, ["cpu": "total"]) == 0.1)
@@ -225,7 +228,5 @@ struct MetricCollectorTests {
         #expect(throws: ProcFileSystemError.self) { try live.withProcessFile(pid: Int32.max, "stat") { $0.count } }
     }
 }
-
-import Foundation
 
 private func getpidValue() -> Int32 { ProcessInfo.processInfo.processIdentifier }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FleetCollector
 
 @Suite("Parsers of /proc files")
@@ -86,7 +87,8 @@ struct ProcParserTests {
     @Test func netDevWithoutSpaceAfterColon() {
         let interfaces = NetDevParser.parse(Fixture.text("edge/net_dev_tick1"))
         #expect(interfaces.map(\.interface) == ["eth0", "wlan0"])
-        #expect(interfaces[1] == InterfaceCounters(interface: "wlan0", receivedBytes: 123_456_789_012, transmittedBytes: 987_654_321))
+        #expect(
+            interfaces[1] == InterfaceCounters(interface: "wlan0", receivedBytes: 123_456_789_012, transmittedBytes: 987_654_321))
     }
 
     @Test func mountsFromLiveFixtureKeepOnlyTheRootDisk() {

@@ -1,6 +1,7 @@
 import FleetCore
 import FleetSettings
 import Testing
+
 @testable import FleetCollector
 
 @Suite("Tick schedule, control and endpoint")
@@ -39,10 +40,13 @@ struct TickScheduleTests {
 
     @Test func endpointParsing() throws {
         #expect(try IngestEndpoint(url: "http://127.0.0.1:7070") == IngestEndpoint(host: "127.0.0.1", port: 7070))
-        #expect(try IngestEndpoint(url: "https://ingest.example.com/") == IngestEndpoint(host: "ingest.example.com", port: 7070, usesTLS: true))
+        #expect(
+            try IngestEndpoint(url: "https://ingest.example.com/")
+                == IngestEndpoint(host: "ingest.example.com", port: 7070, usesTLS: true))
         #expect(try IngestEndpoint(url: "http://[::1]:9000") == IngestEndpoint(host: "::1", port: 9000))
         let error = #expect(throws: IngestEndpointError.self) { try IngestEndpoint(url: "127.0.0.1:7070") }
-        #expect(error?.description == "FLEETWATCH_INGEST_URL: expected http://host:port or https://host:port, got '127.0.0.1:7070'")
+        #expect(
+            error?.description == "FLEETWATCH_INGEST_URL: expected http://host:port or https://host:port, got '127.0.0.1:7070'")
         #expect(throws: IngestEndpointError.self) { try IngestEndpoint(url: "http://host:99999") }
         #expect(throws: IngestEndpointError.self) { try IngestEndpoint(url: "http://host:1/path") }
     }

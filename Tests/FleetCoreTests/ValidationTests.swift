@@ -41,7 +41,9 @@ import Testing
 
     @Test(arguments: ["", "a.b", "a b", "x/y", String(repeating: "a", count: 129)])
     func refusesMachineIDsThatBreakRoutingKeys(_ id: String) {
-        let refused5 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.machineID = id; b.identity.machineID = id }
+        let refused5 = refusal { (b: inout Fleetwatch_V1_RawBatch) in
+            b.machineID = id; b.identity.machineID = id
+        }
         #expect(refused5?.field == "machine_id")
     }
 
@@ -53,11 +55,16 @@ import Testing
     }
 
     @Test func refusesHugeLabelsAndCardinalityFloods() {
-        let refused8 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.readings[0].labels = ["k": String(repeating: "v", count: 300)] }
+        let refused8 = refusal { (b: inout Fleetwatch_V1_RawBatch) in
+            b.readings[0].labels = ["k": String(repeating: "v", count: 300)]
+        }
         #expect(refused8?.field == "readings[0].labels")
-        let refused9 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.readings[0].labels = Dictionary(uniqueKeysWithValues: (0..<17).map { ("l\($0)", "v") }) }
+        let refused9 = refusal { (b: inout Fleetwatch_V1_RawBatch) in
+            b.readings[0].labels = Dictionary(uniqueKeysWithValues: (0..<17).map { ("l\($0)", "v") })
+        }
         #expect(refused9?.field == "readings[0].labels")
-        let refused10 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.readings = Array(repeating: b.readings[0], count: 10_001) }
+        let refused10 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.readings = Array(repeating: b.readings[0], count: 10_001)
+        }
         #expect(refused10?.field == "readings")
         let refused11 = refusal { (b: inout Fleetwatch_V1_RawBatch) in b.readings[0].key = "" }
         #expect(refused11?.field == "readings[0].key")

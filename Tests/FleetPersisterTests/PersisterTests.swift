@@ -53,7 +53,9 @@ import Testing
         #expect(consumer.state.withLock { $0.acked } == [1, 6])
         #expect(consumer.state.withLock { $0.requeued }.isEmpty)
         let reasons = Dictionary(uniqueKeysWithValues: consumer.state.withLock { $0.deadLettered })
-        #expect(reasons[2]?.contains("sample 0 of machine 'web-1' sequence 2 (cpu.usage_percent): value nan is not a finite number") == true)
+        #expect(
+            reasons[2]?.contains("sample 0 of machine 'web-1' sequence 2 (cpu.usage_percent): value nan is not a finite number")
+                == true)
         #expect(reasons[3] == "missing machine.machine_id")
         #expect(reasons[4]?.hasPrefix("undecodable fleetwatch.v1.MetricBatch (3 bytes)") == true)
         #expect(reasons[5] == "unexpected message type 'fleetwatch.v1.RawBatch', expected 'fleetwatch.v1.MetricBatch'")

@@ -40,7 +40,10 @@ import Testing
     }
 
     @Test func nonASCIIPassesThroughAsUTF8() {
-        #expect(encoded { $0.appendText("mount=/mnt/données✓"); $0.endRow() } == "mount=/mnt/données✓\n")
+        #expect(
+            encoded {
+                $0.appendText("mount=/mnt/données✓"); $0.endRow()
+            } == "mount=/mnt/données✓\n")
     }
 
     @Test func doublesRoundTripAndSpecialValuesUsePostgresSpelling() {

@@ -70,10 +70,11 @@ import Testing
             #expect(minuteRows[0] == RollupRow(bucketMs: B.noon, min: 1, max: 5, sum: 6, count: 2))
             #expect(minuteRows[1] == RollupRow(bucketMs: B.noon + B.minute, min: 2, max: 2, sum: 2, count: 1))
             let hourRows = try await store.rollupRows("samples_1h")
-            #expect(hourRows == [
-                RollupRow(bucketMs: B.noon, min: 1, max: 5, sum: 8, count: 3),
-                RollupRow(bucketMs: B.noon + 3_600_000, min: 7, max: 7, sum: 7, count: 1),
-            ])
+            #expect(
+                hourRows == [
+                    RollupRow(bucketMs: B.noon, min: 1, max: 5, sum: 8, count: 3),
+                    RollupRow(bucketMs: B.noon + 3_600_000, min: 7, max: 7, sum: 7, count: 1),
+                ])
         }
     }
 
@@ -98,7 +99,8 @@ import Testing
             let batches = (1...40).map { sequence in
                 B.make(
                     machine: "m\(sequence % 4)", sequence: UInt64(sequence), at: B.noon + Int64(sequence) * 1000,
-                    samples: (0..<50).map { ("cpu.usage_percent", ["cpu": "\($0)"], Double($0), B.noon + Int64(sequence) * 1000) })
+                    samples: (0..<50).map { ("cpu.usage_percent", ["cpu": "\($0)"], Double($0), B.noon + Int64(sequence) * 1000) }
+                )
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for replica in 0..<3 {
@@ -195,7 +197,8 @@ import Testing
 
             _ = try await store.persist([B.make(sequence: 13, samples: [])])
             #expect(try await store.sequenceAccounting(machine: "web-1").missing == 2)
-            #expect(try await store.sequenceAccounting(machine: "nobody") == SequenceAccounting(count: 0, lowest: nil, highest: nil))
+            #expect(
+                try await store.sequenceAccounting(machine: "nobody") == SequenceAccounting(count: 0, lowest: nil, highest: nil))
         }
     }
 
@@ -230,10 +233,13 @@ import Testing
             #expect(machines[0].lastSeen == B.date(B.noon + 10_003))
 
             let latest = try await store.latest(machine: "web-1").sorted { $0.metric < $1.metric }
-            #expect(latest == [
-                LatestSample(metric: "disk.used_percent", labels: ["mount": "/mnt/a\tb\\c\nd"], time: B.date(B.noon + 10_000), value: 7),
-                LatestSample(metric: "mem.used_percent", labels: [:], time: B.date(B.noon + 10_000), value: 42),
-            ])
+            #expect(
+                latest == [
+                    LatestSample(
+                        metric: "disk.used_percent", labels: ["mount": "/mnt/a\tb\\c\nd"], time: B.date(B.noon + 10_000), value: 7
+                    ),
+                    LatestSample(metric: "mem.used_percent", labels: [:], time: B.date(B.noon + 10_000), value: 42),
+                ])
             #expect(try await store.latestProcesses(machine: "web-1") == snapshot)
             #expect(try await store.latestProcesses(machine: "nobody") == nil)
         }

@@ -26,7 +26,8 @@ enum TestDatabase {
             }
             return nil
         } catch {
-            return "PostgreSQL at \(PostgresStoreConfiguration.redact(configuration.urlDescription)) is not reachable (\(error)); "
+            return
+                "PostgreSQL at \(PostgresStoreConfiguration.redact(configuration.urlDescription)) is not reachable (\(error)); "
                 + "start one with scripts/services/postgres start .data/postgres"
         }
     }

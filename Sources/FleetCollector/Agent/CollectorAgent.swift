@@ -132,7 +132,9 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
 
 extension CollectorAgent where TickClock == ContinuousClock {
     /// An agent on the real monotonic clock.
-    public convenience init(configuration: CollectorConfiguration, logger: Logger = Logger(label: "fleetwatch.collector"))
+    public convenience init(
+        configuration: CollectorConfiguration, logger: Logger = Logger(label: "fleetwatch.collector")
+    )
         throws
     {
         try self.init(configuration: configuration, clock: ContinuousClock(), logger: logger)

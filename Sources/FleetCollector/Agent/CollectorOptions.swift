@@ -13,7 +13,10 @@ public struct CollectorOptions: ParsableArguments {
     @Option(help: "Machine id instead of /etc/machine-id (FLEETWATCH_MACHINE_ID).") public var machineID: String?
     @Option(help: "Labels as k=v,k=v (FLEETWATCH_LABELS).") public var labels: String?
     @Option(help: "Top processes per snapshot, 0 turns snapshots off (FLEETWATCH_TOP_PROCESSES).") public var topProcesses: Int?
-    @Option(help: "Most unacked batches kept on disk while the edge is unreachable; the oldest are dropped (and counted) beyond it (FLEETWATCH_BUFFER_MAX_BATCHES, default 100000).")
+    @Option(
+        help:
+            "Most unacked batches kept on disk while the edge is unreachable; the oldest are dropped (and counted) beyond it (FLEETWATCH_BUFFER_MAX_BATCHES, default 100000)."
+    )
     public var bufferMaxBatches: Int?
     @Option(help: "Most disk space for unacked batches, in MiB (FLEETWATCH_BUFFER_MAX_MB, default 256).")
     public var bufferMaxMB: Int?
@@ -21,11 +24,13 @@ public struct CollectorOptions: ParsableArguments {
 
     /// The collector configuration these flags, FLEETWATCH_* variables and defaults describe.
     public func configuration() throws -> CollectorConfiguration {
-        var configuration = CollectorConfiguration(dataDirectory: Setting.value(dataDir, env: "FLEETWATCH_DATA_DIR", default: Defaults.dataDirectory))
+        var configuration = CollectorConfiguration(
+            dataDirectory: Setting.value(dataDir, env: "FLEETWATCH_DATA_DIR", default: Defaults.dataDirectory))
         configuration.ingestURL = Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)
         configuration.token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN")
         let seconds = try Setting.integer(
-            Setting.value(interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"), setting: "FLEETWATCH_INTERVAL", in: 1...3600)
+            Setting.value(interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"), setting: "FLEETWATCH_INTERVAL",
+            in: 1...3600)
         configuration.interval = .seconds(seconds)
         configuration.machineIDOverride = Setting.value(machineID, env: "FLEETWATCH_MACHINE_ID")
         if let text = Setting.value(labels, env: "FLEETWATCH_LABELS") {
@@ -35,10 +40,12 @@ public struct CollectorOptions: ParsableArguments {
             configuration.topProcesses = try Setting.integer(top, setting: "FLEETWATCH_TOP_PROCESSES", in: 0...100)
         }
         if let batches = Setting.value(bufferMaxBatches.map(String.init), env: "FLEETWATCH_BUFFER_MAX_BATCHES") {
-            configuration.maxBufferedBatches = try Setting.integer(batches, setting: "FLEETWATCH_BUFFER_MAX_BATCHES", in: 1...100_000_000)
+            configuration.maxBufferedBatches = try Setting.integer(
+                batches, setting: "FLEETWATCH_BUFFER_MAX_BATCHES", in: 1...100_000_000)
         }
         if let megabytes = Setting.value(bufferMaxMB.map(String.init), env: "FLEETWATCH_BUFFER_MAX_MB") {
-            configuration.maxBufferedBytes = try Setting.integer(megabytes, setting: "FLEETWATCH_BUFFER_MAX_MB", in: 1...1_048_576) << 20
+            configuration.maxBufferedBytes =
+                try Setting.integer(megabytes, setting: "FLEETWATCH_BUFFER_MAX_MB", in: 1...1_048_576) << 20
         }
         configuration.includeLoopback = includeLoopback
         return configuration

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FleetCore
 import FleetProto
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Turns one read of /proc and /sys into a `RawBatch` per tick, in the `ProcReading` vocabulary.
 ///
@@ -164,9 +165,11 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
     private func collectNetwork(into readings: inout [Fleetwatch_V1_Reading], seconds: Double?) {
         let include = includeLoopback
         guard
-            let interfaces = section("net/dev", {
-                try fileSystem.withContents(of: "/proc/net/dev") { NetDevParser.parse($0, includeLoopback: include) }
-            })
+            let interfaces = section(
+                "net/dev",
+                {
+                    try fileSystem.withContents(of: "/proc/net/dev") { NetDevParser.parse($0, includeLoopback: include) }
+                })
         else { return }
         var current: [String: InterfaceCounters] = [:]
         current.reserveCapacity(interfaces.count)

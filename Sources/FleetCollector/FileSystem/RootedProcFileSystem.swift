@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The live `ProcFileSystem`: POSIX `open`/`read` into one reused buffer, no Foundation.

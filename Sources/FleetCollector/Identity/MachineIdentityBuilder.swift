@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import FleetCore
 import FleetProto
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Builds the `MachineIdentity` sent with every batch: id from /etc/machine-id (or the override),
 /// hostname, OS pretty name, kernel release, online cores, configured labels and the agent version.

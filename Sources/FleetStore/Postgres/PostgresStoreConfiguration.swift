@@ -101,7 +101,9 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
             host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
             let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
                 throw fail("unexpected '\(after)' after the IPv6 address")
             }
         } else if let colon = hostPort.lastIndex(of: ":") {

@@ -27,7 +27,8 @@ struct Bench: AsyncParsableCommand {
 
     struct Store: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "store", abstract: "Raw COPY + idempotent insert and the full persist path into PostgreSQL (scratch schema).")
+            commandName: "store",
+            abstract: "Raw COPY + idempotent insert and the full persist path into PostgreSQL (scratch schema).")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Rows per measurement.") var rows = 200_000
         @Option(help: "Rows per transaction.") var rowsPerTransaction = 10_000
@@ -35,7 +36,8 @@ struct Bench: AsyncParsableCommand {
         func run() async throws {
             // Prints each figure as it is measured.
             _ = try await StoreBenchmark.run(
-                configuration: try PostgresStoreConfiguration(url: database.url), rows: rows, rowsPerTransaction: rowsPerTransaction)
+                configuration: try PostgresStoreConfiguration(url: database.url), rows: rows,
+                rowsPerTransaction: rowsPerTransaction)
         }
     }
 }

@@ -29,7 +29,9 @@ struct Collect: AsyncParsableCommand {
         let readiness = Readiness()
         try await runServices(
             [WorkerService { try await agent.run() }, CollectorGauges(agent: agent)],
-            health: HealthServer(address: try service.health(default: Defaults.collectHealth), readiness: readiness, registry: registry, logger: logger),
+            health: HealthServer(
+                address: try service.health(default: Defaults.collectHealth), readiness: readiness, registry: registry,
+                logger: logger),
             logger: logger)
     }
 }
@@ -55,7 +57,8 @@ struct CollectorGauges<C: Clock>: Service where C.Duration == Duration {
                 rejected.record(stats.batchesRejected)
                 depth.record(stats.bufferDepth)
                 reconnects.record(stats.reconnects)
-                tickCPU.record(Double(stats.lastTickCPU.components.attoseconds) / 1e18 + Double(stats.lastTickCPU.components.seconds))
+                tickCPU.record(
+                    Double(stats.lastTickCPU.components.attoseconds) / 1e18 + Double(stats.lastTickCPU.components.seconds))
                 try? await Task.sleep(for: .seconds(2))
             }
         }

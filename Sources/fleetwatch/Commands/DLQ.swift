@@ -13,7 +13,8 @@ struct DLQ: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Shows dead-lettered messages with their reasons; they stay in the queue.")
+        static let configuration = CommandConfiguration(
+            abstract: "Shows dead-lettered messages with their reasons; they stay in the queue.")
         @OptionGroup var broker: BrokerOptions
         @Argument(help: "The durable queue, e.g. fleet.normalize (its DLQ is fleet.normalize.dlq).") var queue: String
         @Option(help: "At most this many messages.") var limit = 100
@@ -42,7 +43,8 @@ struct DLQ: AsyncParsableCommand {
     }
 
     struct Replay: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Publishes dead-lettered messages back to where they came from, then removes them.")
+        static let configuration = CommandConfiguration(
+            abstract: "Publishes dead-lettered messages back to where they came from, then removes them.")
         @OptionGroup var broker: BrokerOptions
         @Argument(help: "The durable queue whose DLQ to replay.") var queue: String
         @Option(help: "At most this many messages.") var limit = 10_000
@@ -111,7 +113,9 @@ struct DeadLetter: Encodable {
         routingKey = delivery.headers[BusHeader.originalRoutingKey] ?? delivery.routingKey
         type = delivery.type
         bytes = delivery.body.count
-        reason = delivery.headers[BusHeader.deadLetterReason] ?? delivery.headers["x-death-reason"].map { "broker: \($0)" } ?? "unknown"
+        reason =
+            delivery.headers[BusHeader.deadLetterReason] ?? delivery.headers["x-death-reason"].map { "broker: \($0)" }
+            ?? "unknown"
         originalExchange = delivery.headers[BusHeader.originalExchange] ?? delivery.headers["x-death-exchange"]
         originalRoutingKey = delivery.headers[BusHeader.originalRoutingKey]
         redelivered = delivery.redelivered
@@ -126,7 +130,9 @@ struct DeadLetter: Encodable {
     /// default exchange: a broker-dead-lettered message no longer knows its original routing key, and
     /// only that queue's consumers should see it again.
     static func replayMessage(for delivery: Delivery, queue: String) -> OutgoingMessage {
-        let headers = delivery.headers.filter { !$0.key.hasPrefix("x-fleetwatch-") && !$0.key.hasPrefix("x-death") && $0.key != "x-first-death" }
+        let headers = delivery.headers.filter {
+            !$0.key.hasPrefix("x-fleetwatch-") && !$0.key.hasPrefix("x-death") && $0.key != "x-first-death"
+        }
         return OutgoingMessage(exchange: "", routingKey: queue, body: delivery.body, type: delivery.type ?? "", headers: headers)
     }
 }

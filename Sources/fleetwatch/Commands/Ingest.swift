@@ -33,7 +33,9 @@ struct Ingest: AsyncParsableCommand {
     func run() async throws {
         let registry = Observability.bootstrap(service: "ingest", level: try service.level())
         let logger = Logger(label: "fleetwatch.ingest")
-        let address = try HostPort(parsing: Setting.value(listen, env: "FLEETWATCH_INGEST_LISTEN", default: Defaults.ingestListen), setting: "FLEETWATCH_INGEST_LISTEN")
+        let address = try HostPort(
+            parsing: Setting.value(listen, env: "FLEETWATCH_INGEST_LISTEN", default: Defaults.ingestListen),
+            setting: "FLEETWATCH_INGEST_LISTEN")
         guard let tokens = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
             throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "a collector token (or FLEETWATCH_TOKEN_FILE)", got: "")
         }
@@ -54,7 +56,8 @@ struct Ingest: AsyncParsableCommand {
         try await runServices(
             [GRPCServerService(server: server)],
             health: HealthServer(
-                address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry, logger: logger,
+                address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry,
+                logger: logger,
                 extraRoutes: collectorAdminRoutes(
                     directory: ingest.directory,
                     adminToken: try Setting.secret(adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN"))),

@@ -18,7 +18,9 @@ struct Loadgen: AsyncParsableCommand {
     @Flag(help: "Print the final report as JSON.") var json = false
 
     func run() async throws {
-        let target = try HostPort(parsing: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL), setting: "FLEETWATCH_INGEST_URL")
+        let target = try HostPort(
+            parsing: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL),
+            setting: "FLEETWATCH_INGEST_URL")
         guard let token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
             throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "the collector token the edge accepts", got: "")
         }
@@ -27,7 +29,8 @@ struct Loadgen: AsyncParsableCommand {
             interval: .milliseconds(Int64(interval * 1000)), duration: .milliseconds(Int64(duration * 1000)))
         configuration.seed = seed
         let generator = try LoadGenerator(configuration, now: currentTimeMillis)
-        FileHandle.standardError.write(Data("loadgen: \(machines) machines every \(interval) s for \(duration) s against \(target)\n".utf8))
+        FileHandle.standardError.write(
+            Data("loadgen: \(machines) machines every \(interval) s for \(duration) s against \(target)\n".utf8))
         let report = try await generator.run { progress in
             FileHandle.standardError.write(Data("loadgen: \(progress)\n".utf8))
         }

@@ -20,14 +20,17 @@ struct Normalize: AsyncParsableCommand {
         let registry = Observability.bootstrap(service: "normalize", level: try service.level())
         let logger = Logger(label: "fleetwatch.normalize")
         let prefetch = try Setting.integer(
-            Setting.value(self.prefetch.map(String.init), env: "FLEETWATCH_PREFETCH", default: "500"), setting: "FLEETWATCH_PREFETCH", in: 1...10_000)
+            Setting.value(self.prefetch.map(String.init), env: "FLEETWATCH_PREFETCH", default: "500"),
+            setting: "FLEETWATCH_PREFETCH", in: 1...10_000)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])
         try await declareWhenReachable(bus, topology: .normalize + .persist, readiness: readiness, logger: logger)
         let worker = NormalizerWorker(bus: bus, prefetch: prefetch, logger: logger, now: currentTimeMillis)
         try await runServices(
             [WorkerService { try await worker.run() }],
-            health: HealthServer(address: try service.health(default: Defaults.normalizeHealth), readiness: readiness, registry: registry, logger: logger),
+            health: HealthServer(
+                address: try service.health(default: Defaults.normalizeHealth), readiness: readiness, registry: registry,
+                logger: logger),
             logger: logger)
         await bus.shutdown()
     }

@@ -47,7 +47,9 @@ struct Persist: AsyncParsableCommand {
                 store: store, configuration: persisterConfiguration, logger: logger)
             try await runServices(
                 [WorkerService { await persister.run() }],
-                health: HealthServer(address: try service.health(default: Defaults.persistHealth), readiness: readiness, registry: registry, logger: logger),
+                health: HealthServer(
+                    address: try service.health(default: Defaults.persistHealth), readiness: readiness, registry: registry,
+                    logger: logger),
                 logger: logger)
         }
         await bus.shutdown()

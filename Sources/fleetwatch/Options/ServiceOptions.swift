@@ -5,20 +5,25 @@ import Logging
 
 /// Flags every long-running process shares.
 struct ServiceOptions: ParsableArguments {
-    @Option(name: .customLong("health-addr"), help: "Listen address of /healthz, /readyz and /metrics (FLEETWATCH_HEALTH_ADDR; port 0 picks a free one).")
+    @Option(
+        name: .customLong("health-addr"),
+        help: "Listen address of /healthz, /readyz and /metrics (FLEETWATCH_HEALTH_ADDR; port 0 picks a free one).")
     var healthAddress: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
     var logLevel: String?
 
     func health(default fallback: String) throws -> HostPort {
-        try HostPort(parsing: Setting.value(healthAddress, env: "FLEETWATCH_HEALTH_ADDR", default: fallback), setting: "FLEETWATCH_HEALTH_ADDR")
+        try HostPort(
+            parsing: Setting.value(healthAddress, env: "FLEETWATCH_HEALTH_ADDR", default: fallback),
+            setting: "FLEETWATCH_HEALTH_ADDR")
     }
 
     func level() throws -> Logger.Level {
         let text = Setting.value(logLevel, env: "FLEETWATCH_LOG_LEVEL", default: "info")
         guard let level = Logger.Level(rawValue: text) else {
-            throw ConfigError(setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: text)
+            throw ConfigError(
+                setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: text)
         }
         return level
     }
