@@ -16,12 +16,16 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     private let metrics = IngestMetrics()
     /// The collectors connected to this edge, for operator commands.
     public let directory: CollectorDirectory
+    /// Told whether the last publish reached the broker (feeds /readyz).
+    private let onBrokerAvailability: @Sendable (Bool) -> Void
 
     /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
     public init(
         publisher: PublishCoalescer, authenticator: TokenAuthenticator, limits: BatchLimits = .standard,
-        logger: Logger, now: @escaping @Sendable () -> Int64
+        logger: Logger, now: @escaping @Sendable () -> Int64,
+        onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
+        self.onBrokerAvailability = onBrokerAvailability
         self.publisher = publisher
         self.authenticator = authenticator
         self.limits = limits
@@ -97,10 +101,12 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         do {
             try await publisher.publish(message)
         } catch {
+            onBrokerAvailability(false)
             metrics.publishFailures.increment()
             logger.warning("publish failed; collector will retry", metadata: ["error": "\(error)"])
             throw RPCError(code: .unavailable, message: "broker unavailable, retry later: \(error)")
         }
+        onBrokerAvailability(true)
         metrics.publishLatency.recordInterval(since: started)
         metrics.accepted.increment()
         metrics.readings.increment(by: batch.readings.count)

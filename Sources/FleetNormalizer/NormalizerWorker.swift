@@ -13,11 +13,14 @@ public struct NormalizerWorker: Sendable {
     private let logger: Logger
     private let now: @Sendable () -> Int64
     private let metrics = NormalizerMetrics()
+    /// Told whether publishing to fleet.metrics works (feeds /readyz).
+    private let onBrokerAvailability: @Sendable (Bool) -> Void
 
     public init(
         bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 500, logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        now: @escaping @Sendable () -> Int64, onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
+        self.onBrokerAvailability = onBrokerAvailability
         self.bus = bus
         self.normalizer = normalizer
         self.prefetch = prefetch
@@ -72,9 +75,11 @@ public struct NormalizerWorker: Sendable {
         while true {
             do {
                 try await bus.publish(outgoing)
+                onBrokerAvailability(true)
                 break
             } catch {
                 metrics.publishFailures.increment()
+                onBrokerAvailability(false)
                 if Task.isCancelled {
                     try? await consumer.requeue(good)
                     return

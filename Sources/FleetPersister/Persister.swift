@@ -32,13 +32,17 @@ public struct Persister: Sendable {
     let logger: Logger
     let now: @Sendable () -> Date
     let random: @Sendable () -> Double
+    /// Told false when the persister stalls on the database and true when it recovers (feeds /readyz).
+    let onStoreAvailability: @Sendable (Bool) -> Void
     let metrics = PersisterMetrics()
 
     public init(
         consumer: any MessageConsumer, store: any MetricStore, configuration: PersisterConfiguration = .init(),
         logger: Logger = Logger(label: "fleetwatch.persister"), now: @escaping @Sendable () -> Date = { Date() },
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        onStoreAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
+        self.onStoreAvailability = onStoreAvailability
         self.consumer = consumer
         self.store = store
         self.configuration = configuration
@@ -111,6 +115,7 @@ public struct Persister: Sendable {
             switch attempt {
             case .success(let result):
                 if failures > 0 {
+                    onStoreAvailability(true)
                     metrics.storeStalled.record(0)
                     metrics.heldMessages.record(0)
                     logger.notice(
@@ -137,6 +142,7 @@ public struct Persister: Sendable {
                     "retry_in": "\(delay)",
                 ]
                 if failures == 1 {
+                    onStoreAvailability(false)
                     metrics.storeStalled.record(1)
                     metrics.heldMessages.record(round.good.count)
                     logger.error(

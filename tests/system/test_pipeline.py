@@ -88,11 +88,12 @@ def test_broker_outage_is_backfilled_in_order(stack, rabbitmq_node):
     wait_for(lambda: len(sequences(machine)) >= 3, 30, "first batches persisted")
     rabbitmq_node("stop_app")
     try:
+        wait_for(lambda: not stack.ingest.ready(), 20, "the edge's /readyz reporting the broker outage")
         time.sleep(30)  # the outage under test lasts 30 s; the collector keeps collecting meanwhile
     finally:
         rabbitmq_node("start_app")
-    collected_during_outage = wait_for(lambda: len(sequences(machine)) >= 35, 90, "backfill after the outage")
-    assert collected_during_outage
+    wait_for(lambda: len(sequences(machine)) >= 35, 90, "backfill after the outage")
+    assert stack.ingest.ready()
     assert collector.stop() == 0
     counters = final_counters(collector)
     acked = int(counters["acked"])

@@ -46,7 +46,7 @@ struct Ingest: AsyncParsableCommand {
         let ingest = IngestService(
             publisher: PublishCoalescer(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
-            logger: logger, now: currentTimeMillis)
+            logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext,

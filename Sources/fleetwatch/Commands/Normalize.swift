@@ -25,7 +25,9 @@ struct Normalize: AsyncParsableCommand {
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])
         try await declareWhenReachable(bus, topology: .normalize + .persist, readiness: readiness, logger: logger)
-        let worker = NormalizerWorker(bus: bus, prefetch: prefetch, logger: logger, now: currentTimeMillis)
+        let worker = NormalizerWorker(
+            bus: bus, prefetch: prefetch, logger: logger, now: currentTimeMillis,
+            onBrokerAvailability: { readiness.set("amqp", $0) })
         try await runServices(
             [WorkerService { try await worker.run() }],
             health: HealthServer(

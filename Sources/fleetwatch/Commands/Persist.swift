@@ -44,7 +44,8 @@ struct Persist: AsyncParsableCommand {
             try await declareWhenReachable(bus, topology: .persist, readiness: readiness, logger: logger)
             let persister = Persister(
                 consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: persisterConfiguration.batchSize * 2),
-                store: store, configuration: persisterConfiguration, logger: logger)
+                store: store, configuration: persisterConfiguration, logger: logger,
+                onStoreAvailability: { readiness.set("database", $0) })
             try await runServices(
                 [WorkerService { await persister.run() }],
                 health: HealthServer(
