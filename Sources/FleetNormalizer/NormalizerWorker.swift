@@ -34,16 +34,30 @@ public struct NormalizerWorker: Sendable {
         let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: prefetch)
         onReady()
         logger.info("normalizer consuming", metadata: ["queue": "\(FleetQueue.normalize)", "prefetch": "\(prefetch)"])
+        var receiveFailures = 0
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
                 deliveries = try await consumer.nextBatch(max: prefetch, window: .milliseconds(5))
+                receiveFailures = 0
             } catch is CancellationError {
                 break
+            } catch BusError.closed {
+                break
+            } catch BusError.topology(let why) {
+                // The broker cancelled the subscription (queue deleted): stop, so the process restarts.
+                logger.error("the broker cancelled the subscription; stopping", metadata: ["reason": "\(why)"])
+                break
+            } catch {
+                logger.warning("receiving from the bus failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(
+                    for: Backoff(cap: .seconds(10)).delay(attempt: receiveFailures, unit: Double.random(in: 0.5..<1)))
+                receiveFailures += 1
+                continue
             }
             // An empty batch means the consumer was closed underneath us.
             if deliveries.isEmpty { break }
-            try await process(deliveries, consumer: consumer)
+            await process(deliveries, consumer: consumer)
         }
         await consumer.close()
         logger.info("normalizer stopped")
@@ -52,7 +66,7 @@ public struct NormalizerWorker: Sendable {
     /// Normalizes one batch of deliveries, publishes the results and acks. A failed publish is retried
     /// with backoff while holding the deliveries — requeueing would count toward the delivery limit and
     /// dead-letter good data during a broker hiccup; on shutdown the held deliveries are requeued.
-    private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async throws {
+    private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async {
         var outgoing: [OutgoingMessage] = []
         var good: [Delivery] = []
         let nowMs = now()
@@ -67,7 +81,13 @@ public struct NormalizerWorker: Sendable {
                 logger.warning(
                     "poison message dead-lettered",
                     metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(error)"])
-                try await consumer.deadLetter(delivery, reason: error.description)
+                do {
+                    try await consumer.deadLetter(delivery, reason: error.description)
+                } catch {
+                    // Never dropped: back to the queue, and past the delivery limit the broker dead-letters it.
+                    logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
+                    try? await consumer.requeue([delivery])
+                }
             }
         }
         guard !good.isEmpty else { return }
@@ -91,8 +111,13 @@ public struct NormalizerWorker: Sendable {
                 attempt += 1
             }
         }
-        try await consumer.ack(good)
         metrics.published.increment(by: outgoing.count)
+        do {
+            try await consumer.ack(good)
+        } catch {
+            // Published but not acked: the broker redelivers and the persister skips the duplicates.
+            logger.warning("ack failed after publish; expect a harmless redelivery", metadata: ["error": "\(error)"])
+        }
     }
 
     private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<[OutgoingMessage], ValidationError> {

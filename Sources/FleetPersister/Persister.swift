@@ -76,6 +76,11 @@ public struct Persister: Sendable {
                 return
             } catch BusError.closed {
                 return
+            } catch BusError.topology(let why) {
+                // The broker cancelled the subscription (queue deleted): retrying the same consumer
+                // cannot recover, so stop and let the process exit and restart.
+                logger.error("the broker cancelled the subscription; stopping", metadata: ["reason": "\(why)"])
+                return
             } catch {
                 if Task.isCancelled { return }
                 logger.warning("receiving from the bus failed", metadata: ["error": "\(error)"])

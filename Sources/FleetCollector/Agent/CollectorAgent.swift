@@ -56,12 +56,16 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
                 "interval": "\(control.interval)", "buffered": "\(buffer.depth)",
                 "next_sequence": "\(buffer.nextSequence)",
             ])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.uploader.run() }
-            await self.tickUntilCancelled()
-            await self.drain(timeout: configuration.drainTimeout)
-            group.cancelAll()
-            try await group.waitForAll()
+        // Unstructured on purpose: a child task would be cancelled with `run()` and could not send
+        // what is still buffered during the drain; it is cancelled explicitly once the drain is over.
+        let upload = Task { try await self.uploader.run() }
+        await tickUntilCancelled()
+        await drain(timeout: configuration.drainTimeout)
+        upload.cancel()
+        do {
+            try await upload.value
+        } catch {
+            logger.error("the uploader failed", metadata: ["error": "\(error)"])
         }
         let stats = statistics
         logger.info(

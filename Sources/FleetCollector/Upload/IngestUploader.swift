@@ -23,7 +23,7 @@ public final class IngestUploader: Sendable {
         public var random: @Sendable () -> Double
 
         public init(
-            maxInFlight: Int = 256, backoff: Backoff = Backoff(), breaker: CircuitBreaker = CircuitBreaker(),
+            maxInFlight: Int = 1, backoff: Backoff = Backoff(), breaker: CircuitBreaker = CircuitBreaker(),
             random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
         ) {
             self.maxInFlight = max(1, maxInFlight)
