@@ -28,9 +28,9 @@ public struct NormalizerWorker: Sendable {
         self.now = now
     }
 
-    /// Consumes until the task is cancelled, then settles the batch in flight and returns.
+    /// Consumes until the task is cancelled, then settles the batch in flight and returns. The caller
+    /// declares the topology (`Topology.normalize + .persist`) first.
     public func run(onReady: @Sendable () -> Void = {}) async throws {
-        try await bus.declare(.normalize + .persist)
         let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: prefetch)
         onReady()
         logger.info("normalizer consuming", metadata: ["queue": "\(FleetQueue.normalize)", "prefetch": "\(prefetch)"])

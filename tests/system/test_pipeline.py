@@ -180,3 +180,14 @@ def test_operator_changes_a_collector_interval_through_the_edge(stack):
     assert admin("POST", f"/admin/collectors/{machine}/interval?seconds=1")[0] == 202
     # At 30 s a second batch would take half a minute; at 1 s, five arrive within seconds.
     wait_for(lambda: len(sequences(machine)) >= 5, 15, "batches at the new 1 s interval")
+
+
+def test_sigterm_stops_a_consumer_still_waiting_for_its_database(stack):
+    stack.env["FLEETWATCH_DATABASE_URL"] = "postgres://fleetwatch@127.0.0.1:1/fleetwatch"
+    persist = stack.start("persist-waiting", "persist")
+    # postgres-nio's pool keeps a query waiting while it retries connecting: the health server answers
+    # "not ready" meanwhile.
+    wait_for(lambda: any(line.get("msg") == "health endpoints listening" for line in persist.log_lines()),
+             30, "the persister's health endpoints")
+    assert not persist.ready()
+    assert persist.stop(timeout=15) == 0

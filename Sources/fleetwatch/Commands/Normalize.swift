@@ -24,12 +24,17 @@ struct Normalize: AsyncParsableCommand {
             setting: "FLEETWATCH_PREFETCH", in: 1...10_000)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])
-        try await declareWhenReachable(bus, topology: .normalize + .persist, readiness: readiness, logger: logger)
         let worker = NormalizerWorker(
             bus: bus, prefetch: prefetch, logger: logger, now: currentTimeMillis,
             onBrokerAvailability: { readiness.set("amqp", $0) })
+        // Waiting for the broker happens inside the service, so SIGTERM stops a process that is still waiting.
         try await runServices(
-            [WorkerService { try await worker.run() }],
+            [
+                WorkerService {
+                    try await declareWhenReachable(bus, topology: .normalize + .persist, readiness: readiness, logger: logger)
+                    try await worker.run()
+                }
+            ],
             health: HealthServer(
                 address: try service.health(default: Defaults.normalizeHealth), readiness: readiness, registry: registry,
                 logger: logger),

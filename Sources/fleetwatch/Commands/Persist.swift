@@ -40,14 +40,22 @@ struct Persist: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
-            try await migrateWhenReachable(store, readiness: readiness, logger: logger)
-            try await declareWhenReachable(bus, topology: .persist, readiness: readiness, logger: logger)
-            let persister = Persister(
-                consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: persisterConfiguration.batchSize * 2),
-                store: store, configuration: persisterConfiguration, logger: logger,
-                onStoreAvailability: { readiness.set("database", $0) })
+            let persisterConfiguration = persisterConfiguration
+            // Waiting for the database and the broker happens inside the service, so SIGTERM stops a
+            // process that is still waiting.
             try await runServices(
-                [WorkerService { await persister.run() }],
+                [
+                    WorkerService {
+                        try await migrateWhenReachable(store, readiness: readiness, logger: logger)
+                        try await declareWhenReachable(bus, topology: .persist, readiness: readiness, logger: logger)
+                        let persister = Persister(
+                            consumer: try await bus.consume(
+                                queue: FleetQueue.persist, prefetch: persisterConfiguration.batchSize * 2),
+                            store: store, configuration: persisterConfiguration, logger: logger,
+                            onStoreAvailability: { readiness.set("database", $0) })
+                        await persister.run()
+                    }
+                ],
                 health: HealthServer(
                     address: try service.health(default: Defaults.persistHealth), readiness: readiness, registry: registry,
                     logger: logger),
@@ -60,6 +68,7 @@ struct Persist: AsyncParsableCommand {
 /// Applies the schema migrations, retrying while PostgreSQL is unreachable.
 func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, logger: Logger) async throws {
     var attempt = 0
+    logger.info("applying schema migrations (waits while PostgreSQL is unreachable)")
     while true {
         do {
             try await store.migrate()
