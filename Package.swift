@@ -42,7 +42,8 @@ let package = Package(
         .target(name: "FleetSettings", swiftSettings: strict),
         // Structured JSON log lines (swift-log handler), shared by every process including the agent.
         .target(
-            name: "FleetLogging", dependencies: [.product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+            name: "FleetLogging", dependencies: ["FleetSettings", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // Process plumbing shared by every long-running subcommand: JSON logs, health and metrics HTTP.
         .target(
             name: "FleetRuntime",
@@ -135,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
+                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
                 "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

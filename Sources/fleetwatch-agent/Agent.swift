@@ -22,11 +22,7 @@ struct Agent: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let levelText = Setting.value(logLevel, env: "FLEETWATCH_LOG_LEVEL", default: "info")
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw ConfigError(
-                setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: levelText)
-        }
+        let level = try Logger.Level.fromSetting(logLevel)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
         let agent = try CollectorAgent(configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))
         let work = Task { try await agent.run() }

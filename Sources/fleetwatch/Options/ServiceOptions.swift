@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetLogging
 import FleetRuntime
 import FleetSettings
 import Logging
@@ -20,12 +21,7 @@ struct ServiceOptions: ParsableArguments {
     }
 
     func level() throws -> Logger.Level {
-        let text = Setting.value(logLevel, env: "FLEETWATCH_LOG_LEVEL", default: "info")
-        guard let level = Logger.Level(rawValue: text) else {
-            throw ConfigError(
-                setting: "FLEETWATCH_LOG_LEVEL", expected: "trace|debug|info|notice|warning|error|critical", got: text)
-        }
-        return level
+        try Logger.Level.fromSetting(logLevel)
     }
 }
 
