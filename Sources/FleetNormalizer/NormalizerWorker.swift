@@ -121,7 +121,7 @@ public struct NormalizerWorker: Sendable {
     }
 
     private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<[OutgoingMessage], ValidationError> {
-        if let type = delivery.type, type != MessageType.rawBatch {
+        if let type = delivery.type, !type.isEmpty, type != MessageType.rawBatch {
             return .failure(ValidationError("type", "expected \(MessageType.rawBatch), got '\(type)'"))
         }
         let raw: Fleetwatch_V1_RawBatch

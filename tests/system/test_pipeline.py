@@ -116,8 +116,16 @@ def test_garbage_on_fleet_raw_lands_in_the_dead_letter_queue_with_a_reason(stack
     # The normalizer keeps going: a real batch still flows through.
     stack.collector("ci-after-poison", interval=1).wait_ready()
     wait_for(lambda: len(sequences("ci-after-poison")) >= 2, 30, "batches after the poison message")
-    # Listing does not consume; purge does.
+    # Listing does not consume.
     assert len(json.loads(stack.cli("dlq", "list", "fleet.normalize", "--json").stdout)) == 1
+    # Replay sends it back into fleet.normalize: still garbage, so the normalizer dead-letters it again.
+    assert "replayed 1 message(s)" in stack.cli("dlq", "replay", "fleet.normalize").stdout
+    again = wait_for(
+        lambda: json.loads(stack.cli("dlq", "list", "fleet.normalize", "--json").stdout) or None,
+        30, "the replayed message back in the DLQ")
+    assert len(again) == 1 and "not a decodable" in again[0]["reason"]
+    assert stack.normalize.proc.poll() is None
+    # Purge empties it.
     stack.cli("dlq", "purge", "fleet.normalize")
     assert json.loads(stack.cli("dlq", "list", "fleet.normalize", "--json").stdout) == []
 

@@ -52,11 +52,19 @@ struct DLQ: AsyncParsableCommand {
         func run() async throws {
             let bus = try AMQPBus(url: broker.url, logger: Logger(label: "fleetwatch.dlq"))
             let consumer = try await bus.consume(queue: FleetQueue.deadLetter(of: queue), prefetch: min(limit, 500))
+            // Every replayed copy carries this run's id: a message that fails again comes back to the DLQ
+            // with it, and meeting it means everything that was there has been replayed once.
+            let run = String(UInt64.random(in: 1...UInt64.max), radix: 36)
             var replayed = 0
-            while replayed < limit {
-                let batch = try await drain(consumer, limit: min(500, limit - replayed))
+            replaying: while replayed < limit {
+                var batch = try await drain(consumer, limit: min(500, limit - replayed))
                 if batch.isEmpty { break }
-                let outgoing = batch.map { DeadLetter.replayMessage(for: $0, queue: queue) }
+                if let seen = batch.firstIndex(where: { $0.headers[DeadLetter.replayRunHeader] == run }) {
+                    try await consumer.requeue(Array(batch[seen...]))
+                    batch = Array(batch[..<seen])
+                    if batch.isEmpty { break replaying }
+                }
+                let outgoing = batch.map { DeadLetter.replayMessage(for: $0, queue: queue, run: run) }
                 try await bus.publish(outgoing)
                 try await consumer.ack(batch)
                 replayed += batch.count
@@ -126,13 +134,17 @@ struct DeadLetter: Encodable {
         case originalRoutingKey = "original_routing_key", redelivered
     }
 
+    /// Marks a copy published by one `dlq replay` run.
+    static let replayRunHeader = "fleetwatch-replay-run"
+
     /// The message as it was before it was dead-lettered, sent straight back into `queue` through the
     /// default exchange: a broker-dead-lettered message no longer knows its original routing key, and
     /// only that queue's consumers should see it again.
-    static func replayMessage(for delivery: Delivery, queue: String) -> OutgoingMessage {
-        let headers = delivery.headers.filter {
+    static func replayMessage(for delivery: Delivery, queue: String, run: String) -> OutgoingMessage {
+        var headers = delivery.headers.filter {
             !$0.key.hasPrefix("x-fleetwatch-") && !$0.key.hasPrefix("x-death") && $0.key != "x-first-death"
         }
+        headers[replayRunHeader] = run
         return OutgoingMessage(exchange: "", routingKey: queue, body: delivery.body, type: delivery.type ?? "", headers: headers)
     }
 }
