@@ -52,7 +52,9 @@ struct Ingest: AsyncParsableCommand {
                 address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext,
                 config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
             services: [ingest])
-        logger.info("ingest edge starting", metadata: ["listen": "\(address)", "amqp": "\(redacted(broker.url))"])
+        logger.info(
+            "ingest edge starting",
+            metadata: ["listen": "\(address)", "amqp": "\((try? AMQPURL(parsing: broker.url))?.description ?? "?")"])
         try await runServices(
             [GRPCServerService(server: server)],
             health: HealthServer(
@@ -64,29 +66,4 @@ struct Ingest: AsyncParsableCommand {
             logger: logger)
         await bus.shutdown()
     }
-}
-
-/// Declares `topology`, retrying while the broker is unreachable, so services start in any order.
-func declareWhenReachable(_ bus: any MessageBus, topology: Topology, readiness: Readiness, logger: Logger) async throws {
-    var attempt = 0
-    while true {
-        do {
-            try await bus.declare(topology)
-            readiness.set("amqp", true)
-            return
-        } catch let error as BusError {
-            if case .topology = error { throw error }
-            logger.warning("broker not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-            try await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: attempt, unit: Double.random(in: 0.5..<1)))
-            attempt += 1
-        }
-    }
-}
-
-/// The URL without its password, for logs.
-func redacted(_ url: String) -> String {
-    guard let at = url.lastIndex(of: "@"), let scheme = url.range(of: "://") else { return url }
-    let credentials = url[scheme.upperBound..<at]
-    guard let colon = credentials.firstIndex(of: ":") else { return url }
-    return url.replacingCharacters(in: colon..<at, with: ":***")
 }

@@ -64,20 +64,3 @@ struct Persist: AsyncParsableCommand {
         await bus.shutdown()
     }
 }
-
-/// Applies the schema migrations, retrying while PostgreSQL is unreachable.
-func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, logger: Logger) async throws {
-    var attempt = 0
-    logger.info("applying schema migrations (waits while PostgreSQL is unreachable)")
-    while true {
-        do {
-            try await store.migrate()
-            readiness.set("database", true)
-            return
-        } catch {
-            logger.warning("database not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
-            try await Task.sleep(for: .seconds(min(5, 1 << min(attempt, 3))))
-            attempt += 1
-        }
-    }
-}

@@ -1,0 +1,47 @@
+import FleetBus
+import FleetCore
+import FleetRuntime
+import FleetStore
+import Logging
+
+/// Runs `attempt` until it succeeds, backing off with jitter (at most 5 s) while the dependency it
+/// needs is unreachable, so services start in any order; then marks `condition` ready. Errors that
+/// `isRetryable` rejects (a topology conflict, say) are thrown at once.
+func untilReachable(
+    _ dependency: String, condition: String, readiness: Readiness, logger: Logger,
+    isRetryable: (any Error) -> Bool = { _ in true }, _ attempt: () async throws -> Void
+) async throws {
+    var failures = 0
+    while true {
+        do {
+            try await attempt()
+            readiness.set(condition, true)
+            return
+        } catch  where isRetryable(error) && !(error is CancellationError) {
+            logger.warning(
+                "\(dependency) not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+            try await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
+            failures += 1
+        }
+    }
+}
+
+/// Declares `topology` once the broker answers.
+func declareWhenReachable(_ bus: any MessageBus, topology: Topology, readiness: Readiness, logger: Logger) async throws {
+    try await untilReachable(
+        "broker", condition: "amqp", readiness: readiness, logger: logger,
+        isRetryable: { error in
+            guard let error = error as? BusError else { return false }
+            if case .topology = error { return false }
+            return true
+        }
+    ) { try await bus.declare(topology) }
+}
+
+/// Applies the schema migrations once PostgreSQL answers.
+func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, logger: Logger) async throws {
+    logger.info("applying schema migrations (waits while PostgreSQL is unreachable)")
+    try await untilReachable("database", condition: "database", readiness: readiness, logger: logger) {
+        try await store.migrate()
+    }
+}
