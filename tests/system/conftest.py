@@ -180,6 +180,21 @@ class Stack:
         self.persist = self.start("persist", "persist").wait_ready()
         return self
 
+    def gateway(self, name="gateway", *args):
+        """`fleetwatch gateway` on a free port: dashboard, REST, WebSocket and health share it (gw.url(path))."""
+        process = Process(name, ["gateway", *args], self.env, self.dir)
+        process.env = dict(self.env, FLEETWATCH_HTTP_ADDR=f"127.0.0.1:{process.health_port}",
+                           FLEETWATCH_WEB_DIR=str(ROOT / "web"))
+        self.processes.append(process.start())
+        return process
+
+    def config_service(self):
+        """`fleetwatch config-service`: gRPC fleet queries on FLEETWATCH_CONFIG_URL, which the CLI then uses."""
+        port = free_port()
+        self.env["FLEETWATCH_CONFIG_LISTEN"] = f"127.0.0.1:{port}"
+        self.env["FLEETWATCH_CONFIG_URL"] = f"http://127.0.0.1:{port}"
+        return self.start("config-service", "config-service")
+
     def collector(self, machine_id, interval=1):
         data = self.dir / f"collector-{machine_id}"
         return self.start(f"collect-{machine_id}", "collect", "--machine-id", machine_id,
