@@ -1,0 +1,348 @@
+// One machine (machine.html?id=…): identity, live charts over a chosen range, top processes and every
+// latest value. History comes from the REST API, live points from the WebSocket machine subscription.
+import * as api from "./api.js";
+import { SeriesChart, chartsAvailable } from "./charts.js";
+import { showConnection } from "./connection.js";
+import { chips, h, replace, setText } from "./dom.js";
+import * as fmt from "./format.js";
+import { LiveConnection } from "./live.js";
+import { FleetClock } from "./status.js";
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const machineId = params.get("id");
+
+const RANGES = { "1h": 3600e3, "6h": 6 * 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
+let range = RANGES[params.get("range")] ? params.get("range") : "1h";
+
+// What each chart draws. Disk I/O and network show one line per device / interface and direction
+// (loopback excluded, as in the fleet summary).
+const CHARTS = [
+  {
+    id: "cpu", unit: "percent", max: 100,
+    match: (s) => s.metric === "cpu.usage_percent" && s.labels.cpu === "total",
+    label: () => "CPU used",
+  },
+  {
+    id: "mem", unit: "percent", max: 100,
+    match: (s) => s.metric === "mem.used_percent",
+    label: () => "memory used",
+  },
+  {
+    id: "disk", unit: "rate",
+    match: (s) => s.metric === "disk.read_bytes_per_s" || s.metric === "disk.write_bytes_per_s",
+    label: (s) => `${s.labels.device || "?"} ${s.metric === "disk.read_bytes_per_s" ? "read" : "write"}`,
+  },
+  {
+    id: "net", unit: "rate",
+    match: (s) => (s.metric === "net.recv_bytes_per_s" || s.metric === "net.sent_bytes_per_s") && s.labels.iface !== "lo",
+    label: (s) => `${s.labels.iface || "?"} ${s.metric === "net.recv_bytes_per_s" ? "↓ recv" : "↑ sent"}`,
+  },
+];
+
+const clock = new FleetClock();
+let machine = null;
+/** series key → latest sample {metric, labels, value, t} */
+const latest = new Map();
+/** chart id → SeriesChart */
+const charts = new Map();
+/** Live samples of the last two minutes, re-applied after a history reload replaced the datasets. */
+let recent = [];
+let historyGeneration = 0;
+
+const seriesKey = (s) => `${s.metric}|${fmt.labelText(s.labels)}`;
+
+function showError(text) {
+  $("error").hidden = !text;
+  $("error").textContent = text || "";
+}
+
+// --- identity ---------------------------------------------------------------------------------------
+
+function renderIdentity() {
+  if (!machine) return;
+  const name = machine.hostname || machine.machine_id;
+  setText($("hostname"), name);
+  document.title = `${name} · Fleetwatch`;
+  setText($("machine-id"), machine.machine_id);
+  setText($("os"), machine.os || "—");
+  setText($("kernel"), machine.kernel || "—");
+  setText($("cores"), machine.cores ?? "—");
+  setText($("agent"), machine.agent_version || "—");
+  const labels = machine.labels || {};
+  const labelsKey = fmt.labelText(labels);
+  if ($("labels").dataset.key !== labelsKey) {
+    replace($("labels"), chips(labels));
+    $("labels").dataset.key = labelsKey;
+  }
+  renderStatus();
+}
+
+function renderStatus() {
+  if (!machine) return;
+  const status = clock.status(machine);
+  setText($("status"), status);
+  $("status").dataset.status = status;
+  document.body.dataset.status = status;
+  const age = clock.age(machine);
+  setText($("last-seen"), age === null ? "never seen" : `last seen ${fmt.ago(age)}`);
+  $("last-seen").title = typeof machine.last_seen_ms === "number" ? fmt.dateTime(machine.last_seen_ms) : "";
+}
+
+// --- charts -----------------------------------------------------------------------------------------
+
+function note(chartId, text) {
+  const element = document.querySelector(`[data-note="${chartId}"]`);
+  element.hidden = !text;
+  element.textContent = text || "";
+}
+
+function createCharts() {
+  if (!chartsAvailable()) {
+    for (const spec of CHARTS) note(spec.id, "Charts unavailable: /vendor/chart.js/chart.min.js did not load.");
+    return;
+  }
+  for (const spec of CHARTS) {
+    charts.set(spec.id, new SeriesChart($(`chart-${spec.id}`), { unit: spec.unit, max: spec.max, rangeMs: RANGES[range] }));
+  }
+}
+
+/** The series a chart shows: those in `latest` that match it. */
+function seriesOf(spec) {
+  return [...latest.values()].filter(spec.match).sort((a, b) => seriesKey(a).localeCompare(seriesKey(b)));
+}
+
+async function loadHistory() {
+  const generation = ++historyGeneration;
+  const rangeMs = RANGES[range];
+  const jobs = [];
+  for (const spec of CHARTS) {
+    const chart = charts.get(spec.id);
+    if (!chart) continue;
+    chart.setRange(rangeMs);
+    chart.clear();
+    const series = seriesOf(spec);
+    note(spec.id, series.length ? "" : "No data yet.");
+    for (const s of series) {
+      jobs.push(
+        api.history(machineId, s.metric, s.labels, range).then((answer) => {
+          if (generation !== historyGeneration) return;
+          chart.setHistory(seriesKey(s), spec.label(s), answer.points || [], (answer.step_s || 0) * 1000);
+        }),
+      );
+    }
+  }
+  const results = await Promise.allSettled(jobs);
+  if (generation !== historyGeneration) return;
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) showError(`Could not load history: ${failed.reason.message}`);
+  // Live values that arrived while the history was on its way.
+  for (const sample of recent) appendToCharts(sample);
+  refreshCharts();
+}
+
+function appendToCharts(sample) {
+  for (const spec of CHARTS) {
+    const chart = charts.get(spec.id);
+    if (chart && spec.match(sample)) {
+      chart.append(seriesKey(sample), spec.label(sample), sample.t, sample.value);
+      note(spec.id, "");
+    }
+  }
+}
+
+function refreshCharts() {
+  const now = clock.now();
+  for (const chart of charts.values()) chart.refresh(now);
+}
+
+function renderCurrentValues() {
+  const value = (metric, labels) => latest.get(seriesKey({ metric, labels }))?.value;
+  setText(document.querySelector('[data-current="cpu"]'), fmt.percent(value("cpu.usage_percent", { cpu: "total" })));
+  setText(document.querySelector('[data-current="mem"]'), fmt.percent(value("mem.used_percent", {})));
+  const sum = (metric, skip) => {
+    let total = null;
+    for (const s of latest.values()) {
+      if (s.metric === metric && !skip(s)) total = (total || 0) + s.value;
+    }
+    return total;
+  };
+  const none = () => false;
+  const loopback = (s) => s.labels.iface === "lo";
+  setText(document.querySelector('[data-current="disk"]'),
+    `R ${fmt.rate(sum("disk.read_bytes_per_s", none))} · W ${fmt.rate(sum("disk.write_bytes_per_s", none))}`);
+  setText(document.querySelector('[data-current="net"]'),
+    `↓ ${fmt.rate(sum("net.recv_bytes_per_s", loopback))} · ↑ ${fmt.rate(sum("net.sent_bytes_per_s", loopback))}`);
+}
+
+// --- range picker -----------------------------------------------------------------------------------
+
+function renderRange() {
+  for (const button of $("range").querySelectorAll("button[data-range]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.range === range));
+  }
+}
+
+$("range").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-range]");
+  if (!button || button.dataset.range === range) return;
+  range = button.dataset.range;
+  const url = new URL(location.href);
+  url.searchParams.set("range", range);
+  history.replaceState(null, "", url);
+  renderRange();
+  loadHistory();
+});
+
+// --- processes --------------------------------------------------------------------------------------
+
+function processRows(list) {
+  if (!list || list.length === 0) {
+    return [h("tr", { className: "placeholder" }, h("td", { colSpan: 5 }, "No processes reported."))];
+  }
+  return list.map((p) =>
+    h("tr", { dataset: { pid: String(p.pid) } },
+      h("td", { className: "num" }, String(p.pid)),
+      h("td", { className: "proc-name", title: p.name }, p.name),
+      h("td", {}, p.user),
+      h("td", { className: "num" }, fmt.percent(p.cpu_percent)),
+      h("td", { className: "num" }, fmt.bytes(p.rss_bytes))));
+}
+
+function renderProcesses(processes) {
+  if (!processes) {
+    const waiting = () => [h("tr", { className: "placeholder" }, h("td", { colSpan: 5 }, "No process snapshot yet."))];
+    replace($("procs-cpu").tBodies[0], waiting());
+    replace($("procs-mem").tBodies[0], waiting());
+    setText($("processes-time"), "");
+    return;
+  }
+  replace($("procs-cpu").tBodies[0], processRows(processes.by_cpu));
+  replace($("procs-mem").tBodies[0], processRows(processes.by_memory));
+  setText($("processes-time"), typeof processes.t === "number" ? `at ${fmt.clock(processes.t, true)}` : "");
+}
+
+// --- latest values ----------------------------------------------------------------------------------
+
+/** series key → <tr> */
+const latestRows = new Map();
+
+function renderLatest() {
+  const body = $("latest").tBodies[0];
+  const keys = [...latest.keys()].sort();
+  let added = false;
+  for (const key of keys) {
+    const sample = latest.get(key);
+    let row = latestRows.get(key);
+    if (!row) {
+      row = h("tr", { dataset: { series: key } },
+        h("td", { className: "metric" }, sample.metric),
+        h("td", { className: "chips" }, chips(sample.labels)),
+        h("td", { className: "num value" }),
+        h("td", { className: "num at" }));
+      latestRows.set(key, row);
+      added = true;
+    }
+    setText(row.cells[2], fmt.metricValue(sample.metric, sample.value));
+    setText(row.cells[3], typeof sample.t === "number" ? fmt.clock(sample.t, true) : "—");
+  }
+  if (added) body.append(...keys.map((key) => latestRows.get(key)));
+  setText($("latest-count"), `${keys.length} series`);
+}
+
+// --- data in ----------------------------------------------------------------------------------------
+
+function takeSamples(samples, live) {
+  let newSeries = false;
+  for (const sample of samples || []) {
+    if (!sample || typeof sample.metric !== "string") continue;
+    sample.labels = sample.labels || {};
+    const key = seriesKey(sample);
+    const previous = latest.get(key);
+    if (!previous) newSeries = true;
+    if (!previous || !(sample.t < previous.t)) latest.set(key, sample);
+    if (live) {
+      recent.push(sample);
+      appendToCharts(sample);
+    }
+  }
+  if (live) {
+    const horizon = clock.now() - 120e3;
+    if (recent.length && recent[0].t < horizon) recent = recent.filter((s) => s.t >= horizon);
+  }
+  renderLatest();
+  renderCurrentValues();
+  return newSeries;
+}
+
+function takeMachine(next) {
+  if (!next || next.machine_id !== machineId) return;
+  machine = { ...(machine || {}), ...next };
+  renderIdentity();
+}
+
+async function loadMachine() {
+  try {
+    const answer = await api.machine(machineId);
+    takeMachine(answer.machine);
+    takeSamples(answer.latest, false);
+    renderProcesses(answer.processes);
+    showError(null);
+  } catch (error) {
+    showError(error.status === 404 ? `No machine '${machineId}' has reported to this gateway.` : `Could not load the machine: ${error.message}`);
+    setText($("hostname"), machineId);
+  }
+  await loadHistory();
+}
+
+function start() {
+  renderRange();
+  if (!machineId) {
+    showError("No machine chosen: open a machine from the fleet.");
+    setText($("hostname"), "No machine");
+    $("connection").hidden = true;
+    return;
+  }
+  createCharts();
+  renderProcesses(null);
+
+  const live = new LiveConnection();
+  showConnection($("connection"), live);
+  let historyLoaded = false;
+  live.addEventListener("message", ({ detail: message }) => {
+    if (message.machine_id !== undefined && message.machine_id !== machineId) return;
+    switch (message.type) {
+      case "hello":
+        clock.update(message);
+        break;
+      case "machines":
+        clock.update(message);
+        for (const m of message.machines || []) takeMachine(m);
+        break;
+      case "samples":
+        // A series the page has not seen (a new disk, a new interface) gets its history too.
+        if (takeSamples(message.samples, true) && historyLoaded) loadHistory();
+        break;
+      case "processes":
+        renderProcesses(message.processes);
+        break;
+      case "error":
+        showError(`Live updates: ${message.error}`);
+        break;
+      default:
+        break;
+    }
+  });
+  live.subscribe({ subscribe: "machine", machine_id: machineId });
+  live.start();
+
+  loadMachine().finally(() => {
+    historyLoaded = true;
+  });
+  setInterval(() => {
+    renderStatus();
+    refreshCharts();
+  }, 1000);
+}
+
+start();
