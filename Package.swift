@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -123,6 +125,31 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The live view of the fleet: a last-value cache fed by this instance's fanout queue, with coalescing
+        // subscriptions for WebSocket and gRPC watchers.
+        .target(
+            name: "FleetFanout",
+            dependencies: [
+                "FleetCore", "FleetBus", "FleetStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The HTTP gateway: dashboard files, REST API, WebSocket live feed.
+        .target(
+            name: "FleetGateway",
+            dependencies: [
+                "FleetCore", "FleetFanout", "FleetStore", "FleetRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Simulated collectors over real gRPC, for benchmarks and soak tests.
         .target(
             name: "FleetLoadgen",
@@ -137,7 +164,7 @@ let package = Package(
             name: "fleetwatch",
             dependencies: [
                 "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
-                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen",
+                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -159,5 +186,13 @@ let package = Package(
         .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore"], swiftSettings: strict),
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
+        .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetGatewayTests",
+            dependencies: [
+                "FleetGateway", "FleetFanout", "FleetStore", "FleetRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
     ]
 )

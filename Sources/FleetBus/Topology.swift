@@ -82,6 +82,8 @@ public enum FleetQueue {
     public static let normalize = "fleet.normalize"
     public static let persist = "fleet.persist"
     public static func deadLetter(of queue: String) -> String { queue + ".dlq" }
+    /// The live feed of one gateway (or other live reader) instance.
+    public static func fanout(_ instance: String) -> String { "fleet.fanout." + instance }
 }
 
 extension Topology {
@@ -126,6 +128,32 @@ extension Topology {
         + Topology(bindings: [
             Binding(exchange: FleetExchange.metrics, queue: FleetQueue.persist, routingKey: "metrics.#")
         ])
+
+    /// How long live data waits in a fanout queue, and how much of it: a reader that falls behind loses the
+    /// oldest messages (the broker drops the head), because a newer value replaces them anyway.
+    public static let fanoutMessageTTL = Duration.seconds(10)
+    public static let fanoutMaxLength = 10_000
+
+    /// fleet.metrics + fleet.events → fleet.fanout.<instance>: exclusive to the connection that reads it
+    /// (it disappears with its reader), perishable (TTL, max length with drop-oldest), not replicated.
+    public static func fanout(instance: String) -> Topology {
+        let name = FleetQueue.fanout(instance)
+        return exchanges
+            + Topology(
+                queues: [
+                    Queue(
+                        name: name, durable: false, exclusive: true, autoDelete: true,
+                        arguments: [
+                            "x-message-ttl": .int(Int(fanoutMessageTTL.components.seconds) * 1000),
+                            "x-max-length": .int(fanoutMaxLength),
+                            "x-overflow": .string("drop-head"),
+                        ])
+                ],
+                bindings: [
+                    Binding(exchange: FleetExchange.metrics, queue: name, routingKey: "metrics.#"),
+                    Binding(exchange: FleetExchange.events, queue: name, routingKey: "#"),
+                ])
+    }
 
     /// Everything the pipeline of issue 3 uses.
     public static let pipeline = normalize + persist

@@ -29,19 +29,7 @@ public struct HealthServer: Service {
 
     public func run() async throws {
         let router = Router()
-        router.get("/healthz") { _, _ in "ok\n" }
-        router.get("/readyz") { [readiness] _, _ -> Response in
-            let unmet = readiness.unmet
-            if unmet.isEmpty { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) }
-            return Response(
-                status: .serviceUnavailable,
-                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(unmet.joined(separator: ", "))\n")))
-        }
-        router.get("/metrics") { [registry] _, _ -> Response in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
+        HealthRoutes(readiness: readiness, registry: registry).add(to: router)
         extraRoutes(router)
         let logger = self.logger
         let app = Application(
@@ -56,6 +44,34 @@ public struct HealthServer: Service {
             try await app.run()
         } catch is CancellationError {
             // The process is stopping: the health endpoints go last and need not finish cleanly.
+        }
+    }
+}
+
+/// /healthz, /readyz and /metrics on any router: `HealthServer` serves them on their own port, the gateway
+/// beside its API.
+public struct HealthRoutes: Sendable {
+    public let readiness: Readiness
+    public let registry: PrometheusCollectorRegistry
+
+    public init(readiness: Readiness, registry: PrometheusCollectorRegistry) {
+        self.readiness = readiness
+        self.registry = registry
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { [readiness] _, _ -> Response in
+            let unmet = readiness.unmet
+            if unmet.isEmpty { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n"))) }
+            return Response(
+                status: .serviceUnavailable,
+                body: .init(byteBuffer: ByteBuffer(string: "not ready: \(unmet.joined(separator: ", "))\n")))
+        }
+        router.get("/metrics") { [registry] _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
     }
 }

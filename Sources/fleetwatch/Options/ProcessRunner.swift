@@ -4,9 +4,9 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// Runs a process's services (the health server first, so it outlives the others) until SIGTERM or
+/// Runs a process's services (the one serving health first, so it outlives the others) until SIGTERM or
 /// SIGINT, then shuts them down in reverse order so in-flight work drains before the process exits.
-func runServices(_ services: [any Service], health: HealthServer, logger: Logger) async throws {
+func runServices(_ services: [any Service], health: any Service, logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
             services: ([health] + services).map { .init(service: $0) },

@@ -1,0 +1,81 @@
+import FleetBus
+import FleetCore
+import FleetProto
+import Logging
+import Metrics
+
+/// Feeds a `LiveHub` from this instance's own fanout queue (`Topology.fanout(instance:)`): fleet.metrics and
+/// fleet.events, perishable. Deliveries are acked once applied; undecodable ones are dropped with a count and
+/// a log line — a live view has no use for a retry, and the durable queues keep the history.
+public struct FanoutConsumer: Sendable {
+    public let queue: String
+    private let bus: any MessageBus
+    private let hub: LiveHub
+    private let logger: Logger
+    private let prefetch: Int
+    private let onAvailability: @Sendable (Bool) -> Void
+    private let received = Counter(label: "fleetwatch_fanout_messages_total")
+    private let undecodable = Counter(label: "fleetwatch_fanout_undecodable_total")
+    private let latency = Timer(label: "fleetwatch_fanout_receive_latency_seconds")
+
+    public init(
+        bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 1000, logger: Logger,
+        onAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
+        self.queue = FleetQueue.fanout(instance)
+        self.bus = bus
+        self.hub = hub
+        self.prefetch = prefetch
+        self.logger = logger
+        self.onAvailability = onAvailability
+    }
+
+    /// Consumes until the task is cancelled. The caller declares `Topology.fanout(instance:)` first. When the
+    /// broker cancels the subscription (its queue vanished with a lost connection), subscribes again.
+    public func run(now: @escaping @Sendable () -> Int64) async throws {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let consumer = try await bus.consume(queue: queue, prefetch: prefetch)
+                onAvailability(true)
+                logger.info("following the live feed", metadata: ["queue": "\(queue)"])
+                failures = 0
+                try await consume(consumer, now: now)
+                await consumer.close()
+            } catch is CancellationError {
+                break
+            } catch {
+                onAvailability(false)
+                logger.warning(
+                    "live feed interrupted; subscribing again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                try? await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
+                failures += 1
+            }
+        }
+    }
+
+    private func consume(_ consumer: any MessageConsumer, now: @Sendable () -> Int64) async throws {
+        while !Task.isCancelled {
+            let deliveries = try await consumer.nextBatch(max: prefetch, window: .milliseconds(2))
+            if deliveries.isEmpty { throw BusError.closed }
+            let nowMs = now()
+            for delivery in deliveries {
+                received.increment()
+                guard delivery.exchange == FleetExchange.metrics else { continue }  // events: alerts, later
+                do {
+                    let batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
+                    hub.apply(batch)
+                    if batch.timestampMs > 0, nowMs >= batch.timestampMs {
+                        latency.recordMilliseconds(nowMs - batch.timestampMs)
+                    }
+                } catch {
+                    undecodable.increment()
+                    logger.warning(
+                        "undecodable live message dropped",
+                        metadata: ["routing_key": "\(delivery.routingKey)", "error": "\(error)"])
+                }
+            }
+            try await consumer.ack(deliveries)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import FleetCore
+import FleetProto
+import Synchronization
+
+/// The live state of the fleet (a `LastValueCache`) and everyone following it. Batches from the fanout
+/// queue go in through `apply`; each subscriber is told *what* changed (machine ids, series keys) and reads
+/// the current values when it is ready, so a slow reader is coalesced to the newest values: its pending
+/// work is bounded by the number of machines and series, never by how many batches it missed.
+public final class LiveHub: Sendable {
+    struct Pending {
+        var topic: LiveTopic?
+        var snapshot = false
+        var machines: Set<String> = []
+        var series: Set<SeriesKey> = []
+        var processes = false
+        var notices: [String] = []
+        let signal: AsyncStream<Void>.Continuation
+
+        mutating func follow(_ topic: LiveTopic) {
+            self.topic = topic
+            snapshot = true
+            machines = []
+            series = []
+            processes = false
+        }
+    }
+
+    struct State {
+        var cache: LastValueCache
+        var subscribers: [Int: Pending] = [:]
+        var nextID = 0
+    }
+
+    private let state: Mutex<State>
+
+    public init(cache: LastValueCache = LastValueCache()) {
+        state = Mutex(State(cache: cache))
+    }
+
+    /// Applies one batch from fleet.metrics and marks what it changed for every interested subscriber.
+    public func apply(_ batch: Fleetwatch_V1_MetricBatch) {
+        state.withLock { state in
+            guard let change = state.cache.apply(batch) else { return }
+            for (id, var pending) in state.subscribers {
+                switch pending.topic {
+                case .fleet:
+                    pending.machines.insert(change.machineID)
+                case .machine(change.machineID):
+                    pending.machines.insert(change.machineID)
+                    pending.series.formUnion(change.series)
+                    pending.processes = pending.processes || change.processes
+                default:
+                    continue
+                }
+                state.subscribers[id] = pending
+                pending.signal.yield()
+            }
+        }
+    }
+
+    /// Seeds a machine from history; see `LastValueCache.seed`.
+    public func seed(
+        identity: Fleetwatch_V1_MachineIdentity, lastSeenMs: Int64, latest: [LiveSample],
+        processes: Fleetwatch_V1_ProcessSnapshot?
+    ) {
+        state.withLock { $0.cache.seed(identity: identity, lastSeenMs: lastSeenMs, latest: latest, processes: processes) }
+    }
+
+    /// Every machine, sorted by hostname then id.
+    public func machines() -> [LiveMachine] {
+        state.withLock { Array($0.cache.machines.values) }.sorted(by: Self.displayOrder)
+    }
+
+    public func machine(_ id: String) -> LiveMachine? {
+        state.withLock { $0.cache.machines[id] }
+    }
+
+    /// Machines and samples refused by the cache's bounds.
+    public var rejected: Int { state.withLock { $0.cache.rejected } }
+
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// A new subscriber that follows nothing until `LiveSubscription.follow` is called.
+    public func subscribe() -> LiveSubscription {
+        let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = Pending(signal: continuation)
+            return id
+        }
+        return LiveSubscription(id: id, hub: self, signals: signals)
+    }
+
+    func follow(_ id: Int, topic: LiveTopic) {
+        state.withLock { state in
+            guard var pending = state.subscribers[id] else { return }
+            pending.follow(topic)
+            state.subscribers[id] = pending
+            pending.signal.yield()
+        }
+    }
+
+    func notify(_ id: Int, notice: String) {
+        state.withLock { state in
+            guard var pending = state.subscribers[id] else { return }
+            // Bounded like everything else a slow reader can accumulate.
+            if pending.notices.count < 8 { pending.notices.append(notice) }
+            state.subscribers[id] = pending
+            pending.signal.yield()
+        }
+    }
+
+    func unsubscribe(_ id: Int) {
+        let removed = state.withLock { $0.subscribers.removeValue(forKey: id) }
+        removed?.signal.finish()
+    }
+
+    /// Takes what changed for subscriber `id` and reads the current values.
+    func drain(_ id: Int) -> LiveUpdate {
+        state.withLock { state in
+            guard var pending = state.subscribers[id] else { return LiveUpdate() }
+            var update = LiveUpdate(topic: pending.topic, isSnapshot: pending.snapshot, notices: pending.notices)
+            let machines = state.cache.machines
+            switch pending.topic {
+            case nil:
+                break
+            case .fleet:
+                update.machines =
+                    pending.snapshot
+                    ? machines.values.sorted(by: Self.displayOrder)
+                    : pending.machines.compactMap { machines[$0] }.sorted(by: Self.displayOrder)
+            case .machine(let machineID):
+                if let machine = machines[machineID] {
+                    if pending.snapshot || !pending.machines.isEmpty { update.machines = [machine] }
+                    update.samples =
+                        pending.snapshot ? machine.latest : pending.series.sorted().compactMap { machine.series[$0] }
+                    if pending.snapshot || pending.processes { update.processes = machine.processes }
+                } else if pending.snapshot {
+                    update.notices.append("no data from machine '\(machineID)' yet; waiting for it")
+                }
+            }
+            pending.snapshot = false
+            pending.machines = []
+            pending.series = []
+            pending.processes = false
+            pending.notices = []
+            state.subscribers[id] = pending
+            return update
+        }
+    }
+
+    static func displayOrder(_ a: LiveMachine, _ b: LiveMachine) -> Bool {
+        (a.identity.hostname, a.machineID) < (b.identity.hostname, b.machineID)
+    }
+}

@@ -1,0 +1,20 @@
+import FleetCore
+import FleetProto
+
+/// What changed for one subscriber since it last looked, with the current values (never a backlog).
+public struct LiveUpdate: Sendable {
+    /// The topic the subscriber followed when this update was taken.
+    public var topic: LiveTopic?
+    /// True for the first update after choosing a topic: it carries everything, not only changes.
+    public var isSnapshot = false
+    /// Problems to tell the reader about (an unknown machine, say).
+    public var notices: [String] = []
+    /// Machines that changed (fleet topic) or the followed machine (machine topic).
+    public var machines: [LiveMachine] = []
+    /// The followed machine's changed series, newest values (machine topic only).
+    public var samples: [LiveSample] = []
+    /// The followed machine's newest process snapshot when it changed (machine topic only).
+    public var processes: Fleetwatch_V1_ProcessSnapshot?
+
+    public var isEmpty: Bool { notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil }
+}

@@ -1,0 +1,159 @@
+/// The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json (docs/api.md is the prose form).
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Fleetwatch gateway API",
+    "version": "1",
+    "description": "Machines, their latest values and history. Times are milliseconds since 1970 (UTC). Live updates: WebSocket /api/v1/live (see docs/api.md)."
+  },
+  "paths": {
+    "/api/v1/machines": {
+      "get": {
+        "summary": "Every machine with status and summary values",
+        "operationId": "listMachines",
+        "responses": {
+          "200": {"description": "The fleet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MachineList"}}}}
+        }
+      }
+    },
+    "/api/v1/machines/{machine_id}": {
+      "get": {
+        "summary": "One machine: identity, latest value of every series, top processes",
+        "operationId": "getMachine",
+        "parameters": [{"$ref": "#/components/parameters/MachineID"}],
+        "responses": {
+          "200": {"description": "The machine", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MachineDetail"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/machines/{machine_id}/history": {
+      "get": {
+        "summary": "History of one series over a range, bucketed by a step; read from raw samples or rollups",
+        "operationId": "getHistory",
+        "parameters": [
+          {"$ref": "#/components/parameters/MachineID"},
+          {"name": "metric", "in": "query", "required": true, "schema": {"type": "string"}, "example": "cpu.usage_percent"},
+          {"name": "label", "in": "query", "description": "name:value matcher, repeatable", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true, "example": ["cpu:total"]},
+          {"name": "range", "in": "query", "description": "duration ending at `to`, e.g. 1h, 6h, 24h, 7d, 30d (default 1h)", "schema": {"type": "string"}},
+          {"name": "from", "in": "query", "description": "milliseconds since 1970 or RFC 3339", "schema": {"type": "string"}},
+          {"name": "to", "in": "query", "description": "milliseconds since 1970 or RFC 3339 (default now)", "schema": {"type": "string"}},
+          {"name": "step", "in": "query", "description": "bucket width, e.g. 10s, 5m, 1h (default: about 1,000 points)", "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"description": "The series", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/History"}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/live": {
+      "get": {
+        "summary": "WebSocket upgrade: send {\"subscribe\":\"fleet\"} or {\"subscribe\":\"machine\",\"machine_id\":\"…\"}; receive hello, machines, samples, processes and error messages",
+        "operationId": "live",
+        "responses": {"101": {"description": "Switching to the WebSocket protocol"}}
+      }
+    },
+    "/api/v1/openapi.json": {
+      "get": {"summary": "This document", "operationId": "openapi", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+    }
+  },
+  "components": {
+    "parameters": {
+      "MachineID": {"name": "machine_id", "in": "path", "required": true, "schema": {"type": "string"}}
+    },
+    "responses": {
+      "Error": {"description": "What went wrong", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    },
+    "schemas": {
+      "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "string"}, "parameter": {"type": ["string", "null"]}}
+      },
+      "Summary": {
+        "type": "object",
+        "properties": {
+          "cpu_percent": {"type": ["number", "null"]}, "mem_percent": {"type": ["number", "null"]},
+          "disk_percent": {"type": ["number", "null"]},
+          "disk_read_bytes_per_s": {"type": ["number", "null"]}, "disk_write_bytes_per_s": {"type": ["number", "null"]},
+          "net_recv_bytes_per_s": {"type": ["number", "null"]}, "net_sent_bytes_per_s": {"type": ["number", "null"]},
+          "load_1m": {"type": ["number", "null"]}
+        }
+      },
+      "Machine": {
+        "type": "object",
+        "required": ["machine_id", "hostname", "status", "last_seen_ms", "summary"],
+        "properties": {
+          "machine_id": {"type": "string"}, "hostname": {"type": "string"}, "os": {"type": "string"},
+          "kernel": {"type": "string"}, "cores": {"type": "integer"}, "agent_version": {"type": "string"},
+          "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+          "status": {"type": "string", "enum": ["online", "stale", "offline"]},
+          "last_seen_ms": {"type": "integer"},
+          "summary": {"$ref": "#/components/schemas/Summary"}
+        }
+      },
+      "MachineList": {
+        "type": "object",
+        "properties": {
+          "now_ms": {"type": "integer"}, "stale_after_s": {"type": "integer"}, "offline_after_s": {"type": "integer"},
+          "machines": {"type": "array", "items": {"$ref": "#/components/schemas/Machine"}}
+        }
+      },
+      "Sample": {
+        "type": "object",
+        "properties": {
+          "metric": {"type": "string"}, "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+          "value": {"type": "number"}, "t": {"type": "integer"}
+        }
+      },
+      "Process": {
+        "type": "object",
+        "properties": {
+          "pid": {"type": "integer"}, "name": {"type": "string"}, "user": {"type": "string"},
+          "cpu_percent": {"type": "number"}, "rss_bytes": {"type": "integer"}
+        }
+      },
+      "Processes": {
+        "type": "object",
+        "properties": {
+          "t": {"type": "integer"},
+          "by_cpu": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}},
+          "by_memory": {"type": "array", "items": {"$ref": "#/components/schemas/Process"}}
+        }
+      },
+      "MachineDetail": {
+        "type": "object",
+        "properties": {
+          "machine": {"$ref": "#/components/schemas/Machine"},
+          "latest": {"type": "array", "items": {"$ref": "#/components/schemas/Sample"}},
+          "processes": {"oneOf": [{"$ref": "#/components/schemas/Processes"}, {"type": "null"}]}
+        }
+      },
+      "History": {
+        "type": "object",
+        "properties": {
+          "machine_id": {"type": "string"}, "metric": {"type": "string"},
+          "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+          "from_ms": {"type": "integer"}, "to_ms": {"type": "integer"},
+          "resolution": {"type": "string", "enum": ["raw", "minute", "hour"]},
+          "step_s": {"type": ["integer", "null"]},
+          "points": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "t": {"type": "integer"}, "avg": {"type": "number"}, "min": {"type": "number"},
+                "max": {"type": "number"}, "count": {"type": "integer"}
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""#
+}

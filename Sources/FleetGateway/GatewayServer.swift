@@ -1,0 +1,80 @@
+import FleetCore
+import FleetFanout
+import FleetRuntime
+import FleetStore
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import ServiceLifecycle
+
+/// The gateway's HTTP server: dashboard files, REST API, WebSocket live feed, health and metrics, all on
+/// one address (DESIGN.md: FLEETWATCH_HTTP_ADDR, default 127.0.0.1:8080).
+public struct GatewayServer: Service {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var web: WebFiles
+        public var thresholds: MachineStatus.Thresholds
+        public var gatewayID: String
+
+        public init(host: String, port: Int, web: WebFiles, thresholds: MachineStatus.Thresholds, gatewayID: String) {
+            self.host = host
+            self.port = port
+            self.web = web
+            self.thresholds = thresholds
+            self.gatewayID = gatewayID
+        }
+    }
+
+    private let configuration: Configuration
+    private let api: FleetAPI
+    private let live: LiveSocket
+    private let health: HealthRoutes
+    private let logger: Logger
+
+    public init(
+        configuration: Configuration, hub: LiveHub, store: any MetricStore, health: HealthRoutes, logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) {
+        self.configuration = configuration
+        self.api = FleetAPI(hub: hub, store: store, thresholds: configuration.thresholds, logger: logger, now: now)
+        self.live = LiveSocket(
+            hub: hub, gatewayID: configuration.gatewayID, thresholds: configuration.thresholds, logger: logger, now: now)
+        self.health = health
+        self.logger = logger
+    }
+
+    /// Every route and middleware; separate from `run` so tests can drive the router directly.
+    public func makeRouter() -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.middlewares.add(SecurityHeaders())
+        router.middlewares.add(FileMiddleware(configuration.web.chartJS, urlBasePath: "/vendor/chart.js", logger: logger))
+        router.middlewares.add(FileMiddleware(configuration.web.root, searchForIndexHtml: true, logger: logger))
+        health.add(to: router)
+        api.add(to: router)
+        live.add(to: router)
+        return router
+    }
+
+    public func run() async throws {
+        let router = makeRouter()
+        let logger = self.logger
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "fleetwatch"),
+            onServerRunning: { channel in
+                logger.info(
+                    "dashboard and API listening",
+                    metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+            },
+            logger: logger
+        )
+        do {
+            try await app.run()
+        } catch is CancellationError {
+            // Stopping: connections were given the graceful-shutdown window already.
+        }
+    }
+}

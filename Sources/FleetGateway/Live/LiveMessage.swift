@@ -1,0 +1,127 @@
+import FleetCore
+import FleetFanout
+import Foundation
+
+/// The JSON messages of /api/v1/live (docs/api.md), both directions.
+enum LiveMessage {
+    /// What a browser sends: `{"subscribe":"fleet"}` or `{"subscribe":"machine","machine_id":"…"}`.
+    struct Request: Decodable {
+        var subscribe: String
+        var machineID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case subscribe
+            case machineID = "machine_id"
+        }
+    }
+
+    /// The topic a request asks for, or a reason why it is not understood.
+    static func topic(from text: String) -> Result<LiveTopic, LiveRequestError> {
+        guard let request = try? JSONDecoder().decode(Request.self, from: Data(text.utf8)) else {
+            return .failure(LiveRequestError(#"send {"subscribe":"fleet"} or {"subscribe":"machine","machine_id":"…"}"#))
+        }
+        switch request.subscribe {
+        case "fleet":
+            return .success(.fleet)
+        case "machine":
+            guard let id = request.machineID, !id.isEmpty else {
+                return .failure(LiveRequestError("subscribe machine needs machine_id"))
+            }
+            return .success(.machine(id))
+        default:
+            return .failure(LiveRequestError("unknown subscription '\(request.subscribe)'; use fleet or machine"))
+        }
+    }
+
+    struct Hello: Encodable {
+        var type = "hello"
+        var gateway: String
+        var nowMs: Int64
+        var staleAfterSeconds: Int64
+        var offlineAfterSeconds: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case type, gateway
+            case nowMs = "now_ms"
+            case staleAfterSeconds = "stale_after_s"
+            case offlineAfterSeconds = "offline_after_s"
+        }
+    }
+
+    struct Machines: Encodable {
+        var type = "machines"
+        var nowMs: Int64
+        var machines: [MachineView]
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case nowMs = "now_ms"
+            case machines
+        }
+    }
+
+    struct Samples: Encodable {
+        var type = "samples"
+        var machineID: String
+        var samples: [SampleView]
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case machineID = "machine_id"
+            case samples
+        }
+    }
+
+    struct Processes: Encodable {
+        var type = "processes"
+        var machineID: String
+        var processes: ProcessesView
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case machineID = "machine_id"
+            case processes
+        }
+    }
+
+    struct Notice: Encodable {
+        var type = "error"
+        var error: String
+    }
+
+    /// The text frames that carry `update`, in the order a client applies them.
+    static func frames(
+        for update: LiveUpdate, nowMs: Int64, thresholds: MachineStatus.Thresholds
+    ) throws -> [String] {
+        let topic = update.topic
+        var frames: [String] = []
+        for notice in update.notices { frames.append(try encode(Notice(error: notice))) }
+        if !update.machines.isEmpty || (update.isSnapshot && topic == .fleet) {
+            frames.append(
+                try encode(
+                    Machines(
+                        nowMs: nowMs,
+                        machines: update.machines.map { MachineView($0, nowMs: nowMs, thresholds: thresholds) })))
+        }
+        if case .machine(let id) = topic {
+            if !update.samples.isEmpty {
+                frames.append(try encode(Samples(machineID: id, samples: update.samples.map { SampleView($0) })))
+            }
+            if let processes = update.processes {
+                frames.append(try encode(Processes(machineID: id, processes: ProcessesView(processes))))
+            }
+        }
+        return frames
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+struct LiveRequestError: Error, Equatable {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

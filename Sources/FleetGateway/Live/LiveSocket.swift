@@ -1,0 +1,87 @@
+import FleetCore
+import FleetFanout
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// WebSocket /api/v1/live: one subscription to the `LiveHub` per connection. A reader task turns the
+/// browser's subscribe messages into topics; a writer task sends coalesced updates. A slow browser only
+/// delays its own writer, and what waits for it is bounded by the number of machines and series.
+public struct LiveSocket: Sendable {
+    let hub: LiveHub
+    let gatewayID: String
+    let thresholds: MachineStatus.Thresholds
+    let now: @Sendable () -> Int64
+    let logger: Logger
+    private let connections = Gauge(label: "fleetwatch_gateway_live_connections")
+    private let framesSent = Counter(label: "fleetwatch_gateway_live_frames_total")
+
+    public init(
+        hub: LiveHub, gatewayID: String, thresholds: MachineStatus.Thresholds, logger: Logger,
+        now: @escaping @Sendable () -> Int64
+    ) {
+        self.hub = hub
+        self.gatewayID = gatewayID
+        self.thresholds = thresholds
+        self.logger = logger
+        self.now = now
+    }
+
+    public func add<Context: WebSocketRequestContext>(to router: Router<Context>) {
+        router.ws("/api/v1/live") { _, _ in
+            .upgrade([:])
+        } onUpgrade: { inbound, outbound, _ in
+            try await serve(inbound: inbound, outbound: outbound)
+        }
+    }
+
+    func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        let subscription = hub.subscribe()
+        connections.record(hub.subscriberCount)
+        defer {
+            subscription.cancel()
+            connections.record(hub.subscriberCount)
+        }
+        try await outbound.write(
+            .text(
+                try LiveMessage.encode(
+                    LiveMessage.Hello(
+                        gateway: gatewayID, nowMs: now(), staleAfterSeconds: thresholds.staleAfter.components.seconds,
+                        offlineAfterSeconds: thresholds.offlineAfter.components.seconds))))
+        // The process stopping cancels both loops; the server then closes the socket.
+        try await cancelWhenGracefulShutdown {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { subscription.cancel() }
+                    for try await message in inbound.messages(maxSize: 16 * 1024) {
+                        guard case .text(let text) = message else {
+                            subscription.notify("send JSON text messages")
+                            continue
+                        }
+                        switch LiveMessage.topic(from: text) {
+                        case .success(let chosen):
+                            subscription.follow(chosen)
+                        case .failure(let error):
+                            subscription.notify(error.message)
+                        }
+                    }
+                }
+                group.addTask {
+                    for await update in subscription.updates {
+                        let frames = try LiveMessage.frames(
+                            for: update, nowMs: now(), thresholds: thresholds)
+                        for frame in frames {
+                            try await outbound.write(.text(frame))
+                            framesSent.increment()
+                        }
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+}
