@@ -1,0 +1,250 @@
+"""The browser dashboard (web/) in a real headless Chromium against the real stack: collector → ingest →
+RabbitMQ → normalizer → persister/fanout → `fleetwatch gateway` → the page, under the gateway's CSP.
+
+Needs Debian's chromium and chromium-driver and pip's selenium (scripts/install-deps): skipped locally
+when missing, a failure under CI=true. Saves docs/screenshots/fleet.png and machine.png for the README.
+"""
+import importlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, ROOT, require, scalar, wait_for
+
+MACHINE = "ci-dashboard"
+XSS_MACHINE = "ci-dashboard-xss"
+XSS = "<img src=x onerror=alert(1)>"
+XSS_LABEL = "<script>alert(2)</script>"
+XSS_PROCESS = "<svg onload=alert(3)>"
+CHROMIUM = os.environ.get("FLEETWATCH_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("FLEETWATCH_CHROMEDRIVER", "/usr/bin/chromedriver")
+SCREENSHOTS = ROOT / "docs/screenshots"
+
+
+def need(module, package):
+    """Imports an optional test dependency: skipped locally when missing, a failure under CI=true."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        require(False, f"python module '{module}' missing: pip install {package} (scripts/install-deps)")
+
+
+@pytest.fixture
+def browser():
+    need("selenium", "selenium")
+    require(Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install chromium (scripts/install-deps)")
+    require(Path(CHROMEDRIVER).exists(), f"{CHROMEDRIVER} missing: apt-get install chromium-driver (scripts/install-deps)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def ingest_stubs(tmp_path):
+    """Python stubs of proto/fleetwatch/v1 (the collector's wire contract), generated with grpc_tools."""
+    need("grpc_tools", "grpcio-tools")
+    need("grpc", "grpcio")
+    out = tmp_path / "stubs"
+    out.mkdir()
+    protos = [str(p) for p in sorted((ROOT / "proto/fleetwatch/v1").glob("*.proto"))]
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}", f"--python_out={out}",
+                    f"--grpc_python_out={out}", *protos], check=True, capture_output=True, text=True)
+    sys.path.insert(0, str(out))
+    try:
+        for name in [n for n in sys.modules if n == "fleetwatch" or n.startswith("fleetwatch.")]:
+            del sys.modules[name]
+        return (importlib.import_module("fleetwatch.v1.metrics_pb2"),
+                importlib.import_module("fleetwatch.v1.ingest_pb2_grpc"))
+    finally:
+        sys.path.remove(str(out))
+
+
+def publish_hostile_machine(stack, tmp_path):
+    """Sends one batch through the real ingest edge, as a collector would, from a machine whose hostname,
+    label and process name are markup: the dashboard must show them as text."""
+    import grpc
+    pb, rpc = ingest_stubs(tmp_path)
+    batch = pb.RawBatch(machine_id=XSS_MACHINE, sequence=1, source="proc", timestamp_ms=int(time.time() * 1000))
+    batch.identity.machine_id = XSS_MACHINE
+    batch.identity.hostname = XSS
+    batch.identity.os = "Debian GNU/Linux 12"
+    batch.identity.kernel = "6.1.0"
+    batch.identity.cpu_cores = 2
+    batch.identity.agent_version = "test"
+    batch.identity.labels["note"] = XSS_LABEL
+    for key, labels, value in [
+        ("stat.cpu.busy_ratio", {"cpu": "total"}, 0.25), ("loadavg.1", {}, 0.5),
+        ("meminfo.MemTotal_kB", {}, 4_000_000), ("meminfo.MemAvailable_kB", {}, 3_000_000),
+    ]:
+        batch.readings.add(key=key, labels=labels, value=value)
+    batch.processes.timestamp_ms = batch.timestamp_ms
+    for group in (batch.processes.by_cpu, batch.processes.by_memory):
+        group.add(pid=4242, name=XSS_PROCESS, user=XSS_LABEL, cpu_percent=1.5, rss_bytes=10 * 1024 * 1024)
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{stack.ingest_port}")
+    try:
+        responses = rpc.IngestStub(channel).Publish(
+            iter([batch]), metadata=[("authorization", f"Bearer {stack.token}")], timeout=30)
+        for response in responses:
+            if response.WhichOneof("kind") == "ack" and response.ack.sequence == 1:
+                break
+        else:
+            raise AssertionError("the edge closed the stream without acking the hostile batch")
+    finally:
+        channel.close()
+    wait_for(lambda: scalar(f"select count(*) from batches_seen where machine_id = '{XSS_MACHINE}'") == 1, 30,
+             "the hostile batch persisted")
+
+
+def no_alert(driver):
+    from selenium.common.exceptions import NoAlertPresentException
+    try:
+        alert = driver.switch_to.alert
+    except NoAlertPresentException:
+        return
+    text = alert.text
+    alert.dismiss()
+    raise AssertionError(f"a JavaScript alert fired: {text!r} (markup from a machine was executed)")
+
+
+def console_problems(driver):
+    """Browser console entries that mean something broke: errors, failed loads and CSP violations."""
+    return [entry for entry in driver.get_log("browser")
+            if entry["level"] == "SEVERE" or "Content Security Policy" in entry["message"]
+            or "Refused to" in entry["message"]]
+
+
+def cpu_points(driver):
+    """(points, last x) of the CPU chart, read from its Chart.js instance."""
+    return driver.execute_script("""
+        const chart = window.Chart && Chart.getChart(document.getElementById('chart-cpu'));
+        const data = chart && chart.data.datasets.length ? chart.data.datasets[0].data : [];
+        return [data.length, data.length ? data[data.length - 1].x : 0];
+    """)
+
+
+def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(condition, timeout, what):
+        return WebDriverWait(browser, timeout).until(lambda d: condition(), message=f"waiting for {what}")
+
+    def css(selector):
+        return browser.find_elements(By.CSS_SELECTOR, selector)
+
+    stack.pipeline()
+    collector = stack.collector(MACHINE, interval=1).wait_ready()
+    gw = stack.gateway().wait_ready()
+    # A few simulated machines so the fleet table has something to sort (and the screenshot some rows).
+    loadgen = subprocess.Popen([BIN, "loadgen", "--machines", "5", "--interval", "1", "--duration", "300"],
+                               env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        publish_hostile_machine(stack, tmp_path)
+
+        # --- the fleet overview --------------------------------------------------------------------
+        browser.get(gw.url("/"))
+        row = f'#machines tr[data-machine-id="{MACHINE}"]'
+        until(lambda: css(row), 15, f"a row for {MACHINE}")
+        until(lambda: css(f'#connection[data-state="connected"]'), 15, "the live connection")
+        hostname = open("/proc/sys/kernel/hostname").read().strip()
+        assert css(f"{row} a.host")[0].text == hostname
+        assert css(f"{row} .machine-id")[0].text == MACHINE
+        until(lambda: css(f'{row}[data-status="online"]'), 15, f"{MACHINE} online")
+        # From the collector's second tick on every summary field is known, the rates included.
+        until(lambda: "—" not in css(row)[0].text, 20, f"every value of {MACHINE} known")
+        until(lambda: len(css("#machines tbody tr[data-machine-id^='sim-']")) == 5, 30, "the 5 simulated machines")
+
+        # Hostile data is text: the literal markup is visible, no element was made from it, nothing ran.
+        xss_row = f'#machines tr[data-machine-id="{XSS_MACHINE}"]'
+        until(lambda: css(xss_row), 15, "the hostile machine's row")
+        link = css(f"{xss_row} a.host")[0]
+        assert link.text == XSS and link.is_displayed()
+        assert css("#machines img") == [] and css('img[src="x"]') == []
+        assert link.get_attribute("href").endswith("machine.html?id=" + XSS_MACHINE)
+        no_alert(browser)
+
+        # Sorting: a click sorts by CPU (highest first, unknown last), a second click reverses.
+        header = css('#machines th[data-sort="cpu"]')[0]
+        header.find_element(By.TAG_NAME, "button").click()
+        assert header.get_attribute("aria-sort") == "descending"
+        order = browser.execute_script("""
+            return [...document.querySelectorAll('#machines tbody tr')].map(r => {
+                const v = parseFloat(r.querySelector('[data-col=cpu] .value').textContent);
+                return Number.isNaN(v) ? null : v; });""")
+        known = [v for v in order if v is not None]
+        assert known == sorted(known, reverse=True) and order[:len(known)] == known, order
+        header.find_element(By.TAG_NAME, "button").click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        css('#machines th[data-sort="hostname"] button')[0].click()
+
+        summary = browser.find_element(By.ID, "summary").text
+        assert summary.startswith("7 machines"), summary
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SCREENSHOTS / "fleet.png"))
+        problems = console_problems(browser)
+        assert not problems, problems
+
+        # --- the hostile machine's page ------------------------------------------------------------
+        link.click()
+        until(lambda: browser.find_element(By.ID, "hostname").text == XSS, 15, "the hostile machine's page")
+        assert browser.find_element(By.ID, "labels").text == f"note={XSS_LABEL}"
+        until(lambda: XSS_PROCESS in browser.find_element(By.ID, "procs-cpu").text, 15, "its process table")
+        assert css("svg, script:not([src])") == [], "markup from a machine became elements"
+        assert browser.title.startswith(XSS)
+        no_alert(browser)
+        problems = console_problems(browser)
+        assert not problems, problems
+
+        # --- this machine's page, from the fleet link ----------------------------------------------
+        browser.find_element(By.ID, "back").click()
+        until(lambda: css(f"{row} a.host"), 15, "the fleet again")
+        css(f"{row} a.host")[0].click()
+        until(lambda: browser.find_element(By.ID, "hostname").text == hostname, 15, f"the page of {MACHINE}")
+        assert browser.find_element(By.ID, "machine-id").text == MACHINE
+        until(lambda: css('#connection[data-state="connected"]'), 15, "the live connection")
+        until(lambda: cpu_points(browser)[0] >= 1, 20, "the CPU chart's first points")
+        first = cpu_points(browser)
+        # Live samples append: the chart gains points and its newest point moves on.
+        until(lambda: cpu_points(browser)[0] > first[0] and cpu_points(browser)[1] > first[1], 30,
+              f"the CPU chart growing past {first}")
+        for chart in ["mem", "disk", "net"]:
+            until(lambda: int(browser.find_element(By.ID, f"chart-{chart}").get_attribute("data-points")) > 0, 20,
+                  f"points in chart-{chart}")
+        until(lambda: len(css("#procs-cpu tbody tr[data-pid]")) > 0, 20, "top processes by CPU")
+        assert len(css("#latest tbody tr[data-series]")) > 10
+
+        # Another range reloads history and widens the window; back on 1h, live points keep coming.
+        window_ms = "const c = Chart.getChart(document.getElementById('chart-cpu')); " \
+                    "return c.options.scales.x.max - c.options.scales.x.min;"
+        css('#range button[data-range="6h"]')[0].click()
+        until(lambda: css('#range button[data-range="6h"][aria-pressed="true"]'), 5, "6h pressed")
+        assert "range=6h" in browser.current_url
+        until(lambda: browser.execute_script(window_ms) == 6 * 3600_000, 10, "a 6 h window")
+        css('#range button[data-range="1h"]')[0].click()
+        until(lambda: browser.execute_script(window_ms) == 3600_000, 10, "a 1 h window")
+        until(lambda: cpu_points(browser)[0] >= 2, 20, "the 1 h history again")
+        again = cpu_points(browser)
+        until(lambda: cpu_points(browser)[1] > again[1], 30, f"live points after the range changes ({again})")
+
+        browser.save_screenshot(str(SCREENSHOTS / "machine.png"))
+        no_alert(browser)
+        problems = console_problems(browser)
+        assert not problems, problems
+        assert collector.proc.poll() is None
+    finally:
+        loadgen.kill()
+        loadgen.wait()
