@@ -59,7 +59,7 @@ def ingest_stubs(tmp_path):
     need("grpc", "grpcio")
     out = tmp_path / "stubs"
     out.mkdir()
-    protos = [str(p) for p in sorted((ROOT / "proto/fleetwatch/v1").glob("*.proto"))]
+    protos = [str(ROOT / "proto/fleetwatch/v1" / name) for name in ["metrics.proto", "ingest.proto"]]
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}", f"--python_out={out}",
                     f"--grpc_python_out={out}", *protos], check=True, capture_output=True, text=True)
     sys.path.insert(0, str(out))
@@ -191,6 +191,7 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         assert header.get_attribute("aria-sort") == "ascending"
         css('#machines th[data-sort="hostname"] button')[0].click()
 
+        assert not browser.find_element(By.ID, "error").is_displayed(), browser.find_element(By.ID, "error").text
         summary = browser.find_element(By.ID, "summary").text
         assert summary.startswith("7 machines"), summary
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -240,10 +241,20 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         again = cpu_points(browser)
         until(lambda: cpu_points(browser)[1] > again[1], 30, f"live points after the range changes ({again})")
 
+        assert not browser.find_element(By.ID, "error").is_displayed(), browser.find_element(By.ID, "error").text
         browser.save_screenshot(str(SCREENSHOTS / "machine.png"))
         no_alert(browser)
         problems = console_problems(browser)
         assert not problems, problems
+
+        # The gateway restarts: the page says so, reconnects by itself and subscribes again.
+        gw.stop()
+        until(lambda: css('#connection[data-state="reconnecting"], #connection[data-state="offline"]'), 10,
+              "the indicator noticing the gateway is gone")
+        gw.start().wait_ready()
+        until(lambda: css('#connection[data-state="connected"]'), 20, "the page reconnecting")
+        resumed = cpu_points(browser)
+        until(lambda: cpu_points(browser)[1] > resumed[1], 30, f"live points after the reconnect ({resumed})")
         assert collector.proc.poll() is None
     finally:
         loadgen.kill()
