@@ -150,6 +150,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The gRPC config service: fleet queries (fleetwatch.v1.FleetQuery and the original monitoring contract).
+        .target(
+            name: "FleetConfig",
+            dependencies: [
+                "FleetCore", "FleetFanout", "FleetProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Simulated collectors over real gRPC, for benchmarks and soak tests.
         .target(
             name: "FleetLoadgen",
@@ -164,7 +174,7 @@ let package = Package(
             name: "fleetwatch",
             dependencies: [
                 "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
-                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway",
+                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway", "FleetConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -187,6 +197,7 @@ let package = Package(
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
+        .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetFanout"], swiftSettings: strict),
         .testTarget(
             name: "FleetGatewayTests",
             dependencies: [

@@ -7,6 +7,7 @@ public enum Defaults {
     public static let ingestURL = "http://127.0.0.1:7070"
     public static let ingestListen = "127.0.0.1:7070"
     public static let configURL = "http://127.0.0.1:7071"
+    public static let configListen = "127.0.0.1:7071"
     public static let httpAddress = "127.0.0.1:8080"
 
     /// Health/metrics listeners of the pipeline processes; `:0` picks a free port (replicas).
@@ -14,6 +15,7 @@ public enum Defaults {
     public static let normalizeHealth = "127.0.0.1:9071"
     public static let persistHealth = "127.0.0.1:9072"
     public static let collectHealth = "127.0.0.1:9073"
+    public static let configHealth = "127.0.0.1:9074"
 
     /// $FLEETWATCH_DATA_DIR, else $XDG_DATA_HOME/fleetwatch, else ~/.local/share/fleetwatch.
     public static var dataDirectory: String {

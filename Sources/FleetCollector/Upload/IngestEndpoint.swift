@@ -14,8 +14,9 @@ public struct IngestEndpoint: Sendable, Equatable {
         self.usesTLS = usesTLS
     }
 
-    /// Parses `url`; the error names `variable` and the expected form.
-    public init(url: String, variable: String = "FLEETWATCH_INGEST_URL") throws {
+    /// Parses `url`; the error names `variable` and the expected form. Also used for the config service's
+    /// URL (FLEETWATCH_CONFIG_URL, default port 7071): both are gRPC endpoints.
+    public init(url: String, variable: String = "FLEETWATCH_INGEST_URL", defaultPort: Int = 7070) throws {
         let invalid = IngestEndpointError(variable: variable, value: url)
         let rest: Substring
         if url.hasPrefix("http://") {
@@ -50,7 +51,7 @@ public struct IngestEndpoint: Sendable, Equatable {
             guard let value = Int(portText), (1...65535).contains(value) else { throw invalid }
             port = value
         } else {
-            port = 7070
+            port = defaultPort
         }
     }
 

@@ -30,11 +30,7 @@ struct Gateway: AsyncParsableCommand {
         help: "Folder of Chart.js, served at /vendor/chart.js (FLEETWATCH_CHARTJS_DIR, default \(WebFiles.defaultChartJS)).")
     var chartJSDir: String?
 
-    @Option(help: "Silence after which a machine counts as stale (FLEETWATCH_STALE_AFTER, default 15s).")
-    var staleAfter: String?
-
-    @Option(help: "Silence after which a machine counts as offline (FLEETWATCH_OFFLINE_AFTER, default 60s).")
-    var offlineAfter: String?
+    @OptionGroup var live: LiveOptions
 
     @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_GATEWAY_ID, default: random).")
     var gatewayID: String?
@@ -48,14 +44,9 @@ struct Gateway: AsyncParsableCommand {
         let address = try HostPort(
             parsing: Setting.value(httpAddress, env: "FLEETWATCH_HTTP_ADDR", default: Defaults.httpAddress),
             setting: "FLEETWATCH_HTTP_ADDR")
-        let thresholds = MachineStatus.Thresholds(
-            staleAfter: try duration(staleAfter, env: "FLEETWATCH_STALE_AFTER", default: "15s"),
-            offlineAfter: try duration(offlineAfter, env: "FLEETWATCH_OFFLINE_AFTER", default: "60s"))
-        let id = Setting.value(gatewayID, env: "FLEETWATCH_GATEWAY_ID")
-            ?? "gw-" + UUID().uuidString.prefix(8).lowercased()
-        guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw ConfigError(setting: "FLEETWATCH_GATEWAY_ID", expected: "letters, digits, - and _", got: id)
-        }
+        let thresholds = try live.thresholds()
+        let id = try instanceName(
+            Setting.value(gatewayID, env: "FLEETWATCH_GATEWAY_ID"), prefix: "gw", setting: "FLEETWATCH_GATEWAY_ID")
         let web = WebFiles(
             root: Setting.value(webDir, env: "FLEETWATCH_WEB_DIR") ?? WebFiles.locateRoot(),
             chartJS: Setting.value(chartJSDir, env: "FLEETWATCH_CHARTJS_DIR", default: WebFiles.defaultChartJS))
@@ -79,30 +70,12 @@ struct Gateway: AsyncParsableCommand {
             try await runServices(
                 [
                     WorkerService {
-                        try await withThrowingTaskGroup(of: Void.self) { work in
-                            work.addTask {
-                                try await declareWhenReachable(
-                                    bus, topology: .fanout(instance: id), readiness: readiness, logger: logger)
-                                try await fanout.run(now: currentTimeMillis)
-                            }
-                            work.addTask {
-                                try await migrateWhenReachable(store, readiness: readiness, logger: logger)
-                                try await hub.seed(from: store, logger: logger)
-                            }
-                            try await work.waitForAll()
-                        }
+                        try await followLiveFeed(
+                            fanout, seedingFrom: store, into: hub, instance: id, bus: bus, readiness: readiness, logger: logger)
                     }
                 ],
                 health: server, logger: logger)
         }
         await bus.shutdown()
-    }
-
-    private func duration(_ flag: String?, env: String, default fallback: String) throws -> Duration {
-        let text = Setting.value(flag, env: env, default: fallback)
-        guard let duration = DurationText.parse(text), duration > .zero else {
-            throw ConfigError(setting: env, expected: "a duration such as 15s, 2m or 1h", got: text)
-        }
-        return duration
     }
 }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import FleetBus
+import FleetConfig
+import FleetFanout
+import FleetLogging
+import FleetRuntime
+import FleetSettings
+import FleetStore
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+
+struct ConfigService: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config-service",
+        abstract: "gRPC fleet queries (fleetwatch.v1.FleetQuery and the original monitoring.MetricsService).")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var broker: BrokerOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var live: LiveOptions
+
+    @Option(help: "gRPC listen address (FLEETWATCH_CONFIG_LISTEN, default \(Defaults.configListen)).")
+    var listen: String?
+
+    @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_CONFIG_ID, default: random).")
+    var instanceID: String?
+
+    func run() async throws {
+        let registry = Observability.bootstrap(service: "config-service", level: try service.level())
+        let logger = Logger(label: "fleetwatch.config")
+        let address = try HostPort(
+            parsing: Setting.value(listen, env: "FLEETWATCH_CONFIG_LISTEN", default: Defaults.configListen),
+            setting: "FLEETWATCH_CONFIG_LISTEN")
+        let thresholds = try live.thresholds()
+        let id = try instanceName(
+            Setting.value(instanceID, env: "FLEETWATCH_CONFIG_ID"), prefix: "config", setting: "FLEETWATCH_CONFIG_ID")
+
+        let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
+        let bus = try AMQPBus(url: broker.url, logger: logger)
+        let readiness = Readiness(["amqp", "database"])
+        let hub = LiveHub()
+        let fanout = FanoutConsumer(
+            bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
+        let server = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
+            services: [
+                FleetQueryService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
+                MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
+            ])
+        logger.info("config service starting", metadata: ["listen": "\(address)", "queue": "\(fanout.queue)"])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await runServices(
+                [
+                    GRPCServerService(server: server),
+                    WorkerService {
+                        try await followLiveFeed(
+                            fanout, seedingFrom: store, into: hub, instance: id, bus: bus, readiness: readiness, logger: logger)
+                    },
+                ],
+                health: HealthServer(
+                    address: try service.health(default: Defaults.configHealth), readiness: readiness, registry: registry,
+                    logger: logger),
+                logger: logger)
+        }
+        await bus.shutdown()
+    }
+}
