@@ -1,0 +1,134 @@
+import Synchronization
+
+/// The `MessageBus` inside one process, for `fleetwatch hub`: topic and direct routing, a queue per declared
+/// name with competing consumers, manual acks, redelivery of what a closed consumer held, dead-lettering with
+/// a reason (and past a queue's delivery limit), bounded queues — drop-oldest where the declaration asks for
+/// a max length (live data), refused publishes (`BusError.nacked`) where it does not, so a full durable queue
+/// pushes back to the edge and the collectors keep their batches. Nothing survives the process: the hub drains
+/// its queues on SIGTERM (`waitUntilIdle`).
+public final class InProcessBus: MessageBus {
+    struct State {
+        var exchanges: [String: Topology.Exchange.Kind] = [:]
+        var queues: [String: InProcessQueue] = [:]
+        var bindings: [Topology.Binding] = []
+        var nextTag: UInt64 = 1
+        var nextConsumer = 1
+        var closed = false
+    }
+
+    let state = Mutex(State())
+    /// Ready messages a queue without its own `x-max-length` holds before publishes are refused.
+    public let defaultMaxLength: Int
+
+    public init(defaultMaxLength: Int = 100_000) {
+        self.defaultMaxLength = max(1, defaultMaxLength)
+    }
+
+    public func declare(_ topology: Topology) async throws {
+        try state.withLock { state in
+            guard !state.closed else { throw BusError.closed }
+            for exchange in topology.exchanges {
+                if let kind = state.exchanges[exchange.name], kind != exchange.kind {
+                    throw BusError.topology("exchange '\(exchange.name)' exists as \(kind.rawValue), not \(exchange.kind.rawValue)")
+                }
+                state.exchanges[exchange.name] = exchange.kind
+            }
+            for queue in topology.queues {
+                if let existing = state.queues[queue.name] {
+                    guard existing.definition.arguments == queue.arguments else {
+                        throw BusError.topology("queue '\(queue.name)' exists with other arguments")
+                    }
+                    continue
+                }
+                state.queues[queue.name] = InProcessQueue(queue, defaultMaxLength: defaultMaxLength)
+            }
+            for binding in topology.bindings where !state.bindings.contains(binding) {
+                guard state.exchanges[binding.exchange] != nil, state.queues[binding.queue] != nil else {
+                    throw BusError.topology("binding \(binding.exchange) → \(binding.queue) names an undeclared exchange or queue")
+                }
+                state.bindings.append(binding)
+            }
+        }
+    }
+
+    /// All or nothing: when any target queue is full, nothing is enqueued and the publish is refused.
+    public func publish(_ messages: [OutgoingMessage]) async throws {
+        try state.withLock { state in try Self.route(messages, in: &state) }
+    }
+
+    static func route(_ messages: [OutgoingMessage], in state: inout State) throws {
+        guard !state.closed else { throw BusError.closed }
+        var deliveries: [(queue: String, message: OutgoingMessage)] = []
+        for message in messages {
+            guard let kind = state.exchanges[message.exchange] else {
+                throw BusError.topology("no exchange '\(message.exchange)'")
+            }
+            var targets: Set<String> = []
+            for binding in state.bindings where binding.exchange == message.exchange {
+                let matches =
+                    switch kind {
+                    case .topic: TopicPattern.matches(binding.routingKey, message.routingKey)
+                    case .direct: binding.routingKey == message.routingKey
+                    case .fanout, .consistentHash: true
+                    }
+                if matches { targets.insert(binding.queue) }
+            }
+            deliveries += targets.sorted().map { ($0, message) }
+        }
+        var pending: [String: Int] = [:]
+        for (queue, _) in deliveries { pending[queue, default: 0] += 1 }
+        for (name, count) in pending {
+            guard let queue = state.queues[name] else { continue }
+            if queue.overflow == .rejectPublish && queue.readyCount + count > queue.maxLength {
+                throw BusError.nacked("queue '\(name)' is full (\(queue.maxLength) messages); retry later")
+            }
+        }
+        for (name, message) in deliveries {
+            let ttl = state.queues[name]?.ttl
+            state.queues[name]?.enqueue(.init(message, ttl: ttl))
+        }
+    }
+
+    public func consume(queue: String, prefetch: Int) async throws -> any MessageConsumer {
+        let (id, signal) = try state.withLock { state -> (Int, Signal) in
+            guard !state.closed else { throw BusError.closed }
+            guard state.queues[queue] != nil else { throw BusError.topology("no queue '\(queue)'") }
+            let id = state.nextConsumer
+            state.nextConsumer += 1
+            let signal = Signal()
+            state.queues[queue]?.consumers[id] = signal
+            return (id, signal)
+        }
+        return InProcessConsumer(bus: self, queue: queue, id: id, prefetch: max(1, prefetch), signal: signal)
+    }
+
+    public func purge(queue: String) async throws -> Int {
+        try state.withLock { state in
+            guard state.queues[queue] != nil else { throw BusError.topology("no queue '\(queue)'") }
+            return state.queues[queue]!.purge()
+        }
+    }
+
+    public func shutdown() async {
+        let signals = state.withLock { state in
+            state.closed = true
+            return state.queues.values.flatMap { $0.consumers.values }
+        }
+        for signal in signals { signal.notify() }
+    }
+
+    /// Ready and unacknowledged messages of `queue` (nil: no such queue).
+    public func depth(of queue: String) -> (ready: Int, unacked: Int)? {
+        state.withLock { state in state.queues[queue].map { ($0.readyCount, $0.unacked.count) } }
+    }
+
+    /// Returns once every queue in `queues` is empty with nothing unacknowledged: on SIGTERM the hub stops its
+    /// edge first, then waits for this before stopping the consumers, so everything acked is persisted.
+    public func waitUntilIdle(_ queues: [String], poll: Duration = .milliseconds(20)) async {
+        while !Task.isCancelled {
+            let idle = state.withLock { state in queues.allSatisfy { state.queues[$0]?.isIdle ?? true } }
+            if idle { return }
+            try? await Task.sleep(for: poll)
+        }
+    }
+}

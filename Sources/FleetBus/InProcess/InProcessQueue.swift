@@ -1,0 +1,111 @@
+/// One queue of the in-process bus: ready messages in order, unacknowledged deliveries by tag, and the limits
+/// its declaration asked for (the same `x-` arguments RabbitMQ reads).
+struct InProcessQueue {
+    struct Message {
+        var exchange: String
+        var routingKey: String
+        var body: [UInt8]
+        var type: String
+        var headers: [String: String]
+        /// Deliveries so far that came back (requeued or returned by a closed consumer).
+        var returns = 0
+        var expires: ContinuousClock.Instant?
+
+        init(_ message: OutgoingMessage, ttl: Duration?) {
+            exchange = message.exchange
+            routingKey = message.routingKey
+            body = message.body
+            type = message.type
+            headers = message.headers
+            expires = ttl.map { ContinuousClock.now + $0 }
+        }
+    }
+
+    enum Overflow {
+        /// Perishable: the oldest ready message makes room.
+        case dropHead
+        /// The publish is refused (nack) until consumers catch up.
+        case rejectPublish
+    }
+
+    let definition: Topology.Queue
+    let maxLength: Int
+    let overflow: Overflow
+    let ttl: Duration?
+    let deliveryLimit: Int?
+    let deadLetterExchange: String?
+    let deadLetterRoutingKey: String
+
+    private var ready: [Message] = []
+    private var head = 0
+    var unacked: [UInt64: (message: Message, consumer: Int)] = [:]
+    var consumers: [Int: Signal] = [:]
+    private(set) var dropped = 0
+
+    init(_ definition: Topology.Queue, defaultMaxLength: Int) {
+        self.definition = definition
+        func int(_ name: String) -> Int? {
+            if case .int(let value)? = definition.arguments[name] { return value }
+            return nil
+        }
+        func string(_ name: String) -> String? {
+            if case .string(let value)? = definition.arguments[name] { return value }
+            return nil
+        }
+        maxLength = int("x-max-length") ?? defaultMaxLength
+        overflow = int("x-max-length") != nil && string("x-overflow") != "reject-publish" ? .dropHead : .rejectPublish
+        ttl = int("x-message-ttl").map { .milliseconds($0) }
+        deliveryLimit = int("x-delivery-limit")
+        deadLetterExchange = string("x-dead-letter-exchange")
+        deadLetterRoutingKey = string("x-dead-letter-routing-key") ?? definition.name
+    }
+
+    var readyCount: Int { ready.count - head }
+    var isIdle: Bool { readyCount == 0 && unacked.isEmpty }
+    var hasRoom: Bool { overflow == .dropHead || readyCount < maxLength }
+
+    mutating func enqueue(_ message: Message) {
+        if readyCount >= maxLength, overflow == .dropHead {
+            _ = dequeue()
+            dropped += 1
+        }
+        ready.append(message)
+        for signal in consumers.values { signal.notify() }
+    }
+
+    /// Puts a returned message back at the head, so order is kept for the next consumer.
+    mutating func requeueAtHead(_ message: Message) {
+        if head > 0 {
+            head -= 1
+            ready[head] = message
+        } else {
+            ready.insert(message, at: 0)
+        }
+        for signal in consumers.values { signal.notify() }
+    }
+
+    /// The oldest unexpired ready message.
+    mutating func dequeue() -> Message? {
+        while head < ready.count {
+            let message = ready[head]
+            head += 1
+            if head > 1024 && head * 2 > ready.count {
+                ready.removeFirst(head)
+                head = 0
+            }
+            if let expires = message.expires, expires < .now {
+                dropped += 1
+                continue
+            }
+            return message
+        }
+        return nil
+    }
+
+    mutating func purge() -> Int {
+        let count = readyCount
+        ready = []
+        head = 0
+        return count
+    }
+}

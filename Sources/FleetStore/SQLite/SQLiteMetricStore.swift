@@ -1,0 +1,65 @@
+import FleetCore
+import FleetProto
+import Foundation
+import GRDB
+import Logging
+
+/// The `MetricStore` over SQLite (GRDB) for `fleetwatch hub`: one file in WAL mode, every `persist` call one
+/// write transaction, the same idempotency and rollups as PostgreSQL (samples keyed by machine, metric,
+/// labels and time; rollups fed only by rows actually inserted), so the same persister runs on either.
+public final class SQLiteMetricStore: MetricStore {
+    public let path: String
+    public let retention: RetentionPolicy
+    public let resolutionPolicy: ResolutionPolicy
+    let pool: DatabasePool
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Opens (creating if needed) the database at `path`; the folder must exist.
+    public init(
+        path: String, retention: RetentionPolicy = RetentionPolicy(), logger: Logger = Logger(label: "fleetwatch.store"),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // WAL (DatabasePool's default) with NORMAL sync: a commit survives a process crash; an OS crash may
+            // lose the last transactions, which the collectors still hold until acked.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError.unavailable(operation: "open \(path)", detail: "\(error)")
+        }
+        self.path = path
+        self.retention = retention
+        self.resolutionPolicy = ResolutionPolicy(retention: retention)
+        self.logger = logger
+        self.now = now
+    }
+
+    public func migrate() async throws {
+        try await wrap("migrate") { try SQLiteMigrations.migrator.migrate(self.pool) }
+    }
+
+    /// Runs `body`, reporting any database failure as `StoreError.unavailable` naming `operation`.
+    func wrap<T>(_ operation: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable(operation: operation, detail: "\(error)")
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}

@@ -1,0 +1,40 @@
+import GRDB
+
+/// The SQLite schema: the same tables as PostgreSQL's, in SQLite's terms (times as milliseconds since 1970).
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 samples, rollups, machines, batches, processes") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE samples (
+                        machine_id TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL,
+                        ts INTEGER NOT NULL, value REAL NOT NULL,
+                        PRIMARY KEY (machine_id, metric, labels, ts)) WITHOUT ROWID;
+                    CREATE INDEX samples_by_time ON samples (ts);
+                    CREATE TABLE samples_1m (
+                        machine_id TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL, bucket INTEGER NOT NULL,
+                        min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL, count INTEGER NOT NULL,
+                        PRIMARY KEY (machine_id, metric, labels, bucket)) WITHOUT ROWID;
+                    CREATE TABLE samples_1h (
+                        machine_id TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL, bucket INTEGER NOT NULL,
+                        min REAL NOT NULL, max REAL NOT NULL, sum REAL NOT NULL, count INTEGER NOT NULL,
+                        PRIMARY KEY (machine_id, metric, labels, bucket)) WITHOUT ROWID;
+                    CREATE TABLE latest (
+                        machine_id TEXT NOT NULL, metric TEXT NOT NULL, labels TEXT NOT NULL,
+                        ts INTEGER NOT NULL, value REAL NOT NULL,
+                        PRIMARY KEY (machine_id, metric, labels)) WITHOUT ROWID;
+                    CREATE TABLE machines (
+                        machine_id TEXT PRIMARY KEY, hostname TEXT NOT NULL, os TEXT NOT NULL, kernel TEXT NOT NULL,
+                        cores INTEGER NOT NULL, agent_version TEXT NOT NULL, labels TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, last_sequence INTEGER NOT NULL);
+                    CREATE TABLE batches_seen (
+                        machine_id TEXT NOT NULL, sequence INTEGER NOT NULL, seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (machine_id, sequence)) WITHOUT ROWID;
+                    CREATE TABLE process_snapshots (
+                        machine_id TEXT PRIMARY KEY, ts INTEGER NOT NULL, payload BLOB NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import FleetBus
+import FleetCollector
+import FleetConfig
+import FleetCore
+import FleetFanout
+import FleetGateway
+import FleetIngest
+import FleetLogging
+import FleetNormalizer
+import FleetPersister
+import FleetRuntime
+import FleetSettings
+import FleetStore
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Logging
+import ServiceLifecycle
+
+struct Hub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Everything in one process: edge, normalizer, persister, dashboard, fleet queries and a collector "
+            + "for this machine, with an in-process bus and SQLite. No servers to install.")
+
+    @Option(help: "Data folder: SQLite database, tokens, collector buffer (FLEETWATCH_DATA_DIR, default $XDG_DATA_HOME/fleetwatch).")
+    var dataDir: String?
+
+    @Option(name: .customLong("http-addr"), help: "Dashboard and API (FLEETWATCH_HTTP_ADDR, default \(Defaults.httpAddress)).")
+    var httpAddress: String?
+
+    @Option(help: "Ingest edge for collectors (FLEETWATCH_INGEST_LISTEN, default \(Defaults.ingestListen); 0.0.0.0:7070 lets other machines join).")
+    var ingestListen: String?
+
+    @Option(help: "gRPC fleet queries for the CLI (FLEETWATCH_CONFIG_LISTEN, default \(Defaults.configListen)).")
+    var configListen: String?
+
+    @Option(help: "Seconds between collections of this machine (FLEETWATCH_INTERVAL, default 5).")
+    var interval: Int?
+
+    @Flag(help: "Do not collect this machine (only receive other collectors).")
+    var noCollect = false
+
+    @Option(help: "Days of raw samples to keep (FLEETWATCH_RETENTION_DAYS, default 30).")
+    var retentionDays: Int?
+
+    @OptionGroup var live: LiveOptions
+
+    @Option(help: "The dashboard's folder (FLEETWATCH_WEB_DIR, default: web/ of this checkout).")
+    var webDir: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
+    var logLevel: String?
+
+    func run() async throws {
+        let registry = Observability.bootstrap(service: "hub", level: try Logger.Level.fromSetting(logLevel))
+        let logger = Logger(label: "fleetwatch.hub")
+        let settings = try HubSettings(command: self)
+        let store = try SQLiteMetricStore(
+            path: settings.dataDirectory + "/fleetwatch.sqlite", retention: settings.retention, logger: logger)
+        try await store.migrate()
+        let bus = InProcessBus()
+        try await bus.declare(.pipeline + .fanout(instance: "hub"))
+        let readiness = Readiness()
+        let hub = LiveHub()
+
+        let ingest = IngestService(
+            publisher: PublishCoalescer(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
+            logger: logger, now: currentTimeMillis)
+        let edge = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: settings.ingest.host, port: settings.ingest.port), transportSecurity: .plaintext,
+                config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
+            services: [ingest])
+        let queries = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: settings.config.host, port: settings.config.port), transportSecurity: .plaintext),
+            services: [
+                FleetQueryService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
+                MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
+            ])
+        let gateway = GatewayServer(
+            configuration: .init(
+                host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
+                gatewayID: "hub"),
+            hub: hub, store: store, health: HealthRoutes(readiness: readiness, registry: registry), logger: logger,
+            now: currentTimeMillis)
+        let normalizer = NormalizerWorker(bus: bus, logger: logger, now: currentTimeMillis)
+        let fanout = FanoutConsumer(bus: bus, instance: "hub", hub: hub, logger: logger)
+
+        // Started in this order, stopped in reverse: the collector hands its last batches to the edge, the edge
+        // stops, the normalizer and persister drain their in-memory queues, the dashboard goes last.
+        var services: [any Service] = [
+            GRPCServerService(server: queries),
+            DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.persist]) }) {
+                let persister = Persister(
+                    consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 1000), store: store,
+                    logger: logger)
+                await persister.run()
+            },
+            DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.normalize]) }) {
+                try await normalizer.run()
+            },
+            WorkerService {
+                try await hub.seed(from: store, logger: logger)
+                try await fanout.run(now: currentTimeMillis)
+            },
+            GRPCServerService(server: edge),
+        ]
+        if let collector = settings.collector {
+            let agent = try CollectorAgent(configuration: collector, logger: logger)
+            services.append(WorkerService { try await agent.run() })
+        }
+        settings.printWelcome()
+        try await runServices(services, health: gateway, logger: logger)
+        await bus.shutdown()
+    }
+}

@@ -1,0 +1,94 @@
+import FleetCollector
+import FleetCore
+import FleetGateway
+import FleetSettings
+import FleetStore
+import Foundation
+
+/// The hub's settings, validated, with its tokens created on first start and kept in the data folder so the
+/// join command stays the same across restarts.
+struct HubSettings {
+    var dataDirectory: String
+    var http: HostPort
+    var ingest: HostPort
+    var config: HostPort
+    var token: String
+    var thresholds: MachineStatus.Thresholds
+    var retention: RetentionPolicy
+    var web: WebFiles
+    var collector: CollectorConfiguration?
+
+    init(command: Hub) throws {
+        dataDirectory = Setting.value(command.dataDir, env: "FLEETWATCH_DATA_DIR") ?? Defaults.dataDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigError(setting: "FLEETWATCH_DATA_DIR", expected: "a folder the hub can create and write", got: dataDirectory)
+        }
+        http = try HostPort(
+            parsing: Setting.value(command.httpAddress, env: "FLEETWATCH_HTTP_ADDR", default: Defaults.httpAddress),
+            setting: "FLEETWATCH_HTTP_ADDR")
+        ingest = try HostPort(
+            parsing: Setting.value(command.ingestListen, env: "FLEETWATCH_INGEST_LISTEN", default: Defaults.ingestListen),
+            setting: "FLEETWATCH_INGEST_LISTEN")
+        config = try HostPort(
+            parsing: Setting.value(command.configListen, env: "FLEETWATCH_CONFIG_LISTEN", default: Defaults.configListen),
+            setting: "FLEETWATCH_CONFIG_LISTEN")
+        token = try Setting.secret(nil, file: nil, env: "FLEETWATCH_TOKEN")
+            ?? Self.persistentSecret(at: dataDirectory + "/token")
+        thresholds = try command.live.thresholds()
+        let days = try Setting.integer(
+            Setting.value(command.retentionDays.map(String.init), env: "FLEETWATCH_RETENTION_DAYS", default: "30"),
+            setting: "FLEETWATCH_RETENTION_DAYS", in: 1...3650)
+        retention = RetentionPolicy()
+        retention.raw = RetentionPolicy.day * days
+        web = WebFiles(
+            root: Setting.value(command.webDir, env: "FLEETWATCH_WEB_DIR") ?? WebFiles.locateRoot(),
+            chartJS: Setting.value(nil, env: "FLEETWATCH_CHARTJS_DIR", default: WebFiles.defaultChartJS))
+        if let problem = web.problems().first { throw ConfigError(setting: "FLEETWATCH_WEB_DIR", expected: "the web/ folder", got: problem) }
+
+        if !command.noCollect {
+            var collector = CollectorConfiguration(dataDirectory: dataDirectory)
+            collector.ingestURL = "http://\(ingest.host == "0.0.0.0" ? "127.0.0.1" : ingest.host):\(ingest.port)"
+            collector.token = token
+            let seconds = try Setting.integer(
+                Setting.value(command.interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"),
+                setting: "FLEETWATCH_INTERVAL", in: 1...3600)
+            collector.interval = .seconds(seconds)
+            try collector.validate()
+            self.collector = collector
+        }
+    }
+
+    /// Reads the secret at `path`, creating a random one (readable by this user only) on first use.
+    static func persistentSecret(at path: String) throws -> String {
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty
+        {
+            return existing
+        }
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        guard FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ConfigError(setting: "FLEETWATCH_DATA_DIR", expected: "a writable folder for the hub's token", got: path)
+        }
+        return secret
+    }
+
+    /// What a person starting the hub needs: where the dashboard is and how another machine joins.
+    func printWelcome() {
+        let edgeHost = ingest.host == "0.0.0.0" ? (ProcessInfo.processInfo.hostName) : ingest.host
+        var lines = [
+            "Fleetwatch hub is running.",
+            "  dashboard   http://\(http.host == "0.0.0.0" ? "127.0.0.1" : http.host):\(http.port)/",
+            "  data        \(dataDirectory)",
+            "  CLI         FLEETWATCH_CONFIG_URL=http://\(config.host == "0.0.0.0" ? "127.0.0.1" : config.host):\(config.port) fleetwatch machines",
+            "  join        FLEETWATCH_INGEST_URL=http://\(edgeHost):\(ingest.port) FLEETWATCH_TOKEN=\(token) fleetwatch-agent",
+        ]
+        if ingest.host == "127.0.0.1" || ingest.host == "localhost" {
+            lines.append("              (the edge listens on loopback only: start with --ingest-listen 0.0.0.0:7070 to let other machines join)")
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
