@@ -51,27 +51,6 @@ import Testing
         #expect(try await bus.purge(queue: queue) == 0)
     }
 
-    @Test func requeuedMessageComesBackRedelivered() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        let (queue, topology) = durableQueue("requeue")
-        defer { Task { await cleanUp(bus, queue, FleetQueue.deadLetter(of: queue)) } }
-        try await bus.declare(topology)
-        try await bus.publish([message(queue, "once")])
-
-        let consumer = try await bus.consume(queue: queue, prefetch: 10)
-        let first = try #require(try await nextDelivery(consumer, timeout: .seconds(5)))
-        #expect(!first.redelivered)
-        try await consumer.requeue([first])
-        let second = try #require(try await nextDelivery(consumer, timeout: .seconds(5)))
-        #expect(second.redelivered)
-        #expect(text(second) == "once")
-        try await consumer.ack([second])
-        try await consumer.ack([second])  // settling twice must not break the channel
-        #expect(try await nextDelivery(consumer, timeout: .milliseconds(300)) == nil)
-        await consumer.close()
-        #expect(try await bus.purge(queue: queue) == 0)
-    }
-
     @Test func purgeReturnsTheCount() async throws {
         guard let bus = try await TestBroker.bus() else { return }
         let queue = TestBroker.uniqueQueue("purge")
@@ -79,35 +58,6 @@ import Testing
         try await bus.declare(Topology(queues: [Topology.Queue(name: queue, durable: false)]))
         try await bus.publish((0..<25).map { message(queue, "m\($0)") })
         #expect(try await bus.purge(queue: queue) == 25)
-    }
-
-    @Test func deadLetterMovesTheMessageToTheDLQWithItsReason() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        let (queue, topology) = durableQueue("dead")
-        let dlq = FleetQueue.deadLetter(of: queue)
-        defer { Task { await cleanUp(bus, queue, dlq) } }
-        try await bus.declare(topology)
-        try await bus.publish([message(queue, "poison", headers: [BusHeader.traceParent: "00-abc-def-01"])])
-
-        let consumer = try await bus.consume(queue: queue, prefetch: 10)
-        let delivery = try #require(try await nextDelivery(consumer, timeout: .seconds(5)))
-        try await consumer.deadLetter(delivery, reason: "undecodable protobuf")
-        #expect(try await nextDelivery(consumer, timeout: .milliseconds(300)) == nil)
-        await consumer.close()
-
-        let dlqConsumer = try await bus.consume(queue: dlq, prefetch: 10)
-        let dead = try #require(try await nextDelivery(dlqConsumer, timeout: .seconds(5)))
-        #expect(text(dead) == "poison")
-        #expect(dead.exchange == FleetExchange.deadLetter)
-        #expect(dead.routingKey == queue)
-        #expect(dead.headers[BusHeader.deadLetterReason] == "undecodable protobuf")
-        #expect(dead.headers[BusHeader.deadLetterQueue] == queue)
-        #expect(dead.headers[BusHeader.originalExchange] == "")
-        #expect(dead.headers[BusHeader.originalRoutingKey] == queue)
-        #expect(dead.headers[BusHeader.traceParent] == "00-abc-def-01")
-        try await dlqConsumer.ack([dead])
-        await dlqConsumer.close()
-        #expect(try await bus.purge(queue: queue) == 0)
     }
 
     @Test func quorumDeliveryLimitDeadLettersAMessageRequeuedTooOften() async throws {
@@ -252,49 +202,6 @@ import Testing
         #expect(try await nextDelivery(consumer, timeout: .milliseconds(300)) == nil)
         await consumer.close()
         #expect(try await bus.purge(queue: queue) == 0)
-    }
-
-    @Test func closedConsumerReturnsUnackedMessagesToTheQueue() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        let queue = TestBroker.uniqueQueue("close")
-        defer { Task { await cleanUp(bus, queue) } }
-        try await bus.declare(Topology(queues: [Topology.Queue(name: queue, durable: false)]))
-        try await bus.publish((0..<3).map { message(queue, "m\($0)") })
-        let consumer = try await bus.consume(queue: queue, prefetch: 10)
-        _ = try #require(try await nextDelivery(consumer, timeout: .seconds(5)))
-        await consumer.close()
-        #expect(try await consumer.next() == nil)
-        #expect(try await bus.purge(queue: queue) == 3)
-    }
-
-    @Test func exclusiveQueueIsDeclaredByItsConsumer() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        let queue = TestBroker.uniqueQueue("fanout")
-        defer { Task { await bus.shutdown() } }
-        try await bus.declare(
-            Topology(
-                exchanges: [Topology.Exchange(name: FleetExchange.events, kind: .topic)],
-                queues: [Topology.Queue(name: queue, durable: false, exclusive: true, autoDelete: true)],
-                bindings: [Topology.Binding(exchange: FleetExchange.events, queue: queue, routingKey: "test.\(queue)")]))
-        let consumer = try await bus.consume(queue: queue, prefetch: 10)
-        try await bus.publish([
-            OutgoingMessage(exchange: FleetExchange.events, routingKey: "test.\(queue)", body: [7], type: "t", persistent: false)
-        ])
-        let delivery = try #require(try await nextDelivery(consumer, timeout: .seconds(5)))
-        #expect(delivery.body == [7])
-        try await consumer.ack([delivery])
-        await consumer.close()
-    }
-
-    @Test func consumingAMissingQueueIsATopologyError() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        defer { Task { await bus.shutdown() } }
-        await #expect {
-            _ = try await bus.consume(queue: TestBroker.uniqueQueue("absent"), prefetch: 1)
-        } throws: { error in
-            guard case BusError.topology(let why) = error else { return false }
-            return why.contains("NOT_FOUND")
-        }
     }
 
     @Test func benchmarkReportsThroughput() async throws {

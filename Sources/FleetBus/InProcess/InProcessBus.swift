@@ -60,6 +60,11 @@ public final class InProcessBus: MessageBus {
         guard !state.closed else { throw BusError.closed }
         var deliveries: [(queue: String, message: OutgoingMessage)] = []
         for message in messages {
+            // The default exchange, as in AMQP: routes to the queue named by the routing key.
+            if message.exchange.isEmpty {
+                if state.queues[message.routingKey] != nil { deliveries.append((message.routingKey, message)) }
+                continue
+            }
             guard let kind = state.exchanges[message.exchange] else {
                 throw BusError.topology("no exchange '\(message.exchange)'")
             }
