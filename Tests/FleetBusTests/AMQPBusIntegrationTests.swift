@@ -60,35 +60,6 @@ import Testing
         #expect(try await bus.purge(queue: queue) == 25)
     }
 
-    @Test func quorumDeliveryLimitDeadLettersAMessageRequeuedTooOften() async throws {
-        guard let bus = try await TestBroker.bus() else { return }
-        let (queue, topology) = durableQueue("limit", extra: ["x-delivery-limit": .int(2)])
-        let dlq = FleetQueue.deadLetter(of: queue)
-        defer { Task { await cleanUp(bus, queue, dlq) } }
-        try await bus.declare(topology)
-        try await bus.publish([message(queue, "flaky")])
-
-        let consumer = try await bus.consume(queue: queue, prefetch: 1)
-        var deliveries = 0
-        while let delivery = try await nextDelivery(consumer, timeout: .seconds(2)) {
-            deliveries += 1
-            try await consumer.requeue([delivery])
-            if deliveries > 10 { break }
-        }
-        await consumer.close()
-        #expect(deliveries == 3)  // the first delivery plus two redeliveries
-
-        let dlqConsumer = try await bus.consume(queue: dlq, prefetch: 10)
-        let dead = try #require(try await nextDelivery(dlqConsumer, timeout: .seconds(5)))
-        #expect(text(dead) == "flaky")
-        #expect(dead.headers["x-death-reason"] == "delivery_limit")
-        #expect(dead.headers["x-first-death-reason"] == "delivery_limit")
-        #expect(dead.headers["x-death-count"] == "1")
-        #expect(dead.headers["x-death-queue"] == queue)
-        try await dlqConsumer.ack([dead])
-        await dlqConsumer.close()
-    }
-
     @Test func publishToAMissingExchangeFailsClearlyAndThePublisherRecovers() async throws {
         guard let bus = try await TestBroker.bus() else { return }
         let queue = TestBroker.uniqueQueue("missing")

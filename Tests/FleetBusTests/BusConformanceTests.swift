@@ -170,6 +170,14 @@ enum BusKind: String, CaseIterable, CustomTestStringConvertible {
             let dlqConsumer = try await bus.consume(queue: dlq, prefetch: 10)
             let dead = try #require(try await nextDelivery(dlqConsumer, timeout: .seconds(5)))
             #expect(text(dead) == "flaky")
+            switch kind {
+            case .rabbitmq:  // the broker's own dead-lettering, with its x-death headers
+                #expect(dead.headers["x-death-reason"] == "delivery_limit")
+                #expect(dead.headers["x-death-queue"] == queue)
+            case .inProcess:
+                #expect(dead.headers[BusHeader.deadLetterReason] == "delivered 3 times (limit 2)")
+                #expect(dead.headers[BusHeader.deadLetterQueue] == queue)
+            }
             try await dlqConsumer.ack([dead])
             await dlqConsumer.close()
         }
