@@ -6,6 +6,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(operation: String, sqlState: String?, detail: String)
     /// A migration failed; the schema stays at the version before it.
     case migration(version: Int, detail: String)
+    /// An update named a version that is not the current one (optimistic concurrency).
+    case conflict(String)
+    /// The record does not exist.
+    case notFound(String)
 
     public var description: String {
         switch self {
@@ -13,6 +17,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .database(let operation, let state, let detail):
             "database error during \(operation)\(state.map { " (SQLSTATE \($0))" } ?? ""): \(detail)"
         case .migration(let version, let detail): "migration \(version) failed: \(detail)"
+        case .conflict(let detail): "conflict: \(detail)"
+        case .notFound(let detail): "not found: \(detail)"
         }
     }
 }

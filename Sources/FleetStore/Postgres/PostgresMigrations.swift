@@ -93,5 +93,23 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX batches_seen_seen_at ON batches_seen (seen_at)",
             ]),
+        Migration(
+            version: 4, name: "alert rules and alert history",
+            statements: [
+                "CREATE TABLE rules (id text PRIMARY KEY, name text NOT NULL, version bigint NOT NULL, payload bytea NOT NULL)",
+                """
+                CREATE TABLE alert_transitions (
+                    alert_id text NOT NULL, to_status integer NOT NULL, at_ms bigint NOT NULL, payload bytea NOT NULL,
+                    PRIMARY KEY (alert_id, to_status)
+                )
+                """,
+                """
+                CREATE TABLE alerts (
+                    id text PRIMARY KEY, rule_id text NOT NULL, machine_id text NOT NULL, status integer NOT NULL,
+                    started_ms bigint NOT NULL, updated_ms bigint NOT NULL, payload bytea NOT NULL
+                )
+                """,
+                "CREATE INDEX alerts_by_update ON alerts (updated_ms DESC)",
+            ]),
     ]
 }

@@ -35,6 +35,19 @@ enum SQLiteMigrations {
                         machine_id TEXT PRIMARY KEY, ts INTEGER NOT NULL, payload BLOB NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2 alert rules and alert history") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rules (id TEXT PRIMARY KEY, name TEXT NOT NULL, version INTEGER NOT NULL, payload BLOB NOT NULL);
+                    CREATE TABLE alert_transitions (
+                        alert_id TEXT NOT NULL, to_status INTEGER NOT NULL, at_ms INTEGER NOT NULL, payload BLOB NOT NULL,
+                        PRIMARY KEY (alert_id, to_status)) WITHOUT ROWID;
+                    CREATE TABLE alerts (
+                        id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, machine_id TEXT NOT NULL, status INTEGER NOT NULL,
+                        started_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, payload BLOB NOT NULL);
+                    CREATE INDEX alerts_by_update ON alerts (updated_ms DESC);
+                    """)
+        }
         return migrator
     }
 }
