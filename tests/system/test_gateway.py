@@ -383,6 +383,10 @@ def test_live_machine_subscription_delivers_samples_within_a_second(stack):
         client.send({"subscribe": "nonsense"})
         _, error = client.until(lambda m: m["type"] == "error", 10, "an error for an unknown subscription")
         assert "nonsense" in error["error"]
+        client.ws.send("{not json")
+        client.until(lambda m: m["type"] == "error", 10, "an error for a message that is not JSON")
+        client.subscribe_machine(MACHINE)  # the connection still serves
+        client.until(lambda m: m["type"] == "samples", 10, "samples after the errors")
     finally:
         client.close()
     assert gw.ready()
@@ -417,6 +421,8 @@ def test_a_client_that_never_reads_does_not_slow_the_others(stack):
         wait_for(lambda: len(get(gw, "/api/v1/machines").json()["machines"]) > machines // 2, 30,
                  "loadgen's machines known to the gateway")
         snapshot_bytes = len(get(gw, "/api/v1/machines").content)
+        hostnames = [m["hostname"] for m in get(gw, "/api/v1/machines").json()["machines"]]
+        assert hostnames == sorted(hostnames), "machines are not sorted by hostname"
         latencies, peak_rss, asked, peak_queue = [], 0, 0, 0
         while loadgen.is_alive():
             for _ in range(40):
@@ -589,6 +595,8 @@ def test_cli_lists_machines_and_tails_live_samples_over_grpc(stack):
             samples = [s for e in events if "samples" in e for s in e["samples"]["samples"]]
             assert all(e["samples"]["machine_id"] == MACHINE for e in events if "samples" in e)
             assert "cpu.usage_percent" in {s["name"] for s in samples}, events
+            # A reading of 0 is a value like any other: a JSON consumer must not find it missing.
+            assert all("value" in s for s in samples), [s for s in samples if "value" not in s][:3]
         assert tail.returncode in (0, -signal.SIGTERM), tail.returncode
 
 
