@@ -188,12 +188,20 @@ class Stack:
         self.processes.append(process.start())
         return process
 
-    def config_service(self):
-        """`fleetwatch config-service`: gRPC fleet queries on FLEETWATCH_CONFIG_URL, which the CLI then uses."""
+    def config_service(self, admin_token="test-admin-token"):
+        """`fleetwatch config-service`: rules, alerts and fleet queries on FLEETWATCH_CONFIG_URL, which the CLI
+        and gateways started afterwards use. Rule writes need FLEETWATCH_ADMIN_TOKEN (set for the CLI too)."""
         port = free_port()
         self.env["FLEETWATCH_CONFIG_LISTEN"] = f"127.0.0.1:{port}"
         self.env["FLEETWATCH_CONFIG_URL"] = f"http://127.0.0.1:{port}"
+        if admin_token:
+            self.env["FLEETWATCH_ADMIN_TOKEN"] = admin_token
+        self.admin_token = admin_token
         return self.start("config-service", "config-service")
+
+    def alert_evaluator(self, name="alert", partitions=4, *args):
+        """`fleetwatch alert`: an evaluator replica on the fleet.alert partitions."""
+        return self.start(name, "alert", "--partitions", str(partitions), *args)
 
     def collector(self, machine_id, interval=1):
         data = self.dir / f"collector-{machine_id}"
@@ -237,11 +245,13 @@ def stack(services, tmp_path):
 
 def reset_state():
     """Empties the pipeline's queues and tables so each test counts only its own data."""
-    for queue in ["fleet.normalize", "fleet.persist", "fleet.normalize.dlq", "fleet.persist.dlq"]:
+    for queue in ["fleet.normalize", "fleet.persist", "fleet.normalize.dlq", "fleet.persist.dlq", "fleet.notify",
+                  "fleet.notify.dlq"] + [f"fleet.alert.p{n}" for n in range(4)]:
         management("DELETE", f"/api/queues/%2f/{queue}/contents", missing_ok=True)
     tables = [row[0] for row in sql(
         "select tablename from pg_tables where schemaname = current_schema() "
-        "and tablename in ('samples','samples_1m','samples_1h','machines','batches_seen','process_snapshots')")]
+        "and tablename in ('samples','samples_1m','samples_1h','machines','batches_seen','process_snapshots',"
+        "'rules','alerts','alert_transitions')")]
     if tables:
         sql("truncate " + ", ".join(tables))
 
