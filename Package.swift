@@ -140,7 +140,9 @@ let package = Package(
         .target(
             name: "FleetGateway",
             dependencies: [
-                "FleetCore", "FleetFanout", "FleetStore", "FleetRuntime",
+                "FleetCore", "FleetFanout", "FleetStore", "FleetRuntime", "FleetAlerts", "FleetProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -150,11 +152,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Alerts: rules applied by the evaluator on the alert partitions, notifications.
+        .target(
+            name: "FleetAlerts",
+            dependencies: [
+                "FleetCore", "FleetBus", "FleetStore", "FleetProto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // The gRPC config service: fleet queries (fleetwatch.v1.FleetQuery and the original monitoring contract).
         .target(
             name: "FleetConfig",
             dependencies: [
-                "FleetCore", "FleetFanout", "FleetProto",
+                "FleetCore", "FleetFanout", "FleetProto", "FleetAlerts", "FleetBus", "FleetStore",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -174,7 +187,7 @@ let package = Package(
             name: "fleetwatch",
             dependencies: [
                 "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
-                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway", "FleetConfig",
+                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -198,6 +211,8 @@ let package = Package(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
         .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetFanout"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(
             name: "FleetGatewayTests",
             dependencies: [

@@ -436,7 +436,14 @@ final class AMQPConnectionWorker {
                 queue.autoDelete ? 1 : 0, arena.table(queue.arguments))
             try checkReply("declare queue '\(queue.name)'", channel: channel)
         }
-        for binding in topology.bindings {
+        for binding in topology.bindings where binding.toExchange {
+            amqp_exchange_bind(
+                state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
+                arena.bytes(binding.routingKey), amqp_empty_table)
+            try checkReply(
+                "bind exchange '\(binding.queue)' to '\(binding.exchange)' with '\(binding.routingKey)'", channel: channel)
+        }
+        for binding in topology.bindings where !binding.toExchange {
             amqp_queue_bind(
                 state, channel, arena.bytes(binding.queue), arena.bytes(binding.exchange),
                 arena.bytes(binding.routingKey), amqp_empty_table)

@@ -33,7 +33,7 @@ extension Topology {
         }
         let bindings = self.bindings.map {
             "    {\"source\": \(quote($0.exchange)), \"vhost\": \(quote(vhost)), \"destination\": \(quote($0.queue)), "
-                + "\"destination_type\": \"queue\", \"routing_key\": \(quote($0.routingKey)), \"arguments\": {}}"
+                + "\"destination_type\": \"\($0.toExchange ? "exchange" : "queue")\", \"routing_key\": \(quote($0.routingKey)), \"arguments\": {}}"
         }
         return """
             {

@@ -57,15 +57,26 @@ public struct Topology: Sendable, Equatable {
         case bool(Bool)
     }
 
+    /// Routes messages from `exchange` to a queue, or to another exchange (`toExchange`).
     public struct Binding: Sendable, Equatable {
         public var exchange: String
+        /// The destination: a queue, or an exchange when `toExchange`.
         public var queue: String
         public var routingKey: String
+        public var toExchange: Bool
 
         public init(exchange: String, queue: String, routingKey: String) {
             self.exchange = exchange
             self.queue = queue
             self.routingKey = routingKey
+            self.toExchange = false
+        }
+
+        /// An exchange-to-exchange binding: what `source` routes with `routingKey` also enters `destination`.
+        public static func exchange(_ source: String, to destination: String, routingKey: String) -> Binding {
+            var binding = Binding(exchange: source, queue: destination, routingKey: routingKey)
+            binding.toExchange = true
+            return binding
         }
     }
 }
@@ -76,6 +87,8 @@ public enum FleetExchange {
     public static let metrics = "fleet.metrics"
     public static let events = "fleet.events"
     public static let deadLetter = "fleet.dlx"
+    /// Consistent-hash exchange fed by fleet.metrics: spreads machines over the alert partitions.
+    public static let alert = "fleet.alert"
 }
 
 public enum FleetQueue {
@@ -84,6 +97,12 @@ public enum FleetQueue {
     public static func deadLetter(of queue: String) -> String { queue + ".dlq" }
     /// The live feed of one gateway (or other live reader) instance.
     public static func fanout(_ instance: String) -> String { "fleet.fanout." + instance }
+    /// Alert partition `index` (0-based).
+    public static func alertPartition(_ index: Int) -> String { "fleet.alert.p\(index)" }
+    /// Webhook notifications of alert events.
+    public static let notify = "fleet.notify"
+    /// Rule changes for one evaluator instance.
+    public static func ruleChanges(_ instance: String) -> String { "fleet.rules." + instance }
 }
 
 extension Topology {
@@ -153,6 +172,37 @@ extension Topology {
                     Binding(exchange: FleetExchange.metrics, queue: name, routingKey: "metrics.#"),
                     Binding(exchange: FleetExchange.events, queue: name, routingKey: "#"),
                 ])
+    }
+
+    /// fleet.metrics → fleet.alert (consistent hash on metrics.<machine>.samples) → fleet.alert.p0…pN-1, each a
+    /// quorum queue with single-active-consumer: any number of evaluator replicas share the partitions, one
+    /// active per partition, and a dead replica's partitions move to another within seconds.
+    public static func alerts(partitions: Int) -> Topology {
+        var topology =
+            exchanges
+            + Topology(
+                exchanges: [Exchange(name: FleetExchange.alert, kind: .consistentHash)],
+                bindings: [.exchange(FleetExchange.metrics, to: FleetExchange.alert, routingKey: "metrics.*.samples")])
+        for index in 0..<max(1, partitions) {
+            let queue = FleetQueue.alertPartition(index)
+            topology = topology + durableQueue(queue, extra: ["x-single-active-consumer": .bool(true)])
+                + Topology(bindings: [Binding(exchange: FleetExchange.alert, queue: queue, routingKey: "1")])
+        }
+        return topology
+    }
+
+    /// fleet.events alerts.# → fleet.notify (webhooks), with its DLQ for notifications that keep failing.
+    public static let notify =
+        exchanges + durableQueue(FleetQueue.notify)
+        + Topology(bindings: [Binding(exchange: FleetExchange.events, queue: FleetQueue.notify, routingKey: "alerts.#")])
+
+    /// fleet.events rules.# → this evaluator's own queue (exclusive: it goes with the evaluator).
+    public static func ruleChanges(instance: String) -> Topology {
+        let name = FleetQueue.ruleChanges(instance)
+        return exchanges
+            + Topology(
+                queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
+                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: "rules.#")])
     }
 
     /// Everything the pipeline of issue 3 uses.

@@ -16,4 +16,6 @@ public enum MetricGroup: String, Sendable {
 public enum MessageType {
     public static let rawBatch = "fleetwatch.v1.RawBatch"
     public static let metricBatch = "fleetwatch.v1.MetricBatch"
+    public static let alertTransition = "fleetwatch.v1.AlertTransition"
+    public static let ruleChange = "fleetwatch.v1.RuleChange"
 }

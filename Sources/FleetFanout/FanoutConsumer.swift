@@ -14,14 +14,17 @@ public struct FanoutConsumer: Sendable {
     private let logger: Logger
     private let prefetch: Int
     private let onAvailability: @Sendable (Bool) -> Void
+    private let onEvent: @Sendable (Delivery) -> Void
     private let received = Counter(label: "fleetwatch_fanout_messages_total")
     private let undecodable = Counter(label: "fleetwatch_fanout_undecodable_total")
     private let latency = Timer(label: "fleetwatch_fanout_receive_latency_seconds")
 
     public init(
         bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 1000, logger: Logger,
-        onAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+        onAvailability: @escaping @Sendable (Bool) -> Void = { _ in },
+        onEvent: @escaping @Sendable (Delivery) -> Void = { _ in }
     ) {
+        self.onEvent = onEvent
         self.queue = FleetQueue.fanout(instance)
         self.bus = bus
         self.hub = hub
@@ -61,7 +64,16 @@ public struct FanoutConsumer: Sendable {
             let nowMs = now()
             for delivery in deliveries {
                 received.increment()
-                guard delivery.exchange == FleetExchange.metrics else { continue }  // events: alerts, later
+                guard delivery.exchange == FleetExchange.metrics else {
+                    // fleet.events: alert transitions go to the live view; everything else to `onEvent`.
+                    if delivery.type == MessageType.alertTransition,
+                        let transition = try? Fleetwatch_V1_AlertTransition(serializedBytes: delivery.body)
+                    {
+                        hub.apply(transition)
+                    }
+                    onEvent(delivery)
+                    continue
+                }
                 do {
                     let batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
                     hub.apply(batch)

@@ -25,6 +25,34 @@ extension LiveHub {
     }
 }
 
+extension LiveHub {
+    /// Loads the open (pending and firing) alerts, so machines show their alerts before the next transition.
+    public func seedAlerts(from store: any AlertStore, logger: Logger) async throws {
+        let open = try await store.alerts(
+            .with {
+                $0.statuses = [.pending, .firing]
+                $0.limit = 1000
+            })
+        for alert in open.reversed() {
+            apply(
+                .with {
+                    $0.ruleID = alert.ruleID
+                    $0.ruleName = alert.ruleName
+                    $0.machineID = alert.machineID
+                    $0.hostname = alert.hostname
+                    $0.labels = alert.labels
+                    $0.to = alert.status
+                    $0.atMs = alert.updatedMs
+                    if alert.hasValue { $0.value = alert.value }
+                    $0.sequence = alert.sequence
+                    $0.severity = alert.severity
+                    $0.description_p = alert.description_p
+                })
+        }
+        logger.info("open alerts loaded", metadata: ["alerts": "\(open.count)"])
+    }
+}
+
 extension MachineRecord {
     /// The identity as it travels on the bus.
     public var identity: Fleetwatch_V1_MachineIdentity {

@@ -14,6 +14,8 @@ public final class LiveHub: Sendable {
         var series: Set<SeriesKey> = []
         var processes = false
         var notices: [String] = []
+        /// Newest transition per alert id, bounded like the rest.
+        var alerts: [String: Fleetwatch_V1_AlertTransition] = [:]
         let signal: AsyncStream<Void>.Continuation
 
         mutating func follow(_ topic: LiveTopic) {
@@ -27,6 +29,8 @@ public final class LiveHub: Sendable {
 
     struct State {
         var cache: LastValueCache
+        /// Open (pending or firing) alerts per machine: alert id → newest transition.
+        var openAlerts: [String: [String: Fleetwatch_V1_AlertTransition]] = [:]
         var subscribers: [Int: Pending] = [:]
         var nextID = 0
     }
@@ -56,6 +60,39 @@ public final class LiveHub: Sendable {
                 pending.signal.yield()
             }
         }
+    }
+
+    /// Applies an alert transition from fleet.events: tracks open alerts per machine and tells the fleet's and
+    /// that machine's subscribers.
+    public func apply(_ transition: Fleetwatch_V1_AlertTransition) {
+        let id = AlertKeyText.id(transition)
+        state.withLock { state in
+            var open = state.openAlerts[transition.machineID] ?? [:]
+            if let current = open[id], current.atMs > transition.atMs { return }
+            if transition.to == .pending || transition.to == .firing {
+                open[id] = transition
+            } else {
+                open[id] = nil
+            }
+            state.openAlerts[transition.machineID] = open.isEmpty ? nil : open
+            for (subscriber, var pending) in state.subscribers {
+                switch pending.topic {
+                case .fleet, .machine(transition.machineID):
+                    guard pending.alerts.count < 1000 || pending.alerts[id] != nil else { continue }
+                    pending.alerts[id] = transition
+                    pending.machines.insert(transition.machineID)
+                default:
+                    continue
+                }
+                state.subscribers[subscriber] = pending
+                pending.signal.yield()
+            }
+        }
+    }
+
+    /// Open alerts of `machine` by status.
+    public func alerts(of machine: String) -> MachineAlerts {
+        MachineAlerts(state.withLock { Array(($0.openAlerts[machine] ?? [:]).values) })
     }
 
     /// Seeds a machine from history; see `LastValueCache.seed`.
@@ -145,6 +182,8 @@ public final class LiveHub: Sendable {
             pending.series = []
             pending.processes = false
             pending.notices = []
+            update.alerts = pending.alerts.values.sorted { $0.atMs < $1.atMs }
+            pending.alerts = [:]
             state.subscribers[id] = pending
             return update
         }

@@ -15,6 +15,10 @@ public struct LiveUpdate: Sendable {
     public var samples: [LiveSample] = []
     /// The followed machine's newest process snapshot when it changed (machine topic only).
     public var processes: Fleetwatch_V1_ProcessSnapshot?
+    /// Alert transitions since the last update (the newest per alert), for the fleet or the followed machine.
+    public var alerts: [Fleetwatch_V1_AlertTransition] = []
 
-    public var isEmpty: Bool { notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil }
+    public var isEmpty: Bool {
+        notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil && alerts.isEmpty
+    }
 }

@@ -28,14 +28,21 @@ public struct GatewayServer: Service {
 
     private let configuration: Configuration
     private let api: FleetAPI
+    private let alerts: AlertsAPI
+    private let rules: RulesAPI?
     private let live: LiveSocket
     private let health: HealthRoutes
     private let logger: Logger
+    private let onListening: @Sendable () -> Void
 
+    /// - Parameter onListening: called once the address is bound.
     public init(
-        configuration: Configuration, hub: LiveHub, store: any MetricStore, health: HealthRoutes, logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        configuration: Configuration, hub: LiveHub, store: any GatewayStore, config: ConfigClient?, health: HealthRoutes,
+        logger: Logger, now: @escaping @Sendable () -> Int64, onListening: @escaping @Sendable () -> Void = {}
     ) {
+        self.alerts = AlertsAPI(store: store, logger: logger, now: now)
+        self.rules = config.map { RulesAPI(config: $0, logger: logger) }
+        self.onListening = onListening
         self.configuration = configuration
         self.api = FleetAPI(hub: hub, store: store, thresholds: configuration.thresholds, logger: logger, now: now)
         self.live = LiveSocket(
@@ -52,6 +59,8 @@ public struct GatewayServer: Service {
         router.middlewares.add(FileMiddleware(configuration.web.root, searchForIndexHtml: true, logger: logger))
         health.add(to: router)
         api.add(to: router)
+        alerts.add(to: router)
+        rules?.add(to: router)
         live.add(to: router)
         return router
     }
@@ -59,6 +68,7 @@ public struct GatewayServer: Service {
     public func run() async throws {
         let router = makeRouter()
         let logger = self.logger
+        let onListening = self.onListening
         let app = Application(
             router: router,
             server: .http1WebSocketUpgrade(webSocketRouter: router),
@@ -68,6 +78,7 @@ public struct GatewayServer: Service {
                 logger.info(
                     "dashboard and API listening",
                     metadata: ["address": "\(channel.localAddress?.description ?? "?")"])
+                onListening()
             },
             logger: logger
         )

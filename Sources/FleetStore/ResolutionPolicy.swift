@@ -8,7 +8,8 @@ public struct ResolutionPolicy: Sendable, Equatable {
     /// A query without a step is bucketed into about this many points.
     public var maxPoints: Int
 
-    public init(retention: RetentionPolicy = RetentionPolicy(), maxPoints: Int = 1000) {
+    /// 720 points by default: a 30-day range then reads hour rollups, 24 h two-minute buckets, 1 h 5-second ones.
+    public init(retention: RetentionPolicy = RetentionPolicy(), maxPoints: Int = 720) {
         self.retention = retention
         self.maxPoints = max(1, maxPoints)
     }

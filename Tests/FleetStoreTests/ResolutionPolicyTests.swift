@@ -14,19 +14,20 @@ import Testing
 
     @Test func shortRangesReadRawPoints() {
         #expect(plan(range: 600) == .init(resolution: .raw, step: nil))
-        #expect(plan(range: 3600) == .init(resolution: .raw, step: .seconds(4)))
+        #expect(plan(range: 3600) == .init(resolution: .raw, step: .seconds(5)))
     }
 
     @Test func dayRangesReadMinuteRollupsInWholeMinutes() {
-        // 24 h / 1000 points = 86.4 s → rounded up to 2 minutes.
+        // 24 h / 720 points = 120 s: two-minute buckets.
         #expect(plan(range: 86_400) == .init(resolution: .minute, step: .seconds(120)))
     }
 
     @Test func longRangesReadHourRollupsOnceBucketsReachAnHour() {
-        // 30 days / 1000 = 43.2 min buckets: still minute rollups, in whole minutes.
-        #expect(plan(range: 30 * 86_400) == .init(resolution: .minute, step: .seconds(2640)))
+        // 7 days / 720 = 14 min buckets: minute rollups; 30 days / 720 = one hour: hour rollups.
+        #expect(plan(range: 7 * 86_400) == .init(resolution: .minute, step: .seconds(840)))
+        #expect(plan(range: 30 * 86_400) == .init(resolution: .hour, step: .seconds(3600)))
         #expect(plan(range: 60 * 86_400) == .init(resolution: .hour, step: .seconds(7200)))
-        #expect(plan(range: 365 * 86_400) == .init(resolution: .hour, step: .seconds(32_400)))
+        #expect(plan(range: 365 * 86_400) == .init(resolution: .hour, step: .seconds(46_800)))
     }
 
     @Test func anExplicitStepPicksTheCoarsestResolutionThatFits() {

@@ -43,7 +43,9 @@ public final class InProcessBus: MessageBus {
                 state.queues[queue.name] = InProcessQueue(queue, defaultMaxLength: defaultMaxLength)
             }
             for binding in topology.bindings where !state.bindings.contains(binding) {
-                guard state.exchanges[binding.exchange] != nil, state.queues[binding.queue] != nil else {
+                let destinationExists =
+                    binding.toExchange ? state.exchanges[binding.queue] != nil : state.queues[binding.queue] != nil
+                guard state.exchanges[binding.exchange] != nil, destinationExists else {
                     throw BusError.topology("binding \(binding.exchange) → \(binding.queue) names an undeclared exchange or queue")
                 }
                 state.bindings.append(binding)
@@ -65,19 +67,11 @@ public final class InProcessBus: MessageBus {
                 if state.queues[message.routingKey] != nil { deliveries.append((message.routingKey, message)) }
                 continue
             }
-            guard let kind = state.exchanges[message.exchange] else {
+            guard state.exchanges[message.exchange] != nil else {
                 throw BusError.topology("no exchange '\(message.exchange)'")
             }
             var targets: Set<String> = []
-            for binding in state.bindings where binding.exchange == message.exchange {
-                let matches =
-                    switch kind {
-                    case .topic: TopicPattern.matches(binding.routingKey, message.routingKey)
-                    case .direct: binding.routingKey == message.routingKey
-                    case .fanout, .consistentHash: true
-                    }
-                if matches { targets.insert(binding.queue) }
-            }
+            collect(message.routingKey, from: message.exchange, into: &targets, state: state, depth: 0)
             deliveries += targets.sorted().map { ($0, message) }
         }
         var pending: [String: Int] = [:]
@@ -92,6 +86,42 @@ public final class InProcessBus: MessageBus {
             let ttl = state.queues[name]?.ttl
             state.queues[name]?.enqueue(.init(message, ttl: ttl))
         }
+    }
+
+    /// The queues a message with `key` reaches from `exchange`, following exchange-to-exchange bindings.
+    /// A consistent-hash exchange picks one of its queues by a hash of the key (bindings' weights are ignored).
+    static func collect(_ key: String, from exchange: String, into targets: inout Set<String>, state: State, depth: Int) {
+        guard depth < 8, let kind = state.exchanges[exchange] else { return }
+        let bindings = state.bindings.filter { $0.exchange == exchange }
+        if kind == .consistentHash {
+            let queues = bindings.filter { !$0.toExchange }.map(\.queue).sorted()
+            if !queues.isEmpty { targets.insert(queues[Int(stableHash(key) % UInt64(queues.count))]) }
+            return
+        }
+        for binding in bindings {
+            let matches =
+                switch kind {
+                case .topic: TopicPattern.matches(binding.routingKey, key)
+                case .direct: binding.routingKey == key
+                case .fanout, .consistentHash: true
+                }
+            guard matches else { continue }
+            if binding.toExchange {
+                collect(key, from: binding.queue, into: &targets, state: state, depth: depth + 1)
+            } else {
+                targets.insert(binding.queue)
+            }
+        }
+    }
+
+    /// FNV-1a: the same key goes to the same partition in every run.
+    static func stableHash(_ key: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     public func consume(queue: String, prefetch: Int) async throws -> any MessageConsumer {

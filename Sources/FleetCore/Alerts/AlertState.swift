@@ -18,8 +18,9 @@ public struct AlertTransition: Sendable, Equatable {
     /// Milliseconds since 1970: the sample time (or the evaluation time for no-data rules) that caused it.
     public var atMs: Int64
     public var value: Double?
-    /// Counts the firings of this alert: pending → firing → resolved share one; the next pending starts another.
-    /// With rule and machine and series it keys the transition, so writing it twice changes nothing.
+    /// Names one firing (or attempt) of this alert: the time in milliseconds its pending began, shared by its
+    /// pending, firing and resolved transitions. With rule, machine and series it keys the transition, so
+    /// writing it twice changes nothing, and an evaluator that took over a partition never reuses one.
     public var sequence: Int64
 
     public init(
@@ -51,6 +52,14 @@ public struct AlertState: Sendable, Equatable {
     public private(set) var lastValue: Double?
 
     public init() {}
+
+    /// The state of an alert as history recorded it, for an evaluator taking over a partition.
+    public init(restoring status: AlertStatus, sequence: Int64, sinceMs: Int64?, lastValue: Double?) {
+        self.status = status
+        self.sequence = sequence
+        self.sinceMs = sinceMs
+        self.lastValue = lastValue
+    }
 
     /// Feeds one sample of a threshold rule; returns the transitions it caused (at most two: pending and
     /// firing at once when for-duration is zero).
@@ -91,7 +100,7 @@ public struct AlertState: Sendable, Equatable {
                 status = .inactive
                 return []
             }
-            sequence += 1
+            sequence = max(atMs, sequence + 1)
             sinceMs = atMs
             move(to: .pending)
             if Duration.milliseconds(atMs - sinceMs!) >= rule.forDuration { move(to: .firing) }

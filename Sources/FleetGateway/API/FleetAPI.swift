@@ -9,13 +9,13 @@ import Logging
 /// history from the store, and the OpenAPI document that describes it.
 public struct FleetAPI: Sendable {
     let hub: LiveHub
-    let store: any MetricStore
+    let store: any GatewayStore
     let thresholds: MachineStatus.Thresholds
     let now: @Sendable () -> Int64
     let logger: Logger
 
     public init(
-        hub: LiveHub, store: any MetricStore, thresholds: MachineStatus.Thresholds, logger: Logger,
+        hub: LiveHub, store: any GatewayStore, thresholds: MachineStatus.Thresholds, logger: Logger,
         now: @escaping @Sendable () -> Int64
     ) {
         self.hub = hub
@@ -52,14 +52,16 @@ public struct FleetAPI: Sendable {
             MachineListView(
                 nowMs: nowMs, staleAfterSeconds: thresholds.staleAfter.components.seconds,
                 offlineAfterSeconds: thresholds.offlineAfter.components.seconds,
-                machines: hub.machines().map { MachineView($0, nowMs: nowMs, thresholds: thresholds) }))
+                machines: hub.machines().map {
+                    MachineView($0, nowMs: nowMs, thresholds: thresholds, alerts: hub.alerts(of: $0.machineID))
+                }))
     }
 
     func machine(_ id: String) throws -> Response {
         guard let machine = hub.machine(id) else { throw APIError(.notFound, "no machine '\(id)'") }
         return try JSONResponse.make(
             MachineDetailView(
-                machine: MachineView(machine, nowMs: now(), thresholds: thresholds),
+                machine: MachineView(machine, nowMs: now(), thresholds: thresholds, alerts: hub.alerts(of: id)),
                 latest: machine.latest.map { SampleView($0) },
                 processes: machine.processes.map { ProcessesView($0) }))
     }

@@ -1,4 +1,6 @@
+import FleetAlerts
 import FleetCore
+import FleetFanout
 
 /// A machine as the API and the live socket show it (docs/api.md).
 struct MachineView: Encodable {
@@ -12,8 +14,10 @@ struct MachineView: Encodable {
     var status: MachineStatus
     var lastSeenMs: Int64
     var summary: MachineSummary
+    var alerts: AlertCountsView
 
-    init(_ machine: LiveMachine, nowMs: Int64, thresholds: MachineStatus.Thresholds) {
+    init(_ machine: LiveMachine, nowMs: Int64, thresholds: MachineStatus.Thresholds, alerts: MachineAlerts) {
+        self.alerts = AlertCountsView(alerts)
         machineID = machine.machineID
         hostname = machine.identity.hostname
         os = machine.identity.os
@@ -32,8 +36,30 @@ struct MachineView: Encodable {
         case agentVersion = "agent_version"
         case labels, status
         case lastSeenMs = "last_seen_ms"
-        case summary
+        case summary, alerts
     }
+}
+
+/// `"alerts": {"firing": 1, "pending": 0, "worst": "critical"}` of a machine object.
+struct AlertCountsView: Encodable {
+    var firing: Int
+    var pending: Int
+    var worst: String?
+
+    init(_ alerts: MachineAlerts) {
+        firing = alerts.firing
+        pending = alerts.pending
+        worst = alerts.worst.map(RuleMapping.severityName)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(firing, forKey: .firing)
+        try container.encode(pending, forKey: .pending)
+        try container.encode(worst, forKey: .worst)
+    }
+
+    enum CodingKeys: String, CodingKey { case firing, pending, worst }
 }
 
 /// GET /api/v1/machines.

@@ -57,6 +57,75 @@ enum OpenAPIDocument {
         "responses": {"101": {"description": "Switching to the WebSocket protocol"}}
       }
     },
+    "/api/v1/alerts": {
+      "get": {
+        "summary": "Alerts, newest change first",
+        "operationId": "listAlerts",
+        "parameters": [
+          {"name": "status", "in": "query", "description": "comma-separated: pending, firing, resolved, inactive", "schema": {"type": "string"}},
+          {"name": "machine_id", "in": "query", "schema": {"type": "string"}},
+          {"name": "rule_id", "in": "query", "schema": {"type": "string"}},
+          {"name": "since", "in": "query", "description": "changed within this long, e.g. 24h", "schema": {"type": "string"}},
+          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
+        ],
+        "responses": {
+          "200": {"description": "Alerts", "content": {"application/json": {"schema": {"type": "object", "properties": {"alerts": {"type": "array", "items": {"$ref": "#/components/schemas/Alert"}}}}}}},
+          "400": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/alerts/detail": {
+      "get": {
+        "summary": "One alert with its transition history",
+        "operationId": "getAlert",
+        "parameters": [{"name": "id", "in": "query", "required": true, "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "The alert", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}}},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/rules": {
+      "get": {
+        "summary": "Every alert rule",
+        "operationId": "listRules",
+        "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"type": "object", "properties": {"rules": {"type": "array", "items": {"$ref": "#/components/schemas/Rule"}}}}}}}}
+      },
+      "post": {
+        "summary": "Creates a rule (Authorization: Bearer <admin token>)",
+        "operationId": "createRule",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rule"}}}},
+        "responses": {
+          "201": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rule"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/rules/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "get": {
+        "summary": "One rule", "operationId": "getRule",
+        "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rule"}}}}, "404": {"$ref": "#/components/responses/Error"}}
+      },
+      "put": {
+        "summary": "Replaces a rule; its version must be the version read (Authorization: Bearer <admin token>)",
+        "operationId": "updateRule",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rule"}}}},
+        "responses": {
+          "200": {"description": "The rule with its next version", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Rule"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Deletes a rule (Authorization: Bearer <admin token>)",
+        "operationId": "deleteRule",
+        "parameters": [{"name": "version", "in": "query", "description": "only if still at this version", "schema": {"type": "integer"}}],
+        "responses": {"204": {"description": "Deleted"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}
+      }
+    },
     "/api/v1/openapi.json": {
       "get": {"summary": "This document", "operationId": "openapi", "responses": {"200": {"description": "OpenAPI 3.1"}}}
     }
@@ -92,7 +161,9 @@ enum OpenAPIDocument {
           "labels": {"type": "object", "additionalProperties": {"type": "string"}},
           "status": {"type": "string", "enum": ["online", "stale", "offline"]},
           "last_seen_ms": {"type": "integer"},
-          "summary": {"$ref": "#/components/schemas/Summary"}
+          "summary": {"$ref": "#/components/schemas/Summary"},
+          "alerts": {"type": "object", "properties": {"firing": {"type": "integer"}, "pending": {"type": "integer"},
+            "worst": {"type": ["string", "null"], "enum": ["info", "warning", "critical", null]}}}
         }
       },
       "MachineList": {
@@ -130,6 +201,33 @@ enum OpenAPIDocument {
           "machine": {"$ref": "#/components/schemas/Machine"},
           "latest": {"type": "array", "items": {"$ref": "#/components/schemas/Sample"}},
           "processes": {"oneOf": [{"$ref": "#/components/schemas/Processes"}, {"type": "null"}]}
+        }
+      },
+      "Alert": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"}, "rule_id": {"type": "string"}, "rule_name": {"type": "string"},
+          "machine_id": {"type": "string"}, "hostname": {"type": "string"},
+          "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+          "status": {"type": "string", "enum": ["pending", "firing", "resolved", "inactive"]},
+          "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
+          "started_ms": {"type": "integer"}, "updated_ms": {"type": "integer"},
+          "value": {"type": ["number", "null"]}, "description": {"type": "string"},
+          "history": {"type": "array", "items": {"type": "object", "properties": {
+            "from": {"type": "string"}, "to": {"type": "string"}, "at_ms": {"type": "integer"}, "value": {"type": ["number", "null"]}}}}
+        }
+      },
+      "Rule": {
+        "type": "object", "required": ["name"],
+        "properties": {
+          "id": {"type": ["string", "null"]}, "name": {"type": "string"}, "metric": {"type": "string"},
+          "comparator": {"type": ["string", "null"], "enum": [">", ">=", "<", "<=", null]},
+          "threshold": {"type": "number"}, "resolve_threshold": {"type": ["number", "null"]},
+          "no_data_seconds": {"type": "integer"},
+          "matchers": {"type": "object", "additionalProperties": {"type": "string"}},
+          "for_seconds": {"type": "integer"}, "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
+          "description": {"type": "string"}, "enabled": {"type": "boolean"},
+          "version": {"type": "integer"}, "created_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}
         }
       },
       "History": {

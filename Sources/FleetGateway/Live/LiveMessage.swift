@@ -90,8 +90,14 @@ enum LiveMessage {
     }
 
     /// The text frames that carry `update`, in the order a client applies them.
+    struct AlertMessage: Encodable {
+        var type = "alert"
+        var alert: AlertView
+    }
+
     static func frames(
-        for update: LiveUpdate, nowMs: Int64, thresholds: MachineStatus.Thresholds
+        for update: LiveUpdate, nowMs: Int64, thresholds: MachineStatus.Thresholds,
+        alertsOf: (String) -> MachineAlerts
     ) throws -> [String] {
         let topic = update.topic
         var frames: [String] = []
@@ -101,7 +107,9 @@ enum LiveMessage {
                 try encode(
                     Machines(
                         nowMs: nowMs,
-                        machines: update.machines.map { MachineView($0, nowMs: nowMs, thresholds: thresholds) })))
+                        machines: update.machines.map {
+                            MachineView($0, nowMs: nowMs, thresholds: thresholds, alerts: alertsOf($0.machineID))
+                        })))
         }
         if case .machine(let id) = topic {
             if !update.samples.isEmpty {
@@ -111,6 +119,7 @@ enum LiveMessage {
                 frames.append(try encode(Processes(machineID: id, processes: ProcessesView(processes))))
             }
         }
+        for transition in update.alerts { frames.append(try encode(AlertMessage(alert: AlertView(transition)))) }
         return frames
     }
 

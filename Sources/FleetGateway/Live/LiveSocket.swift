@@ -72,7 +72,7 @@ public struct LiveSocket: Sendable {
                 group.addTask {
                     for await update in subscription.updates {
                         let frames = try LiveMessage.frames(
-                            for: update, nowMs: now(), thresholds: thresholds)
+                            for: update, nowMs: now(), thresholds: thresholds, alertsOf: hub.alerts(of:))
                         for frame in frames {
                             try await outbound.write(.text(frame))
                             framesSent.increment()

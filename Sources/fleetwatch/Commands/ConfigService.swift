@@ -1,5 +1,7 @@
 import ArgumentParser
 import FleetBus
+import FleetCore
+import FleetProto
 import FleetConfig
 import FleetFanout
 import FleetLogging
@@ -13,7 +15,7 @@ import Logging
 struct ConfigService: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config-service",
-        abstract: "gRPC fleet queries (fleetwatch.v1.FleetQuery and the original monitoring.MetricsService).")
+        abstract: "gRPC: alert rules (Rules, in PostgreSQL), alert history (Alerts), fleet queries (FleetQuery and the original monitoring.MetricsService).")
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var broker: BrokerOptions
@@ -22,6 +24,12 @@ struct ConfigService: AsyncParsableCommand {
 
     @Option(help: "gRPC listen address (FLEETWATCH_CONFIG_LISTEN, default \(Defaults.configListen)).")
     var listen: String?
+
+    @Option(help: "Token that rule changes must present (FLEETWATCH_ADMIN_TOKEN); without one, rules are read-only.")
+    var adminToken: String?
+
+    @Option(help: "File whose first line is the admin token (FLEETWATCH_ADMIN_TOKEN_FILE).")
+    var adminTokenFile: String?
 
     @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_CONFIG_ID, default: random).")
     var instanceID: String?
@@ -32,6 +40,7 @@ struct ConfigService: AsyncParsableCommand {
         let address = try HostPort(
             parsing: Setting.value(listen, env: "FLEETWATCH_CONFIG_LISTEN", default: Defaults.configListen),
             setting: "FLEETWATCH_CONFIG_LISTEN")
+        try ensureListenable([(address, "FLEETWATCH_CONFIG_LISTEN")])
         let thresholds = try live.thresholds()
         let id = try instanceName(
             Setting.value(instanceID, env: "FLEETWATCH_CONFIG_ID"), prefix: "config", setting: "FLEETWATCH_CONFIG_ID")
@@ -40,15 +49,27 @@ struct ConfigService: AsyncParsableCommand {
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database"])
         let hub = LiveHub()
+        let changes = RuleChanges()
         let fanout = FanoutConsumer(
-            bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
+            bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) },
+            onEvent: { delivery in
+                guard delivery.type == MessageType.ruleChange,
+                    let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
+                else { return }
+                changes.publish(change)
+            })
+        let adminToken = try Setting.secret(adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN")
+        if adminToken == nil { logger.warning("no FLEETWATCH_ADMIN_TOKEN: rules are read-only") }
         let server = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
             services: [
+                RulesService(store: store, bus: bus, changes: changes, logger: logger, now: currentTimeMillis),
+                AlertsService(store: store),
                 FleetQueryService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
-            ])
+            ],
+            interceptors: [AdminTokenInterceptor(token: adminToken)])
         logger.info("config service starting", metadata: ["listen": "\(address)", "queue": "\(fanout.queue)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }

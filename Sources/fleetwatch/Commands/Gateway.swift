@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetBus
+import FleetCollector
 import FleetCore
 import FleetFanout
 import FleetGateway
@@ -35,6 +36,9 @@ struct Gateway: AsyncParsableCommand {
     @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_GATEWAY_ID, default: random).")
     var gatewayID: String?
 
+    @Option(name: .customLong("config-url"), help: "The config service, for rules (FLEETWATCH_CONFIG_URL, default \(Defaults.configURL)).")
+    var configURL: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
     var logLevel: String?
 
@@ -44,6 +48,7 @@ struct Gateway: AsyncParsableCommand {
         let address = try HostPort(
             parsing: Setting.value(httpAddress, env: "FLEETWATCH_HTTP_ADDR", default: Defaults.httpAddress),
             setting: "FLEETWATCH_HTTP_ADDR")
+        try ensureListenable([(address, "FLEETWATCH_HTTP_ADDR")])
         let thresholds = try live.thresholds()
         let id = try instanceName(
             Setting.value(gatewayID, env: "FLEETWATCH_GATEWAY_ID"), prefix: "gw", setting: "FLEETWATCH_GATEWAY_ID")
@@ -59,16 +64,20 @@ struct Gateway: AsyncParsableCommand {
         let hub = LiveHub()
         let fanout = FanoutConsumer(
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
+        let configURL = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
+        let config = ConfigClient(
+            transport: try IngestEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071).makeTransport())
         let server = GatewayServer(
             configuration: .init(host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id),
-            hub: hub, store: store, health: HealthRoutes(readiness: readiness, registry: registry), logger: logger,
-            now: currentTimeMillis)
+            hub: hub, store: store, config: config, health: HealthRoutes(readiness: readiness, registry: registry),
+            logger: logger, now: currentTimeMillis)
         logger.info("gateway starting", metadata: ["id": "\(id)", "queue": "\(fanout.queue)", "web": "\(web.root)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
             try await runServices(
                 [
+                    config,
                     WorkerService {
                         try await followLiveFeed(
                             fanout, seedingFrom: store, into: hub, instance: id, bus: bus, readiness: readiness, logger: logger)

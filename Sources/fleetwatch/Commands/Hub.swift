@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetBus
 import FleetCollector
+import FleetAlerts
 import FleetConfig
 import FleetCore
 import FleetFanout
@@ -9,6 +10,7 @@ import FleetIngest
 import FleetLogging
 import FleetNormalizer
 import FleetPersister
+import FleetProto
 import FleetRuntime
 import FleetSettings
 import FleetStore
@@ -56,12 +58,16 @@ struct Hub: AsyncParsableCommand {
         let registry = Observability.bootstrap(service: "hub", level: try Logger.Level.fromSetting(logLevel))
         let logger = Logger(label: "fleetwatch.hub")
         let settings = try HubSettings(command: self)
+        try ensureListenable([
+            (settings.http, "FLEETWATCH_HTTP_ADDR"), (settings.ingest, "FLEETWATCH_INGEST_LISTEN"),
+            (settings.config, "FLEETWATCH_CONFIG_LISTEN"),
+        ])
         let store = try SQLiteMetricStore(
             path: settings.dataDirectory + "/fleetwatch.sqlite", retention: settings.retention, logger: logger)
         try await store.migrate()
         let bus = InProcessBus()
-        try await bus.declare(.pipeline + .fanout(instance: "hub"))
-        let readiness = Readiness()
+        try await bus.declare(.pipeline + .fanout(instance: "hub") + .alerts(partitions: 1) + .ruleChanges(instance: "hub"))
+        let readiness = Readiness(["http", "history"])
         let hub = LiveHub()
 
         let ingest = IngestService(
@@ -72,26 +78,58 @@ struct Hub: AsyncParsableCommand {
                 address: .ipv4(host: settings.ingest.host, port: settings.ingest.port), transportSecurity: .plaintext,
                 config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
             services: [ingest])
+        let changes = RuleChanges()
         let queries = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: settings.config.host, port: settings.config.port), transportSecurity: .plaintext),
             services: [
+                RulesService(store: store, bus: bus, changes: changes, logger: logger, now: currentTimeMillis),
+                AlertsService(store: store),
                 FleetQueryService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
-            ])
+            ],
+            interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
+        let config = ConfigClient(
+            transport: try IngestEndpoint(
+                url: "http://\(settings.config.host == "0.0.0.0" ? "127.0.0.1" : settings.config.host):\(settings.config.port)",
+                variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
+            ).makeTransport())
+        let book = RuleBook()
+        let follower = RuleFollower(bus: bus, store: store, book: book, instance: "hub", logger: logger)
+        let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
         let gateway = GatewayServer(
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
                 gatewayID: "hub"),
-            hub: hub, store: store, health: HealthRoutes(readiness: readiness, registry: registry), logger: logger,
-            now: currentTimeMillis)
+            hub: hub, store: store, config: config, health: HealthRoutes(readiness: readiness, registry: registry),
+            logger: logger, now: currentTimeMillis,
+            onListening: {
+                readiness.set("http", true)
+                settings.printWelcome()
+            })
         let normalizer = NormalizerWorker(bus: bus, logger: logger, now: currentTimeMillis)
-        let fanout = FanoutConsumer(bus: bus, instance: "hub", hub: hub, logger: logger)
+        let fanout = FanoutConsumer(
+            bus: bus, instance: "hub", hub: hub, logger: logger,
+            onEvent: { delivery in
+                guard delivery.type == MessageType.ruleChange,
+                    let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
+                else { return }
+                changes.publish(change)
+            })
 
         // Started in this order, stopped in reverse: the collector hands its last batches to the edge, the edge
         // stops, the normalizer and persister drain their in-memory queues, the dashboard goes last.
         var services: [any Service] = [
+            config,
             GRPCServerService(server: queries),
+            WorkerService {
+                try await follower.load()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await follower.run() }
+                    group.addTask { try await evaluator.run(partitions: 1) }
+                    try await group.waitForAll()
+                }
+            },
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.persist]) }) {
                 let persister = Persister(
                     consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 1000), store: store,
@@ -103,6 +141,8 @@ struct Hub: AsyncParsableCommand {
             },
             WorkerService {
                 try await hub.seed(from: store, logger: logger)
+                try await hub.seedAlerts(from: store, logger: logger)
+                readiness.set("history", true)
                 try await fanout.run(now: currentTimeMillis)
             },
             GRPCServerService(server: edge),
@@ -111,7 +151,6 @@ struct Hub: AsyncParsableCommand {
             let agent = try CollectorAgent(configuration: collector, logger: logger)
             services.append(WorkerService { try await agent.run() })
         }
-        settings.printWelcome()
         try await runServices(services, health: gateway, logger: logger)
         await bus.shutdown()
     }

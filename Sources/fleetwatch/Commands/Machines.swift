@@ -51,10 +51,12 @@ extension Fleetwatch_V1_MachineStatus {
 }
 
 extension JSONEncodingOptions {
-    /// Field names as in the .proto files (snake_case), like the REST API.
+    /// Field names as in the .proto files (snake_case), like the REST API, and zero values written out (a
+    /// value of 0 is a value). 64-bit integers are strings, as the protobuf JSON mapping has them.
     static var withSnakeCase: JSONEncodingOptions {
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
+        options.alwaysPrintPrimitiveFields = true
         return options
     }
 }

@@ -3,6 +3,7 @@ import FleetCollector
 import FleetSettings
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Foundation
 
 /// Where the CLI finds the config service, and how it prints answers.
 struct ClientOptions: ParsableArguments {
@@ -27,10 +28,27 @@ struct ClientOptions: ParsableArguments {
             return try await withGRPCClient(transport: try endpoint.makeTransport()) { client in
                 try await body(client)
             }
-        } catch let error as RPCError where error.code == .unavailable {
-            throw CLIError("cannot reach the config service at \(url) (is `fleetwatch config-service` running?): \(error.message)")
         } catch let error as RPCError {
-            throw CLIError("\(error.code): \(error.message)")
+            let message =
+                error.code == .unavailable
+                ? "cannot reach the config service at \(url) (is `fleetwatch config-service` or `fleetwatch hub` running?): \(error.message)"
+                : error.message
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            throw ExitCode(CLIExit.code(for: error.code))
+        }
+    }
+}
+
+/// Exit codes of the CLI clients (docs/operations.md), so scripts can tell failures apart.
+enum CLIExit {
+    static func code(for status: RPCError.Code) -> Int32 {
+        switch status {
+        case .notFound: 2
+        case .failedPrecondition, .aborted, .alreadyExists: 3
+        case .unauthenticated, .permissionDenied: 4
+        case .invalidArgument: 65
+        case .unavailable, .deadlineExceeded: 69
+        default: 1
         }
     }
 }

@@ -7,12 +7,13 @@ import Foundation
 
 /// The hub's settings, validated, with its tokens created on first start and kept in the data folder so the
 /// join command stays the same across restarts.
-struct HubSettings {
+struct HubSettings: Sendable {
     var dataDirectory: String
     var http: HostPort
     var ingest: HostPort
     var config: HostPort
     var token: String
+    var adminToken: String
     var thresholds: MachineStatus.Thresholds
     var retention: RetentionPolicy
     var web: WebFiles
@@ -36,6 +37,8 @@ struct HubSettings {
             setting: "FLEETWATCH_CONFIG_LISTEN")
         token = try Setting.secret(nil, file: nil, env: "FLEETWATCH_TOKEN")
             ?? Self.persistentSecret(at: dataDirectory + "/token")
+        adminToken = try Setting.secret(nil, file: nil, env: "FLEETWATCH_ADMIN_TOKEN")
+            ?? Self.persistentSecret(at: dataDirectory + "/admin-token")
         thresholds = try command.live.thresholds()
         let days = try Setting.integer(
             Setting.value(command.retentionDays.map(String.init), env: "FLEETWATCH_RETENTION_DAYS", default: "30"),
@@ -84,6 +87,7 @@ struct HubSettings {
             "  dashboard   http://\(http.host == "0.0.0.0" ? "127.0.0.1" : http.host):\(http.port)/",
             "  data        \(dataDirectory)",
             "  CLI         FLEETWATCH_CONFIG_URL=http://\(config.host == "0.0.0.0" ? "127.0.0.1" : config.host):\(config.port) fleetwatch machines",
+            "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)",
             "  join        FLEETWATCH_INGEST_URL=http://\(edgeHost):\(ingest.port) FLEETWATCH_TOKEN=\(token) fleetwatch-agent",
         ]
         if ingest.host == "127.0.0.1" || ingest.host == "localhost" {

@@ -20,6 +20,7 @@ func followLiveFeed(
         group.addTask {
             try await migrateWhenReachable(store, readiness: readiness, logger: logger)
             try await hub.seed(from: store, logger: logger)
+            try await hub.seedAlerts(from: store, logger: logger)
         }
         try await group.waitForAll()
     }

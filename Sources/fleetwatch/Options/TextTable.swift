@@ -10,7 +10,7 @@ struct TextTable {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
-                let numeric = cell.first.map { $0.isNumber || $0 == "-" } ?? false
+                let numeric = cell.count < 16 && Double(cell.split(separator: " ").first ?? "") != nil
                 return numeric && column > 0 ? pad + cell : cell + pad
             }
             .joined(separator: "  ").trimmingTrailingSpaces

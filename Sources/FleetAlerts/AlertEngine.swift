@@ -1,0 +1,109 @@
+import FleetCore
+import FleetProto
+
+/// The evaluator's memory, without I/O: one `AlertState` per (rule, machine, series), each machine's last batch
+/// time for no-data rules, and which machines' open alerts were restored from history. Turns batches and clock
+/// ticks into transitions in their wire form, with rule name, severity, description and hostname filled in.
+public struct AlertEngine: Sendable {
+    struct Key: Hashable, Sendable {
+        var ruleID: String
+        var machineID: String
+        var labels: String
+    }
+
+    struct Machine: Sendable {
+        var hostname: String
+        var lastSeenMs: Int64
+    }
+
+    private var states: [Key: AlertState] = [:]
+    private var machines: [String: Machine] = [:]
+    private var restored: Set<String> = []
+
+    public init() {}
+
+    /// True when `machine`'s open alerts still need to be read from history before evaluating it.
+    public func needsRestore(_ machine: String) -> Bool { !restored.contains(machine) }
+
+    /// Seeds the states of `machine` from its open (pending or firing) alerts in history.
+    public mutating func restore(_ machine: String, openAlerts: [Fleetwatch_V1_Alert]) {
+        restored.insert(machine)
+        for alert in openAlerts where alert.machineID == machine {
+            let key = Key(ruleID: alert.ruleID, machineID: machine, labels: LabelSet.key(alert.labels))
+            guard states[key] == nil else { continue }
+            states[key] = AlertState(
+                restoring: RuleMapping.status(alert.status), sequence: alert.sequence, sinceMs: alert.startedMs,
+                lastValue: alert.hasValue ? alert.value : nil)
+        }
+    }
+
+    /// Evaluates every enabled threshold rule against the samples of `batch`.
+    public mutating func evaluate(_ batch: Fleetwatch_V1_MetricBatch, rules: [AlertRule]) -> [Fleetwatch_V1_AlertTransition] {
+        let machineID = batch.machine.machineID
+        let seenMs = batch.receivedMs > 0 ? batch.receivedMs : batch.timestampMs
+        machines[machineID] = Machine(
+            hostname: batch.machine.hostname, lastSeenMs: max(machines[machineID]?.lastSeenMs ?? 0, seenMs))
+        var transitions: [Fleetwatch_V1_AlertTransition] = []
+        for rule in rules {
+            guard rule.enabled, case .threshold(let threshold) = rule.kind else { continue }
+            for sample in batch.samples
+            where sample.name == threshold.metric && rule.matches(machine: machineID, labels: sample.labels) {
+                let key = Key(ruleID: rule.id, machineID: machineID, labels: LabelSet.key(sample.labels))
+                var state = states[key] ?? AlertState()
+                let at = sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs
+                let changes = state.observe(
+                    value: sample.value, atMs: at, rule: rule, machineID: machineID, labels: sample.labels)
+                states[key] = state
+                transitions += changes.map { wire($0, rule: rule, hostname: batch.machine.hostname) }
+            }
+        }
+        return transitions
+    }
+
+    /// Evaluates no-data rules for every machine this evaluator has seen.
+    public mutating func evaluateSilence(nowMs: Int64, rules: [AlertRule]) -> [Fleetwatch_V1_AlertTransition] {
+        var transitions: [Fleetwatch_V1_AlertTransition] = []
+        for rule in rules {
+            guard rule.enabled, case .noData = rule.kind else { continue }
+            for (machineID, machine) in machines where rule.matches(machine: machineID, labels: [:]) {
+                let key = Key(ruleID: rule.id, machineID: machineID, labels: "")
+                var state = states[key] ?? AlertState()
+                let changes = state.observe(lastSeenMs: machine.lastSeenMs, nowMs: nowMs, rule: rule, machineID: machineID)
+                states[key] = state
+                transitions += changes.map { wire($0, rule: rule, hostname: machine.hostname) }
+            }
+        }
+        return transitions
+    }
+
+    /// Forgets machines not heard of since `cutoffMs` (their partition may have moved to another evaluator): if
+    /// they come back here, their open alerts are restored from history again. Open no-data alerts keep their
+    /// machine, or they could never fire.
+    public mutating func forget(notSeenSince cutoffMs: Int64, rules: [AlertRule]) {
+        let watchesSilence = rules.contains { if case .noData = $0.kind { $0.enabled } else { false } }
+        for (id, machine) in machines where machine.lastSeenMs < cutoffMs && !watchesSilence {
+            machines[id] = nil
+            restored.remove(id)
+            states = states.filter { $0.key.machineID != id }
+        }
+    }
+
+    private func wire(_ transition: AlertTransition, rule: AlertRule, hostname: String) -> Fleetwatch_V1_AlertTransition {
+        .with {
+            $0.ruleID = transition.ruleID
+            $0.ruleVersion = transition.ruleVersion
+            $0.machineID = transition.machineID
+            $0.labels = transition.labels
+            $0.from = RuleMapping.status(transition.from)
+            $0.to = RuleMapping.status(transition.to)
+            $0.atMs = transition.atMs
+            if let value = transition.value { $0.value = value }
+            $0.sequence = transition.sequence
+            $0.ruleName = rule.name
+            $0.severity = RuleMapping.severity(rule.severity)
+            $0.hostname = hostname
+            $0.description_p = rule.render(
+                machine: transition.machineID, hostname: hostname, value: transition.value, labels: transition.labels)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import FleetBus
+import FleetCore
+import FleetProto
+import FleetStore
+import Logging
+import Metrics
+import Synchronization
+
+/// The alert evaluator: consumes the alert partitions (single-active-consumer, so replicas share them), applies
+/// the `RuleBook` through one `AlertEngine`, and for every transition writes alert history, then publishes an
+/// alert event on fleet.events (confirmed), and only then acks the deliveries that caused it. Effects are
+/// idempotent (transitions are keyed), so a redelivery after a crash changes nothing.
+public final class AlertEvaluator: Sendable {
+    private let bus: any MessageBus
+    private let store: any AlertStore
+    private let rules: RuleBook
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let engine = Mutex(AlertEngine())
+    private let transitionsCounter = Counter(label: "fleetwatch_alert_transitions_total")
+    private let evaluated = Counter(label: "fleetwatch_alert_batches_evaluated_total")
+
+    public init(
+        bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64
+    ) {
+        self.bus = bus
+        self.store = store
+        self.rules = rules
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Consumes every partition until cancelled; also evaluates no-data rules every `tick`.
+    public func run(partitions: Int, tick: Duration = .seconds(5)) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<max(1, partitions) {
+                group.addTask { try await self.consume(FleetQueue.alertPartition(index)) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: tick)
+                    let nowMs = self.now()
+                    let active = self.rules.active
+                    let transitions = self.engine.withLock { engine in
+                        engine.forget(notSeenSince: nowMs - 120_000, rules: active)
+                        return engine.evaluateSilence(nowMs: nowMs, rules: active)
+                    }
+                    try await self.deliver(transitions)
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func consume(_ queue: String) async throws {
+        let consumer = try await bus.consume(queue: queue, prefetch: 200)
+        logger.info("evaluating alerts", metadata: ["queue": "\(queue)"])
+        defer { Task { await consumer.close() } }
+        while !Task.isCancelled {
+            let deliveries: [Delivery]
+            do {
+                deliveries = try await consumer.nextBatch(max: 200, window: .milliseconds(5))
+            } catch is CancellationError {
+                return
+            }
+            if deliveries.isEmpty { return }
+            var batches: [Fleetwatch_V1_MetricBatch] = []
+            var good: [Delivery] = []
+            for delivery in deliveries {
+                do {
+                    batches.append(try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body))
+                    good.append(delivery)
+                } catch {
+                    try? await consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.MetricBatch: \(error)")
+                }
+            }
+            do {
+                try await evaluate(batches)
+                try await consumer.ack(good)
+            } catch {
+                // History or the broker failed: the deliveries go back and are evaluated again (idempotently).
+                logger.warning("alert evaluation failed; requeueing", metadata: ["error": "\(error)", "queue": "\(queue)"])
+                try? await consumer.requeue(good)
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func evaluate(_ batches: [Fleetwatch_V1_MetricBatch]) async throws {
+        for machine in Set(batches.map(\.machine.machineID)) where engine.withLock({ $0.needsRestore(machine) }) {
+            let open = try await store.alerts(
+                .with {
+                    $0.machineID = machine
+                    $0.statuses = [.pending, .firing]
+                    $0.limit = 1000
+                })
+            engine.withLock { $0.restore(machine, openAlerts: open) }
+        }
+        let active = rules.active
+        let transitions = engine.withLock { engine in batches.flatMap { engine.evaluate($0, rules: active) } }
+        evaluated.increment(by: batches.count)
+        try await deliver(transitions)
+    }
+
+    /// History first (the durable effect), then the events for dashboards and notifications.
+    private func deliver(_ transitions: [Fleetwatch_V1_AlertTransition]) async throws {
+        guard !transitions.isEmpty else { return }
+        try await store.record(transitions)
+        try await bus.publish(
+            try transitions.map { transition in
+                OutgoingMessage(
+                    exchange: FleetExchange.events,
+                    routingKey: "alerts.\(transition.machineID).\(RuleMapping.status(transition.to).rawValue)",
+                    body: try transition.serializedBytes(), type: MessageType.alertTransition)
+            })
+        transitionsCounter.increment(by: transitions.count)
+        for transition in transitions where transition.to == .firing || transition.to == .resolved {
+            logger.notice(
+                "alert \(RuleMapping.status(transition.to).rawValue)",
+                metadata: [
+                    "rule": "\(transition.ruleName)", "machine": "\(transition.machineID)",
+                    "value": "\(transition.hasValue ? String(transition.value) : "-")",
+                ])
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import FleetProto
+import GRPCCore
+
+/// Admits rule writes (Create, Update, Delete) only with "authorization: Bearer <admin token>"; reads are open.
+/// Without a configured token, writes are refused with a message saying how to enable them.
+public struct AdminTokenInterceptor: ServerInterceptor {
+    let token: String?
+
+    static let writes: Set<MethodDescriptor> = [
+        Fleetwatch_V1_Rules.Method.Create.descriptor, Fleetwatch_V1_Rules.Method.Update.descriptor,
+        Fleetwatch_V1_Rules.Method.Delete.descriptor,
+    ]
+
+    public init(token: String?) {
+        self.token = token
+    }
+
+    public func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>, context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        guard Self.writes.contains(context.descriptor) else { return try await next(request, context) }
+        guard let token else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "rule changes are disabled: start the config service with FLEETWATCH_ADMIN_TOKEN")
+        }
+        let presented = Array(request.metadata[stringValues: "authorization"]).first ?? ""
+        guard presented == "Bearer \(token)" else {
+            throw RPCError(code: .unauthenticated, message: "rule changes need the admin token (authorization: Bearer …)")
+        }
+        return try await next(request, context)
+    }
+}

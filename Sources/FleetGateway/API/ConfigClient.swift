@@ -1,0 +1,24 @@
+import FleetProto
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import ServiceLifecycle
+
+/// The gateway's connection to the config service (FLEETWATCH_CONFIG_URL), for rule reads and writes. Runs as a
+/// lifecycle service; calls made while it is unreachable fail with UNAVAILABLE, which the API answers with 503.
+public final class ConfigClient: Service, Sendable {
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+
+    public init(transport: HTTP2ClientTransport.Posix) {
+        client = GRPCClient(transport: transport)
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await client.runConnections()
+        } onGracefulShutdown: {
+            self.client.beginGracefulShutdown()
+        }
+    }
+
+    var rules: Fleetwatch_V1_Rules.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+}

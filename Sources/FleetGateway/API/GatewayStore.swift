@@ -1,0 +1,4 @@
+import FleetStore
+
+/// What the gateway reads directly: history and alert history (PostgreSQL, or SQLite in the hub).
+public typealias GatewayStore = MetricStore & AlertStore

@@ -1,0 +1,90 @@
+import FleetProto
+import Foundation
+import GRPCCore
+import Hummingbird
+import Logging
+
+/// /api/v1/rules (docs/api.md): the config service's Rules over REST, passing the caller's admin token on.
+struct RulesAPI: Sendable {
+    let config: ConfigClient
+    let logger: Logger
+
+    func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("/api/v1/rules") { _, _ in
+            struct Body: Encodable { var rules: [RuleView] }
+            let rules = try await call { try await config.rules.list(.init()).rules }
+            return try JSONResponse.make(Body(rules: rules.map(RuleView.init)))
+        }
+        router.get("/api/v1/rules/:id") { _, context in
+            let id = try ruleID(context)
+            return try JSONResponse.make(RuleView(try await call { try await config.rules.get(.with { $0.id = id }) }))
+        }
+        router.post("/api/v1/rules") { request, context in
+            let rule = try await body(request, context).rule()
+            let metadata = token(request)
+            let created = try await call { try await config.rules.create(.with { $0.rule = rule }, metadata: metadata) }
+            return try JSONResponse.make(RuleView(created), status: .created)
+        }
+        router.put("/api/v1/rules/:id") { request, context in
+            var rule = try await body(request, context).rule()
+            rule.id = try ruleID(context)
+            guard rule.version > 0 else { throw APIError.badParameter("version", "version is required: the version you read") }
+            let metadata = token(request)
+            let updated = try await call { [rule] in try await config.rules.update(.with { $0.rule = rule }, metadata: metadata) }
+            return try JSONResponse.make(RuleView(updated))
+        }
+        router.delete("/api/v1/rules/:id") { request, context in
+            let id = try ruleID(context)
+            let version = Int64(request.uri.queryParameters.get("version") ?? "0") ?? -1
+            guard version >= 0 else { throw APIError.badParameter("version", "version must be a number") }
+            let metadata = token(request)
+            _ = try await call {
+                try await config.rules.delete(
+                    .with {
+                        $0.id = id
+                        $0.version = version
+                    }, metadata: metadata)
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    private func ruleID(_ context: some RequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty else { throw APIError(.badRequest, "a rule id is required") }
+        return id
+    }
+
+    private func body(_ request: Request, _ context: some RequestContext) async throws -> RuleView {
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        do {
+            return try JSONDecoder().decode(RuleView.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "the body must be a rule as JSON (docs/api.md): \(error)")
+        }
+    }
+
+    private func token(_ request: Request) -> Metadata {
+        guard let authorization = request.headers[.authorization] else { return [:] }
+        return ["authorization": authorization]
+    }
+
+    /// Calls the config service, turning its status into the API's.
+    private func call<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RPCError {
+            switch error.code {
+            case .invalidArgument:
+                let field = error.message.split(separator: ":", maxSplits: 1).first.map(String.init)
+                throw APIError(.badRequest, error.message, parameter: field)
+            case .unauthenticated: throw APIError(.unauthorized, error.message)
+            case .permissionDenied: throw APIError(.forbidden, error.message)
+            case .notFound: throw APIError(.notFound, error.message)
+            case .failedPrecondition: throw APIError(.conflict, error.message)
+            default:
+                logger.warning("config service call failed", metadata: ["error": "\(error)"])
+                throw APIError(.serviceUnavailable, "the config service is not answering (\(error.code)); try again shortly")
+            }
+        }
+    }
+}

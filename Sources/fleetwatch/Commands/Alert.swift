@@ -1,0 +1,84 @@
+import ArgumentParser
+import FleetAlerts
+import FleetBus
+import FleetRuntime
+import FleetSettings
+import FleetStore
+import Foundation
+import Logging
+
+struct Alert: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The alert evaluator: applies the rules to fleet.alert partitions, records transitions, notifies webhooks.")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var broker: BrokerOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Alert partitions, the same for every replica (FLEETWATCH_ALERT_PARTITIONS, default 4).")
+    var partitions: Int?
+
+    @Option(help: "Webhook URLs for firing and resolved alerts, comma-separated (FLEETWATCH_WEBHOOK_URLS).")
+    var webhookURLs: String?
+
+    @Option(help: "Attempts per notification before it goes to fleet.notify.dlq (FLEETWATCH_WEBHOOK_ATTEMPTS, default 5).")
+    var webhookAttempts: Int?
+
+    @Option(help: "Names this instance's rule-change queue (FLEETWATCH_ALERT_ID, default: random).")
+    var instanceID: String?
+
+    func run() async throws {
+        let registry = Observability.bootstrap(service: "alert", level: try service.level())
+        let logger = Logger(label: "fleetwatch.alert")
+        let partitions = try Setting.integer(
+            Setting.value(self.partitions.map(String.init), env: "FLEETWATCH_ALERT_PARTITIONS", default: "4"),
+            setting: "FLEETWATCH_ALERT_PARTITIONS", in: 1...256)
+        let attempts = try Setting.integer(
+            Setting.value(webhookAttempts.map(String.init), env: "FLEETWATCH_WEBHOOK_ATTEMPTS", default: "5"),
+            setting: "FLEETWATCH_WEBHOOK_ATTEMPTS", in: 1...100)
+        let urls = try webhooks(Setting.value(webhookURLs, env: "FLEETWATCH_WEBHOOK_URLS") ?? "")
+        let id = try instanceName(
+            Setting.value(instanceID, env: "FLEETWATCH_ALERT_ID"), prefix: "alert", setting: "FLEETWATCH_ALERT_ID")
+
+        let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
+        let bus = try AMQPBus(url: broker.url, logger: logger)
+        let readiness = Readiness(["amqp", "database"])
+        let book = RuleBook()
+        let follower = RuleFollower(bus: bus, store: store, book: book, instance: id, logger: logger)
+        let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
+        let notifier = WebhookNotifier(bus: bus, urls: urls, attempts: attempts, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await runServices(
+                [
+                    WorkerService {
+                        try await migrateWhenReachable(store, readiness: readiness, logger: logger)
+                        try await declareWhenReachable(
+                            bus, topology: .alerts(partitions: partitions) + .notify, readiness: readiness, logger: logger)
+                        try await follower.load()
+                        try await withThrowingTaskGroup(of: Void.self) { work in
+                            work.addTask { try await follower.run() }
+                            work.addTask { try await evaluator.run(partitions: partitions) }
+                            work.addTask { try await notifier.run() }
+                            try await work.waitForAll()
+                        }
+                    }
+                ],
+                health: HealthServer(
+                    address: try service.health(default: Defaults.alertHealth), readiness: readiness, registry: registry,
+                    logger: logger),
+                logger: logger)
+        }
+        await bus.shutdown()
+    }
+
+    private func webhooks(_ text: String) throws -> [URL] {
+        try text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+            guard let url = URL(string: $0), ["http", "https"].contains(url.scheme ?? "") else {
+                throw ConfigError(setting: "FLEETWATCH_WEBHOOK_URLS", expected: "http(s) URLs, comma-separated", got: $0)
+            }
+            return url
+        }
+    }
+}
