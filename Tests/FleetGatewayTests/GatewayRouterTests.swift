@@ -11,7 +11,10 @@ import Prometheus
 import Testing
 
 /// A store that answers history with one canned point per query and records what it was asked.
-final class CannedStore: MetricStore {
+final class CannedStore: MetricStore, AlertStore {
+    func record(_ transitions: [Fleetwatch_V1_AlertTransition]) async throws {}
+    func alerts(_ filter: Fleetwatch_V1_ListAlertsRequest) async throws -> [Fleetwatch_V1_Alert] { [] }
+    func alert(id: String) async throws -> Fleetwatch_V1_Alert? { nil }
     func migrate() async throws {}
     func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult { throw StoreError.unavailable(operation: "canned", detail: "test") }
     func applyRetention(now: Date) async throws -> RetentionReport { throw StoreError.unavailable(operation: "canned", detail: "test") }
@@ -39,7 +42,7 @@ final class CannedStore: MetricStore {
             configuration: .init(
                 host: "127.0.0.1", port: 0, web: WebFiles(root: Self.webRoot),
                 thresholds: .init(staleAfter: .seconds(15), offlineAfter: .seconds(60)), gatewayID: "gw-test"),
-            hub: hub, store: CannedStore(),
+            hub: hub, store: CannedStore(), config: nil,
             health: HealthRoutes(readiness: Readiness([]), registry: PrometheusCollectorRegistry()),
             logger: .init(label: "test"), now: { nowMs })
         return Application(router: server.makeRouter())
@@ -156,7 +159,7 @@ final class CannedStore: MetricStore {
                 let paths = try #require(document["paths"] as? [String: Any])
                 for path in [
                     "/api/v1/machines", "/api/v1/machines/{machine_id}", "/api/v1/machines/{machine_id}/history",
-                    "/api/v1/live",
+                    "/api/v1/live", "/api/v1/alerts", "/api/v1/alerts/detail", "/api/v1/rules", "/api/v1/rules/{id}",
                 ] {
                     #expect(paths[path] != nil, "\(path) undocumented")
                 }

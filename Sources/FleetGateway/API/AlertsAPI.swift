@@ -47,9 +47,8 @@ struct AlertsAPI: Sendable {
             }
             filter.limit = value
         }
-        struct Body: Encodable { var alerts: [AlertView] }
         let alerts = try await read { try await store.alerts(filter) }
-        return try JSONResponse.make(Body(alerts: alerts.map { AlertView($0) }))
+        return try JSONResponse.make(AlertList(alerts: alerts.map { AlertView($0) }))
     }
 
     private func read<T>(_ body: () async throws -> T) async throws -> T {
@@ -60,4 +59,8 @@ struct AlertsAPI: Sendable {
             throw APIError(.serviceUnavailable, "alert history is not answering; try again shortly")
         }
     }
+}
+
+private struct AlertList: Encodable {
+    var alerts: [AlertView]
 }

@@ -11,9 +11,8 @@ struct RulesAPI: Sendable {
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("/api/v1/rules") { _, _ in
-            struct Body: Encodable { var rules: [RuleView] }
             let rules = try await call { try await config.rules.list(.init()).rules }
-            return try JSONResponse.make(Body(rules: rules.map(RuleView.init)))
+            return try JSONResponse.make(RuleList(rules: rules.map(RuleView.init)))
         }
         router.get("/api/v1/rules/:id") { _, context in
             let id = try ruleID(context)
@@ -65,7 +64,7 @@ struct RulesAPI: Sendable {
 
     private func token(_ request: Request) -> Metadata {
         guard let authorization = request.headers[.authorization] else { return [:] }
-        return ["authorization": authorization]
+        return ["authorization": .string(authorization)]
     }
 
     /// Calls the config service, turning its status into the API's.
@@ -87,4 +86,8 @@ struct RulesAPI: Sendable {
             }
         }
     }
+}
+
+private struct RuleList: Encodable {
+    var rules: [RuleView]
 }

@@ -51,12 +51,12 @@ extension Fleetwatch_V1_MachineStatus {
 }
 
 extension JSONEncodingOptions {
-    /// Field names as in the .proto files (snake_case), like the REST API, and zero values written out (a
-    /// value of 0 is a value). 64-bit integers are strings, as the protobuf JSON mapping has them.
+    /// Field names as in the .proto files (snake_case) and 64-bit integers as numbers, like the REST API.
+    /// (Fields at their zero value are left out, as the protobuf JSON mapping has it.)
     static var withSnakeCase: JSONEncodingOptions {
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
-        options.alwaysPrintPrimitiveFields = true
+        options.alwaysPrintInt64sAsNumbers = true
         return options
     }
 }

@@ -48,7 +48,17 @@ struct Tail: AsyncParsableCommand {
     }
 
     static func lines(for event: Fleetwatch_V1_WatchEvent, json: Bool) throws -> [String] {
-        if json { return [try event.jsonString(options: .withSnakeCase)] }
+        if json {
+            // One JSON line per sample, every field present (a value of 0 is a value).
+            guard case .samples(let set) = event.event else { return [try event.jsonString(options: .withSnakeCase)] }
+            return try set.samples.map { sample in
+                let object: [String: Any] = [
+                    "machine_id": set.machineID, "metric": sample.name, "labels": sample.labels, "value": sample.value,
+                    "t": sample.timestampMs,
+                ]
+                return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
         switch event.event {
         case .machine(let machine):
             let summary = machine.summary
