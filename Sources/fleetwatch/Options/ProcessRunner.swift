@@ -44,7 +44,7 @@ func ensureListenable(_ addresses: [(HostPort, setting: String)]) throws {
             }
         }
         if bound != 0 && errno == EADDRINUSE {
-            throw ConfigError(setting: setting, expected: "a free address (another process listens on it)", got: "\(address)")
+            throw ConfigError(setting: setting, expected: "a free address (this one is already in use by another process)", got: "\(address)")
         }
     }
 }
