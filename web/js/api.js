@@ -1,32 +1,45 @@
 // The gateway's REST API (docs/api.md), same origin, relative to the page so a path prefix keeps working.
 
 export class ApiError extends Error {
-  constructor(message, status) {
+  /** status: the HTTP status (0: the gateway did not answer); parameter: the field a 400 names, if any. */
+  constructor(message, status, parameter = null) {
     super(message);
     this.status = status;
+    this.parameter = parameter;
   }
 }
 
-async function get(path, params) {
+async function request(method, path, { params, body, token } = {}) {
   const url = new URL(path, document.baseURI);
   if (params) url.search = params.toString();
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
   } catch (error) {
     throw new ApiError(`gateway unreachable (${error.message})`, 0);
   }
-  let body = null;
+  let answer = null;
   try {
-    body = await response.json();
+    if (response.status !== 204) answer = await response.json();
   } catch {
     // not JSON: reported below with the status
   }
   if (!response.ok) {
-    throw new ApiError((body && body.error) || `${response.status} ${response.statusText}`, response.status);
+    throw new ApiError((answer && answer.error) || `${response.status} ${response.statusText}`, response.status,
+      (answer && typeof answer.parameter === "string" && answer.parameter) || null);
   }
-  return body;
+  return answer;
 }
+
+const get = (path, params) => request("GET", path, { params });
 
 /** GET /api/v1/machines: {now_ms, stale_after_s, offline_after_s, machines}. */
 export function machines() {
@@ -43,4 +56,49 @@ export function history(id, metric, labels, range) {
   const params = new URLSearchParams({ metric, range });
   for (const name of Object.keys(labels || {}).sort()) params.append("label", `${name}:${labels[name]}`);
   return get(`api/v1/machines/${encodeURIComponent(id)}/history`, params);
+}
+
+/**
+ * GET /api/v1/alerts: {alerts}, newest change first. filter: {status: "firing,pending", machine_id, rule_id,
+ * since: "24h", limit}; absent fields are left out.
+ */
+export function alerts(filter = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter)) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, String(value));
+  }
+  return get("api/v1/alerts", params);
+}
+
+/** GET /api/v1/alerts/detail?id=…: the alert and its history [{from, to, at_ms, value}], oldest first. */
+export function alertDetail(id) {
+  return get("api/v1/alerts/detail", new URLSearchParams({ id }));
+}
+
+/** GET /api/v1/rules: {rules}. */
+export function rules() {
+  return get("api/v1/rules");
+}
+
+/** GET /api/v1/rules/{id}: a rule. */
+export function rule(id) {
+  return get(`api/v1/rules/${encodeURIComponent(id)}`);
+}
+
+/** POST /api/v1/rules (a rule without id and version) → the created rule. */
+export function createRule(rule, token) {
+  return request("POST", "api/v1/rules", { body: rule, token });
+}
+
+/** PUT /api/v1/rules/{id} (the whole rule with the version that was read) → the rule with the next version. */
+export function updateRule(id, rule, token) {
+  return request("PUT", `api/v1/rules/${encodeURIComponent(id)}`, { body: rule, token });
+}
+
+/** DELETE /api/v1/rules/{id}?version=N. */
+export function deleteRule(id, version, token) {
+  return request("DELETE", `api/v1/rules/${encodeURIComponent(id)}`, {
+    params: new URLSearchParams({ version: String(version) }),
+    token,
+  });
 }

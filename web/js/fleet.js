@@ -1,10 +1,14 @@
 // The fleet overview (index.html): one row per machine, live from the WebSocket fleet subscription,
-// sortable, statuses recomputed every second from last_seen_ms.
+// sortable, statuses recomputed every second from last_seen_ms, alert counts from machine.alerts and from
+// live alert messages.
+import { AlertSet, SEVERITY_RANK, countAlerts, isActive } from "./alert-set.js";
+import { alertCounts } from "./alert-view.js";
 import * as api from "./api.js";
 import { showConnection } from "./connection.js";
 import { h, machineHref, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
+import { startNav } from "./nav.js";
 import { FleetClock } from "./status.js";
 
 const table = document.getElementById("machines");
@@ -27,11 +31,19 @@ const netOf = (m) => {
     : (s.net_recv_bytes_per_s || 0) + (s.net_sent_bytes_per_s || 0);
 };
 const nameOf = (m) => m.hostname || m.machine_id;
+/** Firing alerts by worst severity, then by count, then pending ones; 0 without alerts, null when unknown. */
+const alertRank = (m) => {
+  const a = m.alerts;
+  if (!a) return null;
+  const pending = Math.min(a.pending || 0, 999);
+  return a.firing > 0 ? (SEVERITY_RANK[a.worst] || 1) * 1e9 + Math.min(a.firing, 999_999) * 1e3 + pending : pending;
+};
 
 // Each column: the value it sorts by and the direction a first click sorts in.
 const COLUMNS = {
   hostname: { key: (m) => nameOf(m), first: "asc" },
   status: { key: (m) => STATUS_RANK[clock.status(m)] ?? 3, first: "asc" },
+  alerts: { key: alertRank, first: "desc" },
   cpu: { key: (m) => summaryOf(m).cpu_percent, first: "desc" },
   mem: { key: (m) => summaryOf(m).mem_percent, first: "desc" },
   disk: { key: (m) => summaryOf(m).disk_percent, first: "desc" },
@@ -68,6 +80,7 @@ function createRow(machine) {
   const cells = {
     machine: h("td", { dataset: { col: "machine" } }, link, id),
     status: h("td", { dataset: { col: "status" } }, badge),
+    alerts: h("td", { dataset: { col: "alerts" } }),
     cpu: h("td", { className: "num", dataset: { col: "cpu" } }, h("span", { className: "value" }), bar("cpu")),
     mem: h("td", { className: "num", dataset: { col: "mem" } }, h("span", { className: "value" }), bar("mem")),
     disk: h("td", { className: "num", dataset: { col: "disk" } }, h("span", { className: "value" }), bar("disk")),
@@ -100,6 +113,13 @@ function updateRow(entry) {
   setText(id, m.machine_id);
   setText(badge, status);
   badge.dataset.status = status;
+  const alerts = m.alerts || null;
+  const alertsKey = alerts ? `${alerts.firing}|${alerts.pending}|${alerts.worst}` : "";
+  if (cells.alerts.dataset.key !== alertsKey) {
+    cells.alerts.dataset.key = alertsKey;
+    replace(cells.alerts, alertCounts(alerts));
+    row.dataset.alerts = alerts && alerts.firing > 0 ? "firing" : alerts && alerts.pending > 0 ? "pending" : "none";
+  }
   setPercent(cells.cpu, s.cpu_percent);
   setPercent(cells.mem, s.mem_percent);
   setPercent(cells.disk, s.disk_percent);
@@ -173,6 +193,35 @@ table.tHead.addEventListener("click", (event) => {
 });
 renderSortIndicators();
 
+// Alert counts. machine.alerts (REST and live machines messages) is the gateway's count; an alert message
+// recounts its machine from every active alert the page holds (read once, then kept by alert messages).
+// Each source sets the whole count, so whichever of the two arrives last is right on its own.
+const activeAlerts = new AlertSet();
+let activeAlertsComplete = false;
+const ACTIVE_LIMIT = 1000;
+
+async function loadActiveAlerts() {
+  const mark = activeAlerts.mark();
+  try {
+    const answer = await api.alerts({ status: "firing,pending", limit: ACTIVE_LIMIT });
+    activeAlerts.replace(answer.alerts, mark);
+    // A truncated answer cannot be counted from: then only machine.alerts counts.
+    activeAlertsComplete = (answer.alerts || []).length < ACTIVE_LIMIT;
+  } catch {
+    activeAlertsComplete = false;
+  }
+}
+
+function takeAlert(alert) {
+  if (!alert || typeof alert.machine_id !== "string") return;
+  activeAlerts.take(alert);
+  const entry = rows.get(alert.machine_id);
+  if (!entry || !activeAlertsComplete) return;
+  const counts = countAlerts(activeAlerts.list((a) => a.machine_id === alert.machine_id && isActive(a)));
+  entry.machine = { ...entry.machine, alerts: counts };
+  render();
+}
+
 // Live updates; the REST answer fills the table meanwhile (whichever comes first, both merge).
 const live = new LiveConnection();
 showConnection(document.getElementById("connection"), live);
@@ -186,6 +235,9 @@ live.addEventListener("message", ({ detail: message }) => {
       merge(message.machines);
       showError(null);
       break;
+    case "alert":
+      takeAlert(message.alert);
+      break;
     case "error":
       showError(`Live updates: ${message.error}`);
       break;
@@ -195,16 +247,27 @@ live.addEventListener("message", ({ detail: message }) => {
 });
 live.subscribe({ subscribe: "fleet" });
 live.start();
+startNav(live);
 
-api
-  .machines()
-  .then((answer) => {
-    clock.update(answer);
-    merge(answer.machines);
-    showError(null);
-  })
-  .catch((error) => {
-    showError(`Could not load machines: ${error.message}`);
-  });
+function loadMachines() {
+  return api
+    .machines()
+    .then((answer) => {
+      clock.update(answer);
+      merge(answer.machines);
+      showError(null);
+    })
+    .catch((error) => {
+      showError(`Could not load machines: ${error.message}`);
+    });
+}
+
+loadMachines();
+loadActiveAlerts();
+// Alert transitions sent while the socket was down were missed: read the counts again.
+live.addEventListener("reconnected", () => {
+  loadActiveAlerts();
+  loadMachines();
+});
 
 setInterval(render, 1000);

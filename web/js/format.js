@@ -110,3 +110,13 @@ export function day(ms) {
 export function dateTime(ms) {
   return `${day(ms)} ${clock(ms, true)}`;
 }
+
+/** A moment worth reading at a glance: "14:05:09" today, "Nov 27 14:05" on another day; "—" when unknown. */
+export function moment(ms, now = Date.now()) {
+  if (!finite(ms)) return DASH;
+  const d = new Date(ms);
+  const today = new Date(now);
+  const sameDay = d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
+  return sameDay ? clock(ms, true) : `${day(ms)} ${clock(ms)}`;
+}

@@ -16,7 +16,8 @@ export function socketURL(path) {
 export class LiveConnection extends EventTarget {
   /**
    * Events: "message" (detail: the parsed JSON message), "state" (detail: connecting | connected |
-   * reconnecting | offline).
+   * reconnecting | offline), "reconnected" (the gateway answered again after an outage: messages sent
+   * meanwhile were missed, so what the page keeps from them is worth reading again).
    */
   constructor(path = "api/v1/live") {
     super();
@@ -28,6 +29,7 @@ export class LiveConnection extends EventTarget {
     this.timer = null;
     this.state = "connecting";
     this.stopped = false;
+    this.answeredBefore = false;
     window.addEventListener("online", () => this.retryNow());
     window.addEventListener("offline", () => this.setState("offline"));
   }
@@ -82,6 +84,8 @@ export class LiveConnection extends EventTarget {
         this.delay = FIRST_DELAY_MS;
         this.failures = 0;
         this.setState("connected");
+        if (this.answeredBefore) this.dispatchEvent(new Event("reconnected"));
+        this.answeredBefore = true;
       }
       let message;
       try {

@@ -1,11 +1,14 @@
 // One machine (machine.html?id=…): identity, live charts over a chosen range, top processes and every
-// latest value. History comes from the REST API, live points from the WebSocket machine subscription.
+// latest value, and its alerts (machine-alerts.js). History comes from the REST API, live points from the
+// WebSocket machine subscription.
 import * as api from "./api.js";
 import { SeriesChart, chartsAvailable } from "./charts.js";
 import { showConnection } from "./connection.js";
 import { chips, h, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
+import { startMachineAlerts } from "./machine-alerts.js";
+import { startNav } from "./nav.js";
 import { FleetClock } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -298,9 +301,11 @@ async function loadMachine() {
 function start() {
   renderRange();
   if (!machineId) {
+    startNav();
     showError("No machine chosen: open a machine from the fleet.");
     setText($("hostname"), "No machine");
     $("connection").hidden = true;
+    $("alerts").hidden = true;
     return;
   }
   createCharts();
@@ -335,6 +340,8 @@ function start() {
   });
   live.subscribe({ subscribe: "machine", machine_id: machineId });
   live.start();
+  startNav(live);
+  startMachineAlerts(machineId, live, () => clock.now());
 
   loadMachine().finally(() => {
     historyLoaded = true;
