@@ -14,6 +14,14 @@ public protocol RuleStore: Sendable {
     func deleteRule(id: String, expectedVersion: Int64) async throws -> Fleetwatch_V1_Rule
 }
 
+extension RuleStore {
+    /// Throws `.notFound` or `.conflict` for a versioned write that matched no row.
+    func explainMissedWrite(id: String, expectedVersion: Int64) async throws {
+        guard let current = try await rule(id: id) else { throw StoreError.notFound("rule '\(id)'") }
+        throw StoreError.conflict("rule '\(id)' is at version \(current.version), not \(expectedVersion); read it again")
+    }
+}
+
 /// Alert history: every transition the evaluators produced, and each alert's current state.
 public protocol AlertStore: Sendable {
     /// Records transitions idempotently (keyed by rule, machine, labels, sequence and target status) and moves

@@ -64,12 +64,6 @@ extension PostgresMetricStore: RuleStore, AlertStore {
         }
     }
 
-    /// Throws `.notFound` or `.conflict` for a write that matched no row.
-    private func explainMissedWrite(id: String, expectedVersion: Int64) async throws {
-        guard let current = try await rule(id: id) else { throw StoreError.notFound("rule '\(id)'") }
-        throw StoreError.conflict("rule '\(id)' is at version \(current.version), not \(expectedVersion); read it again")
-    }
-
     public func record(_ transitions: [Fleetwatch_V1_AlertTransition]) async throws {
         guard !transitions.isEmpty else { return }
         try await wrap("recordAlerts") {
