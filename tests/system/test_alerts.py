@@ -46,7 +46,7 @@ def create_rule(stack, *fields):
 
 
 def version(rule):
-    """int64 fields are strings in proto JSON."""
+    """The rule's version (an int64: a string in canonical proto JSON, a number in the CLI's)."""
     return int(rule.get("version", 0))
 
 
@@ -123,7 +123,7 @@ def partition_messages():
 def test_rule_crud_through_the_cli_with_exit_codes(stack):
     config = stack.config_service(admin_token=ADMIN).wait_ready()
 
-    # Create, as a table and as JSON (proto field names, enum names, int64 as strings).
+    # Create, as a table and as JSON (proto field names and enum names).
     table = ok(run(stack, "rules", "create", "--name", "disk full", "--metric", "disk.used_percent", "--op", ">=",
                    "--threshold", "90", "--for", "1m", "--match", "mount=/")).stdout.splitlines()
     assert table[0].split() == ["ID", "NAME", "CONDITION", "FOR", "MATCH", "SEVERITY", "ENABLED", "VERSION"], table
@@ -259,7 +259,7 @@ def test_rules_watch_prints_every_rule_then_every_change(stack):
         assert [(c["kind"], c["rule"]["id"]) for c in changes] == [
             ("KIND_CREATED", later["id"]), ("KIND_UPDATED", later["id"]), ("KIND_DELETED", existing["id"])], changes
         assert changes[1]["rule"]["threshold"] == 9 and version(changes[1]["rule"]) == 2
-        # The same JSON as `rules get` (proto JSON: int64 as strings).
+        # The same JSON as `rules create` prints.
         assert changes[0]["rule"] == later, (changes[0]["rule"], later)
     finally:
         watch.terminate()
