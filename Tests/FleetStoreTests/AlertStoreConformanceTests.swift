@@ -52,12 +52,12 @@ import Testing
                 guard case .conflict(let why) = error else { Issue.record("expected a conflict, got \(error)"); return }
                 #expect(why.contains("version 2"))
             }
-            await #expect(throws: StoreError.notFound("rule 'zz'")) { try await store.updateRule(rule("zz"), expectedVersion: 1) }
+            await #expect(throws: StoreError.notFound("no rule 'zz'")) { try await store.updateRule(rule("zz"), expectedVersion: 1) }
 
             await #expect(throws: StoreError.self) { _ = try await store.deleteRule(id: "a", expectedVersion: 1) }
             #expect(try await store.deleteRule(id: "a", expectedVersion: 2).threshold == 90)
             #expect(try await store.deleteRule(id: "b", expectedVersion: 0).id == "b")
-            await #expect(throws: StoreError.notFound("rule 'a'")) { _ = try await store.deleteRule(id: "a", expectedVersion: 0) }
+            await #expect(throws: StoreError.notFound("no rule 'a'")) { _ = try await store.deleteRule(id: "a", expectedVersion: 0) }
             #expect(try await store.rules().isEmpty)
         }
     }

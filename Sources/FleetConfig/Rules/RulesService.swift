@@ -6,6 +6,7 @@ import FleetStore
 import Foundation
 import GRPCCore
 import Logging
+import ServiceLifecycle
 
 /// fleetwatch.v1.Rules: rule CRUD in the store with optimistic concurrency; writes (which `AdminTokenInterceptor`
 /// admits only with the admin token) are announced as rules.changed on fleet.events (after the store committed), which evaluators apply live.
@@ -85,15 +86,25 @@ public struct RulesService: Fleetwatch_V1_Rules.SimpleServiceProtocol {
     public func watchRules(
         request: Fleetwatch_V1_WatchRulesRequest, response: RPCWriter<Fleetwatch_V1_RuleChange>, context: ServerContext
     ) async throws {
-        // Subscribe first, so no change between the listing and the stream is missed.
-        try await changes.follow { stream in
-            for rule in try await storeCall({ try await store.rules() }) {
-                try await response.write(.with {
-                    $0.kind = .created
-                    $0.rule = rule
-                })
+        // Subscribe first, so no change between the listing and the stream is missed. The stream ends (OK) when
+        // the process stops, so a watcher never holds up a graceful shutdown.
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await changes.follow { stream in
+                    for rule in try await storeCall({ try await store.rules() }) {
+                        try await response.write(.with {
+                            $0.kind = .created
+                            $0.rule = rule
+                        })
+                    }
+                    for await change in stream {
+                        try Task.checkCancellation()
+                        try await response.write(change)
+                    }
+                }
             }
-            for await change in stream { try await response.write(change) }
+        } catch is CancellationError {
+            // Client gone or the process stopping.
         }
     }
 

@@ -60,7 +60,7 @@ extension PostgresMetricStore: RuleStore, AlertStore {
                 return try Fleetwatch_V1_Rule(serializedBytes: Array(payload.readableBytesView))
             }
             try await explainMissedWrite(id: id, expectedVersion: expectedVersion)
-            throw StoreError.notFound("rule '\(id)'")
+            throw StoreError.notFound("no rule '\(id)'")
         }
     }
 

@@ -56,7 +56,7 @@ extension SQLiteMetricStore: RuleStore, AlertStore {
             }
             guard let deleted else {
                 try await explainMissedWrite(id: id, expectedVersion: expectedVersion)
-                throw StoreError.notFound("rule '\(id)'")
+                throw StoreError.notFound("no rule '\(id)'")
             }
             return try Fleetwatch_V1_Rule(serializedBytes: deleted)
         }

@@ -18,7 +18,8 @@ struct Alert: AsyncParsableCommand {
     @Option(help: "Alert partitions, the same for every replica (FLEETWATCH_ALERT_PARTITIONS, default 4).")
     var partitions: Int?
 
-    @Option(help: "Webhook URLs for firing and resolved alerts, comma-separated (FLEETWATCH_WEBHOOK_URLS).")
+    @Option(
+        name: .customLong("webhook-urls"), help: "Webhook URLs for firing and resolved alerts, comma-separated (FLEETWATCH_WEBHOOK_URLS).")
     var webhookURLs: String?
 
     @Option(help: "Attempts per notification before it goes to fleet.notify.dlq (FLEETWATCH_WEBHOOK_ATTEMPTS, default 5).")

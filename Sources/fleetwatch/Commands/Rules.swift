@@ -82,7 +82,9 @@ struct Rules: AsyncParsableCommand {
 
         func metadata() throws -> Metadata {
             guard let token = try Setting.secret(adminToken, file: nil, env: "FLEETWATCH_ADMIN_TOKEN") else {
-                throw ValidationError("rule changes need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)")
+                FileHandle.standardError.write(
+                    Data("error: rule changes need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)\n".utf8))
+                throw ExitCode(CLIExit.code(for: .unauthenticated))
             }
             return ["authorization": "Bearer \(token)"]
         }
@@ -134,13 +136,19 @@ struct Rules: AsyncParsableCommand {
             abstract: "Changes the given fields of a rule; --version guards against overwriting someone else's change.")
         @Argument(help: "Rule id.") var id: String
         @Option(help: "The version you read (default: the current one).") var version: Int64?
-        @Flag(inversion: .prefixedEnableDisable, help: "Turn the rule on or off.") var enabled: Bool?
+        @Flag(help: "Turn the rule on.") var enable = false
+        @Flag(help: "Turn the rule off (it stays, but no longer fires).") var disable = false
+
+        func validate() throws {
+            if enable && disable { throw ValidationError("--enable and --disable exclude each other") }
+        }
         @OptionGroup var fields: RuleFields
         @OptionGroup var admin: AdminOptions
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             let metadata = try admin.metadata()
+            let enabled: Bool? = enable ? true : disable ? false : nil
             let updated = try await client.withClient { [id, version, enabled, fields] grpc in
                 let rules = Fleetwatch_V1_Rules.Client(wrapping: grpc)
                 var rule = try await rules.get(.with { $0.id = id })
