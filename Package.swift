@@ -168,6 +168,7 @@ let package = Package(
             dependencies: [
                 "FleetCore", "FleetFanout", "FleetProto", "FleetAlerts", "FleetBus", "FleetStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -210,7 +211,10 @@ let package = Package(
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
-        .testTarget(name: "FleetConfigTests", dependencies: ["FleetConfig", "FleetFanout"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetConfigTests",
+            dependencies: ["FleetConfig", "FleetFanout", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict),
         .testTarget(
             name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(

@@ -595,10 +595,12 @@ def test_cli_lists_machines_and_tails_live_samples_over_grpc(stack):
         if output == "table":
             assert any("cpu.usage_percent{cpu=total}" in line for line in lines), lines
         else:
+            # One JSON object per line: a sample ({machine_id, metric, labels, value, t}) or another event
+            # (machine, processes, notice) in the protobuf JSON mapping.
             events = [json.loads(line) for line in lines]
-            samples = [s for e in events if "samples" in e for s in e["samples"]["samples"]]
-            assert all(e["samples"]["machine_id"] == MACHINE for e in events if "samples" in e)
-            assert "cpu.usage_percent" in {s["name"] for s in samples}, events
+            samples = [e for e in events if "metric" in e]
+            assert all(s["machine_id"] == MACHINE for s in samples)
+            assert "cpu.usage_percent" in {s["metric"] for s in samples}, events
             # A reading of 0 is a value like any other: a JSON consumer must not find it missing.
             assert all("value" in s for s in samples), [s for s in samples if "value" not in s][:3]
         assert tail.returncode in (0, -signal.SIGTERM), tail.returncode

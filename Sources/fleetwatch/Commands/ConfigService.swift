@@ -68,6 +68,8 @@ struct ConfigService: AsyncParsableCommand {
                 AlertsService(store: store),
                 FleetQueryService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
+                HealthService(services: HealthService.configServiceNames, isServing: { readiness.isReady }),
+                ReflectionService(services: HealthService.configServiceNames),
             ],
             interceptors: [AdminTokenInterceptor(token: adminToken)])
         logger.info("config service starting", metadata: ["listen": "\(address)", "queue": "\(fanout.queue)"])

@@ -87,6 +87,8 @@ struct Hub: AsyncParsableCommand {
                 AlertsService(store: store),
                 FleetQueryService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
+                HealthService(services: HealthService.configServiceNames, isServing: { readiness.isReady }),
+                ReflectionService(services: HealthService.configServiceNames),
             ],
             interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
         let config = ConfigClient(

@@ -7,7 +7,9 @@ import SwiftProtobuf
 
 struct Tail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Streams live samples of one machine (or, without a machine, status changes of the whole fleet).")
+        abstract: "Streams live samples of one machine (or, without a machine, status changes of the whole fleet).",
+        discussion: "--output json writes one JSON object per line: each sample as {machine_id, metric, labels, value, t}, "
+            + "other events (machine, processes, notice) in the protobuf JSON mapping.")
 
     @Argument(help: "The machine id (see `fleetwatch machines`); omit to follow the whole fleet.")
     var machine: String?
