@@ -285,3 +285,53 @@ def test_second_hub_on_the_same_http_port_exits_cleanly(tmp_path, hubs):
         assert "in use" in err.lower(), err[-2000:]
     assert first.ready()
     assert first.stop() == 0, first.stderr_tail()
+
+
+def standard_stubs(tmp_path):
+    """Python stubs of the standard health and reflection protos (copied flat: a `grpc/` folder would shadow
+    the grpc package)."""
+    try:
+        import grpc  # noqa: F401
+        from grpc_tools import protoc
+    except ImportError:
+        require(False, "grpcio and grpcio-tools are not installed (scripts/install-deps)")
+    flat = tmp_path / "protos"
+    flat.mkdir()
+    for source in ["grpc/health/v1/health.proto", "grpc/reflection/v1/reflection.proto"]:
+        (flat / Path(source).name).write_text((ROOT / "proto" / source).read_text())
+    out = tmp_path / "stubs"
+    out.mkdir()
+    assert protoc.main(["protoc", f"-I{flat}", f"--python_out={out}", f"--grpc_python_out={out}",
+                        str(flat / "health.proto"), str(flat / "reflection.proto")]) == 0
+    import sys
+    sys.path.insert(0, str(out))
+    import health_pb2, health_pb2_grpc, reflection_pb2, reflection_pb2_grpc
+    return health_pb2, health_pb2_grpc, reflection_pb2, reflection_pb2_grpc
+
+
+def test_generic_grpc_tools_find_health_and_reflection(tmp_path, hubs):
+    health_pb2, health_grpc, reflection_pb2, reflection_grpc = standard_stubs(tmp_path)
+    import grpc
+    hub = Hub(tmp_path, tmp_path / "data")
+    hubs.append(hub)
+    hub.start("--no-collect").wait_ready()
+    channel = grpc.insecure_channel(f"127.0.0.1:{hub.config_port}")
+    health = health_grpc.HealthStub(channel)
+    serving = health_pb2.HealthCheckResponse.SERVING
+    assert health.Check(health_pb2.HealthCheckRequest(service=""), timeout=5).status == serving
+    assert health.Check(health_pb2.HealthCheckRequest(service="fleetwatch.v1.Rules"), timeout=5).status == serving
+    with pytest.raises(grpc.RpcError) as unknown:
+        health.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+    reflection = reflection_grpc.ServerReflectionStub(channel)
+    requests = [reflection_pb2.ServerReflectionRequest(list_services="*"),
+                reflection_pb2.ServerReflectionRequest(file_containing_symbol="monitoring.MetricsService"),
+                reflection_pb2.ServerReflectionRequest(file_containing_symbol="no.Such")]
+    answers = list(reflection.ServerReflectionInfo(iter(requests), timeout=10))
+    assert {"fleetwatch.v1.Rules", "fleetwatch.v1.Alerts", "fleetwatch.v1.FleetQuery", "monitoring.MetricsService",
+            "grpc.health.v1.Health"} <= {s.name for s in answers[0].list_services_response.service}
+    assert len(answers[1].file_descriptor_response.file_descriptor_proto) >= 1
+    assert answers[2].error_response.error_code == grpc.StatusCode.NOT_FOUND.value[0]
+    channel.close()
+    assert hub.stop() == 0
