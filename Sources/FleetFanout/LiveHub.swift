@@ -1,5 +1,6 @@
 import FleetCore
 import FleetProto
+import FleetStore
 import Synchronization
 
 /// The live state of the fleet (a `LastValueCache`) and everyone following it. Batches from the fanout
@@ -65,7 +66,7 @@ public final class LiveHub: Sendable {
     /// Applies an alert transition from fleet.events: tracks open alerts per machine and tells the fleet's and
     /// that machine's subscribers.
     public func apply(_ transition: Fleetwatch_V1_AlertTransition) {
-        let id = AlertKeyText.id(transition)
+        let id = AlertRecord.id(of: transition)
         state.withLock { state in
             var open = state.openAlerts[transition.machineID] ?? [:]
             if let current = open[id], current.atMs > transition.atMs { return }

@@ -1,4 +1,3 @@
-import FleetCore
 import FleetProto
 
 /// How many alerts of a machine are open, and the worst severity among the firing ones.
@@ -18,12 +17,5 @@ public struct MachineAlerts: Sendable, Equatable {
                 pending += 1
             }
         }
-    }
-}
-
-/// The id of the alert a transition belongs to (the same as the stores': rule/machine/labels/sequence).
-enum AlertKeyText {
-    static func id(_ transition: Fleetwatch_V1_AlertTransition) -> String {
-        "\(transition.ruleID)/\(transition.machineID)/\(LabelSet.key(transition.labels))/\(transition.sequence)"
     }
 }
