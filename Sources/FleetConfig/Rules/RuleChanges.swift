@@ -1,3 +1,5 @@
+import FleetBus
+import FleetCore
 import FleetProto
 import Synchronization
 
@@ -8,6 +10,14 @@ public final class RuleChanges: Sendable {
     private let nextID = Mutex(0)
 
     public init() {}
+
+    /// Takes a fleet.events delivery: rule changes are published to the watchers, anything else is ignored.
+    @Sendable public func receive(_ delivery: Delivery) {
+        guard delivery.type == MessageType.ruleChange,
+            let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
+        else { return }
+        publish(change)
+    }
 
     public func publish(_ change: Fleetwatch_V1_RuleChange) {
         for watcher in watchers.withLock({ Array($0.values) }) { watcher.yield(change) }

@@ -52,12 +52,7 @@ struct ConfigService: AsyncParsableCommand {
         let changes = RuleChanges()
         let fanout = FanoutConsumer(
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) },
-            onEvent: { delivery in
-                guard delivery.type == MessageType.ruleChange,
-                    let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
-                else { return }
-                changes.publish(change)
-            })
+            onEvent: changes.receive)
         let adminToken = try Setting.secret(adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN")
         if adminToken == nil { logger.warning("no FLEETWATCH_ADMIN_TOKEN: rules are read-only") }
         let server = GRPCServer(

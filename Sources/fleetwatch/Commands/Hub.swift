@@ -112,12 +112,7 @@ struct Hub: AsyncParsableCommand {
         let normalizer = NormalizerWorker(bus: bus, logger: logger, now: currentTimeMillis)
         let fanout = FanoutConsumer(
             bus: bus, instance: "hub", hub: hub, logger: logger,
-            onEvent: { delivery in
-                guard delivery.type == MessageType.ruleChange,
-                    let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
-                else { return }
-                changes.publish(change)
-            })
+            onEvent: changes.receive)
 
         // Started in this order, stopped in reverse: the collector hands its last batches to the edge, the edge
         // stops, the normalizer and persister drain their in-memory queues, the dashboard goes last.
