@@ -23,6 +23,10 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(host):\(port)" }
+
+    /// A plain-HTTP URL a process on this machine can connect to: a listen address on every interface
+    /// (0.0.0.0) is reached through loopback.
+    public var localURL: String { "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)" }
 }
 
 /// A configuration value that does not have the expected form.

@@ -93,8 +93,7 @@ struct Hub: AsyncParsableCommand {
             interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
         let config = ConfigClient(
             transport: try IngestEndpoint(
-                url: "http://\(settings.config.host == "0.0.0.0" ? "127.0.0.1" : settings.config.host):\(settings.config.port)",
-                variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
+                url: settings.config.localURL, variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
             ).makeTransport())
         let book = RuleBook()
         let follower = RuleFollower(bus: bus, store: store, book: book, instance: "hub", logger: logger)

@@ -52,7 +52,7 @@ struct HubSettings: Sendable {
 
         if !command.noCollect {
             var collector = CollectorConfiguration(dataDirectory: dataDirectory)
-            collector.ingestURL = "http://\(ingest.host == "0.0.0.0" ? "127.0.0.1" : ingest.host):\(ingest.port)"
+            collector.ingestURL = ingest.localURL
             collector.token = token
             let seconds = try Setting.integer(
                 Setting.value(command.interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"),
@@ -84,9 +84,9 @@ struct HubSettings: Sendable {
         let edgeHost = ingest.host == "0.0.0.0" ? (ProcessInfo.processInfo.hostName) : ingest.host
         var lines = [
             "Fleetwatch hub is running.",
-            "  dashboard   http://\(http.host == "0.0.0.0" ? "127.0.0.1" : http.host):\(http.port)/",
+            "  dashboard   \(http.localURL)/",
             "  data        \(dataDirectory)",
-            "  CLI         FLEETWATCH_CONFIG_URL=http://\(config.host == "0.0.0.0" ? "127.0.0.1" : config.host):\(config.port) fleetwatch machines",
+            "  CLI         FLEETWATCH_CONFIG_URL=\(config.localURL) fleetwatch machines",
             "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)",
             "  join        FLEETWATCH_INGEST_URL=http://\(edgeHost):\(ingest.port) FLEETWATCH_TOKEN=\(token) fleetwatch-agent",
         ]
