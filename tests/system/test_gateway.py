@@ -449,21 +449,21 @@ def test_a_client_that_never_reads_does_not_slow_the_others(stack):
         assert gw.ready()
 
         # Coalesced, not queued: what the slow client reads now is what the kernel held plus about one
-        # message per machine, and it covers every machine.
-        # Reading stops once it has caught up: a receive that waits (the next live update) instead of
-        # returning buffered data at once.
+        # message per machine, and it covers every machine. Reading stops once every machine has been
+        # seen (or nothing more arrives for 3 s); the byte count is what proves there was no backlog —
+        # not the time between receives, which a busy CI machine stretches at random.
         queued = server_send_queue(slow)
         seen, drained, deadline = set(), 0, time.monotonic() + 60
-        while time.monotonic() < deadline:
-            started = time.monotonic()
+        while time.monotonic() < deadline and len(seen) < machines + 1:
             got = slow.recv(3)
-            if got is None or time.monotonic() - started > 0.25:
+            if got is None:
                 break
             drained += len(json.dumps(got[1]))
             if got[1]["type"] == "machines":
                 seen.update(m["machine_id"] for m in got[1]["machines"])
         else:
-            raise AssertionError(f"the slow client was still reading a backlog after 60 s ({drained / MiB:.1f} MiB)")
+            if len(seen) < machines + 1:
+                raise AssertionError(f"the slow client was still reading after 60 s ({drained / MiB:.1f} MiB)")
         allowance = queued + 64 * 1024 + 3 * snapshot_bytes + MiB
         assert drained <= allowance, (f"the slow client read {drained / MiB:.1f} MiB after the load; the kernel held "
                                       f"{queued / MiB:.1f} MiB: the gateway queued a backlog for it")
