@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "FleetBus",
             dependencies: [
-                "FleetCore", "CRabbitMQ",
+                "FleetCore", "FleetProto", "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "FleetGateway",
             dependencies: [
-                "FleetCore", "FleetFanout", "FleetStore", "FleetRuntime", "FleetAlerts", "FleetProto",
+                "FleetCore", "FleetBus", "FleetFanout", "FleetStore", "FleetRuntime", "FleetAlerts", "FleetProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -174,6 +174,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Synthetic transactions: marked batches sent to the edge and followed through every hop.
+        .target(
+            name: "FleetProbe",
+            dependencies: [
+                "FleetCore", "FleetProto", "FleetCollector",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
         // Simulated collectors over real gRPC, for benchmarks and soak tests.
         .target(
             name: "FleetLoadgen",
@@ -188,7 +201,7 @@ let package = Package(
             name: "fleetwatch",
             dependencies: [
                 "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
-                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
+                "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetProbe", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -19,6 +19,7 @@ public final class AlertEvaluator: Sendable {
     private let engine = Mutex(AlertEngine())
     private let transitionsCounter = Counter(label: "fleetwatch_alert_transitions_total")
     private let evaluated = Counter(label: "fleetwatch_alert_batches_evaluated_total")
+    private let echoes: ProbeEchoes
 
     public init(
         bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64
@@ -28,6 +29,7 @@ public final class AlertEvaluator: Sendable {
         self.rules = rules
         self.logger = logger
         self.now = now
+        self.echoes = ProbeEchoes(bus: bus, hop: .evaluated, logger: logger)
     }
 
     /// Consumes every partition until cancelled; also evaluates no-data rules every `tick`.
@@ -77,6 +79,7 @@ public final class AlertEvaluator: Sendable {
             do {
                 try await evaluate(batches)
                 try await consumer.ack(good)
+                await echoes.publish(for: batches, at: now())
             } catch {
                 // History or the broker failed: the deliveries go back and are evaluated again (idempotently).
                 logger.warning("alert evaluation failed; requeueing", metadata: ["error": "\(error)", "queue": "\(queue)"])

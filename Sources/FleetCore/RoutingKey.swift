@@ -18,4 +18,5 @@ public enum MessageType {
     public static let metricBatch = "fleetwatch.v1.MetricBatch"
     public static let alertTransition = "fleetwatch.v1.AlertTransition"
     public static let ruleChange = "fleetwatch.v1.RuleChange"
+    public static let probeEcho = "fleetwatch.v1.ProbeEcho"
 }

@@ -70,6 +70,10 @@ public struct FanoutConsumer: Sendable {
                         let transition = try? Fleetwatch_V1_AlertTransition(serializedBytes: delivery.body)
                     {
                         hub.apply(transition)
+                    } else if delivery.type == MessageType.probeEcho,
+                        let echo = try? Fleetwatch_V1_ProbeEcho(serializedBytes: delivery.body)
+                    {
+                        hub.apply(echo)
                     }
                     onEvent(delivery)
                     continue
@@ -77,6 +81,7 @@ public struct FanoutConsumer: Sendable {
                 do {
                     let batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
                     hub.apply(batch)
+                    hub.recordProbeArrival(batch, atMs: nowMs)
                     if batch.timestampMs > 0, nowMs >= batch.timestampMs {
                         latency.recordMilliseconds(nowMs - batch.timestampMs)
                     }

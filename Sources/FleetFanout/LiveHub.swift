@@ -17,6 +17,8 @@ public final class LiveHub: Sendable {
         var notices: [String] = []
         /// Newest transition per alert id, bounded like the rest.
         var alerts: [String: Fleetwatch_V1_AlertTransition] = [:]
+        /// Probe echoes of the followed machine since the last update, bounded.
+        var probes: [Fleetwatch_V1_ProbeEcho] = []
         let signal: AsyncStream<Void>.Continuation
 
         mutating func follow(_ topic: LiveTopic) {
@@ -34,6 +36,8 @@ public final class LiveHub: Sendable {
         var openAlerts: [String: [String: Fleetwatch_V1_AlertTransition]] = [:]
         var subscribers: [Int: Pending] = [:]
         var nextID = 0
+        /// What this gateway saw of synthetic transactions (`fleetwatch probe`), for the pipeline panel.
+        var probeLatencies = ProbeLatencies()
     }
 
     private let state: Mutex<State>
@@ -89,6 +93,32 @@ public final class LiveHub: Sendable {
                 pending.signal.yield()
             }
         }
+    }
+
+    /// Applies a probe echo from fleet.events: records the hop's latency and passes the echo on to the
+    /// subscribers of the probe machine (the probe itself follows its machine on a WebSocket).
+    public func apply(_ echo: Fleetwatch_V1_ProbeEcho) {
+        guard let hop = ProbeHop(rawValue: echo.hop) else { return }
+        state.withLock { state in
+            state.probeLatencies.record(hop, milliseconds: echo.observedMs - echo.sentMs)
+            for (subscriber, var pending) in state.subscribers where pending.topic == .machine(echo.machineID) {
+                guard pending.probes.count < 64 else { continue }
+                pending.probes.append(echo)
+                state.subscribers[subscriber] = pending
+                pending.signal.yield()
+            }
+        }
+    }
+
+    /// A probe batch reached this gateway at `atMs`: the last hop before a browser (`ProbeHop.websocket`).
+    public func recordProbeArrival(_ batch: Fleetwatch_V1_MetricBatch, atMs: Int64) {
+        guard Probe.isProbe(batch.machine) else { return }
+        state.withLock { $0.probeLatencies.record(.websocket, milliseconds: atMs - batch.timestampMs) }
+    }
+
+    /// Latency percentiles per hop of the synthetic transactions this gateway saw.
+    public func probeLatencies() -> [(hop: ProbeHop, summary: LatencySummary)] {
+        state.withLock { $0.probeLatencies.summaries() }
     }
 
     /// Open alerts of `machine` by status.
@@ -185,6 +215,8 @@ public final class LiveHub: Sendable {
             pending.notices = []
             update.alerts = pending.alerts.values.sorted { $0.atMs < $1.atMs }
             pending.alerts = [:]
+            update.probes = pending.probes
+            pending.probes = []
             state.subscribers[id] = pending
             return update
         }

@@ -17,8 +17,10 @@ public struct LiveUpdate: Sendable {
     public var processes: Fleetwatch_V1_ProcessSnapshot?
     /// Alert transitions since the last update (the newest per alert), for the fleet or the followed machine.
     public var alerts: [Fleetwatch_V1_AlertTransition] = []
+    /// Probe echoes of the followed machine since the last update (machine topic only).
+    public var probes: [Fleetwatch_V1_ProbeEcho] = []
 
     public var isEmpty: Bool {
-        notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil && alerts.isEmpty
+        notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil && alerts.isEmpty && probes.isEmpty
     }
 }

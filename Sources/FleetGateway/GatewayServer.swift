@@ -1,3 +1,4 @@
+import FleetBus
 import FleetCore
 import FleetFanout
 import FleetRuntime
@@ -30,6 +31,7 @@ public struct GatewayServer: Service {
     private let api: FleetAPI
     private let alerts: AlertsAPI
     private let rules: RulesAPI?
+    private let pipeline: PipelineAPI
     private let live: LiveSocket
     private let health: HealthRoutes
     private let logger: Logger
@@ -37,9 +39,11 @@ public struct GatewayServer: Service {
 
     /// - Parameter onListening: called once the address is bound.
     public init(
-        configuration: Configuration, hub: LiveHub, store: any GatewayStore, config: ConfigClient?, health: HealthRoutes,
-        logger: Logger, now: @escaping @Sendable () -> Int64, onListening: @escaping @Sendable () -> Void = {}
+        configuration: Configuration, hub: LiveHub, store: any GatewayStore, config: ConfigClient?,
+        queues: (any QueueInspector)? = nil, health: HealthRoutes, logger: Logger, now: @escaping @Sendable () -> Int64,
+        onListening: @escaping @Sendable () -> Void = {}
     ) {
+        self.pipeline = PipelineAPI(hub: hub, inspector: queues, logger: logger, now: now)
         self.alerts = AlertsAPI(store: store, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
         self.onListening = onListening
@@ -61,6 +65,7 @@ public struct GatewayServer: Service {
         api.add(to: router)
         alerts.add(to: router)
         rules?.add(to: router)
+        pipeline.add(to: router)
         live.add(to: router)
         return router
     }

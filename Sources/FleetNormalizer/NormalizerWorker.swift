@@ -15,6 +15,7 @@ public struct NormalizerWorker: Sendable {
     private let metrics = NormalizerMetrics()
     /// Told whether publishing to fleet.metrics works (feeds /readyz).
     private let onBrokerAvailability: @Sendable (Bool) -> Void
+    private let echoes: ProbeEchoes
 
     public init(
         bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 500, logger: Logger,
@@ -26,6 +27,7 @@ public struct NormalizerWorker: Sendable {
         self.prefetch = prefetch
         self.logger = logger
         self.now = now
+        self.echoes = ProbeEchoes(bus: bus, hop: .normalized, logger: logger)
     }
 
     /// Consumes until the task is cancelled, then settles the batch in flight and returns. The caller
@@ -112,11 +114,22 @@ public struct NormalizerWorker: Sendable {
             }
         }
         metrics.published.increment(by: outgoing.count)
+        await echoes.publish(for: probeBatches(in: outgoing), at: now())
         do {
             try await consumer.ack(good)
         } catch {
             // Published but not acked: the broker redelivers and the persister skips the duplicates.
             logger.warning("ack failed after publish; expect a harmless redelivery", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The canonical batches just published that came from probe machines (a label lookup per batch).
+    private func probeBatches(in messages: [OutgoingMessage]) -> [Fleetwatch_V1_MetricBatch] {
+        messages.compactMap { message in
+            guard message.routingKey.hasSuffix(MetricGroup.samples.rawValue),
+                let batch = try? Fleetwatch_V1_MetricBatch(serializedBytes: message.body), Probe.isProbe(batch.machine)
+            else { return nil }
+            return batch
         }
     }
 

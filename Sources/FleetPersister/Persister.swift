@@ -34,14 +34,17 @@ public struct Persister: Sendable {
     let random: @Sendable () -> Double
     /// Told false when the persister stalls on the database and true when it recovers (feeds /readyz).
     let onStoreAvailability: @Sendable (Bool) -> Void
+    /// Echoes committed probe batches (`fleetwatch probe`); nil where nobody measures (tests).
+    let echoes: ProbeEchoes?
     let metrics = PersisterMetrics()
 
     public init(
         consumer: any MessageConsumer, store: any MetricStore, configuration: PersisterConfiguration = .init(),
         logger: Logger = Logger(label: "fleetwatch.persister"), now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        onStoreAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+        onStoreAvailability: @escaping @Sendable (Bool) -> Void = { _ in }, echoes: ProbeEchoes? = nil
     ) {
+        self.echoes = echoes
         self.onStoreAvailability = onStoreAvailability
         self.consumer = consumer
         self.store = store
@@ -194,6 +197,10 @@ public struct Persister: Sendable {
         } catch {
             // Committed but not acked: the broker redelivers and the store skips the duplicates.
             logger.warning("ack failed after commit; expect a harmless redelivery", metadata: ["error": "\(error)"])
+        }
+        if let echoes {
+            let batches = round.batches, observedMs = Int64(now().timeIntervalSince1970 * 1000)
+            await Task { await echoes.publish(for: batches, at: observedMs) }.value
         }
         metrics.samplesInserted.increment(by: result.samplesInserted)
         metrics.samplesDuplicate.increment(by: result.samplesDuplicate)

@@ -135,6 +135,10 @@ public nonisolated struct Fleetwatch_V1_RawBatch: Sendable {
   /// Clears the value of `processes`. Subsequent reads from it will return its default value.
   public mutating func clearProcesses() {self._processes = nil}
 
+  /// W3C trace context of this batch ("00-<trace id>-<span id>-<flags>"): a stream carries many batches,
+  /// so the context travels per batch; the stream's own context is in the gRPC metadata "traceparent".
+  public var traceParent: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -201,6 +205,33 @@ public nonisolated struct Fleetwatch_V1_MetricBatch: Sendable {
 
   fileprivate var _machine: Fleetwatch_V1_MachineIdentity? = nil
   fileprivate var _processes: Fleetwatch_V1_ProcessSnapshot? = nil
+}
+
+/// A synthetic transaction's trace: each hop of the pipeline (normalizer, persister, alert evaluator)
+/// publishes one to fleet.events (key probe.<hop>.<machine>) once it has done its work on a batch
+/// from a probe machine (identity label fleetwatch.probe), so `fleetwatch probe` and the gateways can
+/// measure every hop of the path.
+public nonisolated struct Fleetwatch_V1_ProbeEcho: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var machineID: String = String()
+
+  public var sequence: UInt64 = 0
+
+  /// The batch's timestamp: when the probe sent it.
+  public var sentMs: Int64 = 0
+
+  /// normalized | persisted | evaluated
+  public var hop: String = String()
+
+  /// When the hop finished its work on the batch (its own clock).
+  public var observedMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -399,7 +430,7 @@ nonisolated extension Fleetwatch_V1_ProcessSnapshot: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RawBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0\u{3}trace_parent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -414,6 +445,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularMessageField(value: &self._identity) }()
       case 6: try { try decoder.decodeRepeatedMessageField(value: &self.readings) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._processes) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.traceParent) }()
       default: break
       }
     }
@@ -445,6 +477,9 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._processes {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     } }()
+    if !self.traceParent.isEmpty {
+      try visitor.visitSingularStringField(value: self.traceParent, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -456,6 +491,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
     if lhs._identity != rhs._identity {return false}
     if lhs.readings != rhs.readings {return false}
     if lhs._processes != rhs._processes {return false}
+    if lhs.traceParent != rhs.traceParent {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -560,6 +596,56 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
     if lhs.samples != rhs.samples {return false}
     if lhs._processes != rhs._processes {return false}
     if lhs.receivedMs != rhs.receivedMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_ProbeEcho: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ProbeEcho"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{3}sent_ms\0\u{1}hop\0\u{3}observed_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.machineID) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.sentMs) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.hop) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.observedMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.machineID.isEmpty {
+      try visitor.visitSingularStringField(value: self.machineID, fieldNumber: 1)
+    }
+    if self.sequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 2)
+    }
+    if self.sentMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.sentMs, fieldNumber: 3)
+    }
+    if !self.hop.isEmpty {
+      try visitor.visitSingularStringField(value: self.hop, fieldNumber: 4)
+    }
+    if self.observedMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.observedMs, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_ProbeEcho, rhs: Fleetwatch_V1_ProbeEcho) -> Bool {
+    if lhs.machineID != rhs.machineID {return false}
+    if lhs.sequence != rhs.sequence {return false}
+    if lhs.sentMs != rhs.sentMs {return false}
+    if lhs.hop != rhs.hop {return false}
+    if lhs.observedMs != rhs.observedMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -17,6 +17,7 @@ public enum Defaults {
     public static let collectHealth = "127.0.0.1:9073"
     public static let configHealth = "127.0.0.1:9074"
     public static let alertHealth = "127.0.0.1:9075"
+    public static let probeHealth = "127.0.0.1:9076"
 
     /// $FLEETWATCH_DATA_DIR, else $XDG_DATA_HOME/fleetwatch, else ~/.local/share/fleetwatch.
     public static var dataDirectory: String {

@@ -152,6 +152,15 @@ public final class InProcessBus: MessageBus {
         for signal in signals { signal.notify() }
     }
 
+    /// Every queue with its depth and consumers, by name.
+    func statuses() -> [QueueStatus] {
+        state.withLock { state in
+            state.queues.map { name, queue in
+                QueueStatus(name: name, ready: queue.readyCount, unacked: queue.unacked.count, consumers: queue.consumers.count)
+            }.sorted { $0.name < $1.name }
+        }
+    }
+
     /// Ready and unacknowledged messages of `queue` (nil: no such queue).
     public func depth(of queue: String) -> (ready: Int, unacked: Int)? {
         state.withLock { state in state.queues[queue].map { ($0.readyCount, $0.unacked.count) } }

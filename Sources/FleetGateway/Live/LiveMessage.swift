@@ -1,5 +1,6 @@
 import FleetCore
 import FleetFanout
+import FleetProto
 import Foundation
 
 /// The JSON messages of /api/v1/live (docs/api.md), both directions.
@@ -89,11 +90,37 @@ enum LiveMessage {
         var error: String
     }
 
-    /// The text frames that carry `update`, in the order a client applies them.
     struct AlertMessage: Encodable {
         var type = "alert"
         var alert: AlertView
     }
+
+    /// A hop of the pipeline finished its work on a probe batch (`fleetwatch probe` follows these).
+    struct ProbeMessage: Encodable {
+        var type = "probe"
+        var machineID: String
+        var sequence: UInt64
+        var hop: String
+        var sentMs: Int64
+        var observedMs: Int64
+
+        init(_ echo: Fleetwatch_V1_ProbeEcho) {
+            machineID = echo.machineID
+            sequence = echo.sequence
+            hop = echo.hop
+            sentMs = echo.sentMs
+            observedMs = echo.observedMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case type, sequence, hop
+            case machineID = "machine_id"
+            case sentMs = "sent_ms"
+            case observedMs = "observed_ms"
+        }
+    }
+
+    /// The text frames that carry `update`, in the order a client applies them.
 
     static func frames(
         for update: LiveUpdate, nowMs: Int64, thresholds: MachineStatus.Thresholds,
@@ -120,6 +147,7 @@ enum LiveMessage {
             }
         }
         for transition in update.alerts { frames.append(try encode(AlertMessage(alert: AlertView(transition)))) }
+        for echo in update.probes { frames.append(try encode(ProbeMessage(echo))) }
         return frames
     }
 

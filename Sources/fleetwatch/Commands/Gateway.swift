@@ -39,6 +39,11 @@ struct Gateway: AsyncParsableCommand {
     @Option(name: .customLong("config-url"), help: "The config service, for rules (FLEETWATCH_CONFIG_URL, default \(Defaults.configURL)).")
     var configURL: String?
 
+    @Option(
+        name: .customLong("management-url"),
+        help: "RabbitMQ management API, for the pipeline panel's queue figures (FLEETWATCH_MANAGEMENT_URL, default \(RabbitManagementInspector.defaultURL)).")
+    var managementURL: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
     var logLevel: String?
 
@@ -67,10 +72,18 @@ struct Gateway: AsyncParsableCommand {
         let configURL = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
         let config = ConfigClient(
             transport: try IngestEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071).makeTransport())
+        let queues: RabbitManagementInspector
+        do {
+            queues = try RabbitManagementInspector(
+                url: Setting.value(managementURL, env: RabbitManagementInspector.environmentVariable, default: RabbitManagementInspector.defaultURL),
+                vhost: try AMQPURL(parsing: broker.url).vhost)
+        } catch {
+            throw ArgumentParser.ValidationError("\(error)")
+        }
         let server = GatewayServer(
             configuration: .init(host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id),
-            hub: hub, store: store, config: config, health: HealthRoutes(readiness: readiness, registry: registry),
-            logger: logger, now: currentTimeMillis)
+            hub: hub, store: store, config: config, queues: queues,
+            health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis)
         logger.info("gateway starting", metadata: ["id": "\(id)", "queue": "\(fanout.queue)", "web": "\(web.root)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }

@@ -102,8 +102,8 @@ struct Hub: AsyncParsableCommand {
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
                 gatewayID: "hub"),
-            hub: hub, store: store, config: config, health: HealthRoutes(readiness: readiness, registry: registry),
-            logger: logger, now: currentTimeMillis,
+            hub: hub, store: store, config: config, queues: bus,
+            health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis,
             onListening: {
                 readiness.set("http", true)
                 settings.printWelcome()
@@ -129,7 +129,7 @@ struct Hub: AsyncParsableCommand {
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.persist]) }) {
                 let persister = Persister(
                     consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 1000), store: store,
-                    logger: logger)
+                    logger: logger, echoes: ProbeEchoes(bus: bus, hop: .persisted, logger: logger))
                 await persister.run()
             },
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.normalize]) }) {

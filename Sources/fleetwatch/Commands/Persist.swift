@@ -52,7 +52,8 @@ struct Persist: AsyncParsableCommand {
                             consumer: try await bus.consume(
                                 queue: FleetQueue.persist, prefetch: persisterConfiguration.batchSize * 2),
                             store: store, configuration: persisterConfiguration, logger: logger,
-                            onStoreAvailability: { readiness.set("database", $0) })
+                            onStoreAvailability: { readiness.set("database", $0) },
+                            echoes: ProbeEchoes(bus: bus, hop: .persisted, logger: logger))
                         await persister.run()
                     }
                 ],

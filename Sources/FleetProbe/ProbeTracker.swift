@@ -1,0 +1,98 @@
+import FleetCore
+import Metrics
+import Synchronization
+
+/// Follows each synthetic transaction from the moment it was sent until every hop has reported it or it
+/// timed out. Latencies go to `ProbeLatencies` (for the report) and to Prometheus histograms
+/// (`fleetwatch_probe_hop_seconds{hop}`); a hop that never reported counts in
+/// `fleetwatch_probe_lost_total{hop}`.
+final class ProbeTracker: Sendable {
+    private struct InFlight {
+        var sentMs: Int64
+        var seen: Set<ProbeHop> = []
+    }
+
+    private struct State {
+        var inFlight: [UInt64: InFlight] = [:]
+        /// Sent time → sequence, to match the samples a WebSocket delivers (they carry their timestamp).
+        var bySentMs: [Int64: UInt64] = [:]
+        var latencies: ProbeLatencies
+        var sent = 0
+        var completed = 0
+        var lost: [ProbeHop: Int] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let hops: [ProbeHop]
+    private let sentCounter = Counter(label: "fleetwatch_probe_sent_total")
+
+    /// - Parameter hops: the hops a probe must pass to be complete (the evaluator's is optional: a deployment
+    ///   may run without alerts).
+    init(hops: [ProbeHop] = ProbeHop.allCases, capacity: Int = 4096) {
+        self.hops = hops
+        state = Mutex(State(latencies: ProbeLatencies(capacity: capacity)))
+    }
+
+    func sent(sequence: UInt64, atMs: Int64) {
+        sentCounter.increment()
+        state.withLock {
+            $0.inFlight[sequence] = InFlight(sentMs: atMs)
+            $0.bySentMs[atMs] = sequence
+            $0.sent += 1
+        }
+    }
+
+    /// `hop` reported probe `sequence` at `atMs`; duplicates (a redelivery) count once.
+    func observed(_ hop: ProbeHop, sequence: UInt64, atMs: Int64) {
+        let latency: Int64? = state.withLock { state in
+            guard var probe = state.inFlight[sequence], !probe.seen.contains(hop) else { return nil }
+            probe.seen.insert(hop)
+            let latency = max(0, atMs - probe.sentMs)
+            state.latencies.record(hop, milliseconds: latency)
+            if hops.allSatisfy(probe.seen.contains) {
+                state.inFlight[sequence] = nil
+                state.bySentMs[probe.sentMs] = nil
+                state.completed += 1
+            } else {
+                state.inFlight[sequence] = probe
+            }
+            return latency
+        }
+        if let latency {
+            Timer(label: "fleetwatch_probe_hop_seconds", dimensions: [("hop", hop.rawValue)], preferredDisplayUnit: .seconds)
+                .recordMilliseconds(latency)
+        }
+    }
+
+    /// A WebSocket delivered the probe sample stamped `sentMs`.
+    func delivered(sentMs: Int64, atMs: Int64) {
+        guard let sequence = state.withLock({ $0.bySentMs[sentMs] }) else { return }
+        observed(.websocket, sequence: sequence, atMs: atMs)
+    }
+
+    /// Gives up on probes sent before `cutoffMs`: every hop they did not reach counts as lost.
+    func expire(sentBefore cutoffMs: Int64) {
+        let lost: [ProbeHop] = state.withLock { state in
+            var lost: [ProbeHop] = []
+            for (sequence, probe) in state.inFlight where probe.sentMs < cutoffMs {
+                let missing = hops.filter { !probe.seen.contains($0) }
+                for hop in missing { state.lost[hop, default: 0] += 1 }
+                lost += missing
+                state.inFlight[sequence] = nil
+                state.bySentMs[probe.sentMs] = nil
+            }
+            return lost
+        }
+        for hop in lost { Counter(label: "fleetwatch_probe_lost_total", dimensions: [("hop", hop.rawValue)]).increment() }
+    }
+
+    var pending: Int { state.withLock { $0.inFlight.count } }
+
+    func report() -> ProbeReport {
+        state.withLock { state in
+            ProbeReport(
+                sent: state.sent, completed: state.completed, lost: state.lost,
+                hops: state.latencies.summaries().map { ProbeReport.Hop(hop: $0.hop, latency: $0.summary) })
+        }
+    }
+}
