@@ -5,6 +5,7 @@ import FleetStore
 import Logging
 import Metrics
 import Synchronization
+import Tracing
 
 /// The alert evaluator: consumes the alert partitions (single-active-consumer, so replicas share them), applies
 /// the `RuleBook` through one `AlertEngine`, and for every transition writes alert history, then publishes an
@@ -66,6 +67,7 @@ public final class AlertEvaluator: Sendable {
                 return
             }
             if deliveries.isEmpty { return }
+            let tracedFrom = DefaultTracerClock.now
             var batches: [Fleetwatch_V1_MetricBatch] = []
             var good: [Delivery] = []
             for delivery in deliveries {
@@ -80,12 +82,29 @@ public final class AlertEvaluator: Sendable {
                 try await evaluate(batches)
                 try await consumer.ack(good)
                 await echoes.publish(for: batches, at: now())
+                trace(zip(good, batches), from: tracedFrom)
             } catch {
                 // History or the broker failed: the deliveries go back and are evaluated again (idempotently).
                 logger.warning("alert evaluation failed; requeueing", metadata: ["error": "\(error)", "queue": "\(queue)"])
                 try? await consumer.requeue(good)
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    /// One span per evaluated batch, continuing its trace, with the debug line about it.
+    private func trace(
+        _ evaluated: some Sequence<(Delivery, Fleetwatch_V1_MetricBatch)>, from start: DefaultTracerClock.Instant
+    ) {
+        for (delivery, batch) in evaluated {
+            let span = startSpan(
+                "evaluate batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer, at: start)
+            span.attributes["fleetwatch.machine_id"] = batch.machine.machineID
+            ServiceContext.withValue(span.context) {
+                logger.debug(
+                    "batch evaluated", metadata: ["machine": "\(batch.machine.machineID)", "sequence": "\(batch.sequence)"])
+            }
+            span.end()
         }
     }
 

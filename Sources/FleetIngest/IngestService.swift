@@ -4,6 +4,7 @@ import FleetProto
 import GRPCCore
 import Logging
 import Metrics
+import Tracing
 
 /// The edge: authenticates a collector's stream, validates each batch, publishes it to fleet.raw with
 /// a publisher confirm and only then acks its sequence number back to the collector.
@@ -58,8 +59,15 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                     if let registration { directory.unregister(machine: registration.machine, id: registration.id) }
                     responses.finish()
                 }
+                // The stream's own trace context (gRPC metadata), the parent of batches that carry none.
+                let stream = TraceHeaders.context(traceParent: request.metadata[stringValues: TraceParent.header].first { _ in true } ?? "")
                 for try await batch in request.messages {
-                    try await accept(batch, responses: responses)
+                    let parent = TraceParent.isValid(batch.traceParent) ? TraceHeaders.context(traceParent: batch.traceParent) : stream
+                    try await withSpan("ingest batch", context: parent, ofKind: .server) { span in
+                        span.attributes["fleetwatch.machine_id"] = batch.machineID
+                        span.attributes["fleetwatch.sequence"] = Int64(truncatingIfNeeded: batch.sequence)
+                        try await accept(batch, responses: responses)
+                    }
                     if registration == nil {
                         let (id, commands) = directory.register(machine: batch.machineID)
                         registration = (batch.machineID, id)
@@ -90,12 +98,14 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                 metadata: ["machine": "\(batch.machineID.prefix(128))", "sequence": "\(batch.sequence)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: "batch \(batch.sequence): \(error)")
         }
+        var headers = [BusHeader.receivedAt: String(receivedMs)]
+        TraceHeaders.inject(ServiceContext.current ?? .topLevel, into: &headers)
         let message = OutgoingMessage(
             exchange: FleetExchange.raw,
             routingKey: RoutingKey.raw(source: batch.source, machine: batch.machineID),
             body: try batch.serializedBytes(),
             type: MessageType.rawBatch,
-            headers: [BusHeader.receivedAt: String(receivedMs)]
+            headers: headers
         )
         let started = ContinuousClock.now
         do {
@@ -107,6 +117,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
             throw RPCError(code: .unavailable, message: "broker unavailable, retry later: \(error)")
         }
         onBrokerAvailability(true)
+        logger.debug("batch published", metadata: ["machine": "\(batch.machineID)", "sequence": "\(batch.sequence)"])
         metrics.publishLatency.recordInterval(since: started)
         metrics.accepted.increment()
         metrics.readings.increment(by: batch.readings.count)

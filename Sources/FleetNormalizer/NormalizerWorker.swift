@@ -3,6 +3,7 @@ import FleetCore
 import FleetProto
 import Logging
 import Metrics
+import Tracing
 
 /// The normalizer consumer: fleet.normalize → canonical `MetricBatch` → fleet.metrics. A delivery is
 /// acked only after everything it produced was confirmed by the broker; poison goes to the DLQ.
@@ -72,23 +73,32 @@ public struct NormalizerWorker: Sendable {
         var outgoing: [OutgoingMessage] = []
         var good: [Delivery] = []
         let nowMs = now()
+        // One span per batch, continuing the edge's trace; it ends once the batch is published (or dead-lettered).
+        var spans: [any Span] = []
+        defer { for span in spans { span.end() } }
         for delivery in deliveries {
             metrics.consumed.increment()
-            switch normalize(delivery, nowMs: nowMs) {
-            case .success(let messages):
-                outgoing += messages
-                good.append(delivery)
-            case .failure(let error):
-                metrics.deadLettered.increment()
-                logger.warning(
-                    "poison message dead-lettered",
-                    metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(error)"])
-                do {
-                    try await consumer.deadLetter(delivery, reason: error.description)
-                } catch {
-                    // Never dropped: back to the queue, and past the delivery limit the broker dead-letters it.
-                    logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
-                    try? await consumer.requeue([delivery])
+            let span = startSpan("normalize batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer)
+            spans.append(span)
+            await ServiceContext.withValue(span.context) {
+                switch normalize(delivery, nowMs: nowMs) {
+                case .success(let messages):
+                    outgoing += messages
+                    good.append(delivery)
+                    logger.debug("batch normalized", metadata: ["routing_key": "\(delivery.routingKey)"])
+                case .failure(let error):
+                    span.setStatus(SpanStatus(code: .error, message: error.description))
+                    metrics.deadLettered.increment()
+                    logger.warning(
+                        "poison message dead-lettered",
+                        metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(error)"])
+                    do {
+                        try await consumer.deadLetter(delivery, reason: error.description)
+                    } catch {
+                        // Never dropped: back to the queue, and past the delivery limit the broker dead-letters it.
+                        logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
+                        try? await consumer.requeue([delivery])
+                    }
                 }
             }
         }
@@ -165,8 +175,9 @@ public struct NormalizerWorker: Sendable {
     /// The samples as one message and, when present, the process snapshot as its own (DESIGN.md).
     static func messages(for batch: Fleetwatch_V1_MetricBatch, headers: [String: String]) throws -> [OutgoingMessage] {
         let machine = batch.machine.machineID
-        var passed = headers.filter { $0.key == BusHeader.receivedAt || $0.key == BusHeader.traceParent }
-        passed[BusHeader.receivedAt] = String(batch.receivedMs)
+        var passed = [BusHeader.receivedAt: String(batch.receivedMs)]
+        // The normalizer's span (current while it normalizes) is the parent of what comes next.
+        TraceHeaders.inject(ServiceContext.current ?? TraceHeaders.context(from: headers), into: &passed)
         var samples = batch
         samples.clearProcesses()
         var messages = [

@@ -4,6 +4,7 @@ import FleetProto
 import FleetStore
 import Foundation
 import Logging
+import Tracing
 
 /// The `persist` consumer: takes rounds of deliveries from fleet.persist, writes their samples in one
 /// store transaction and acks them only once it committed (at-least-once; the store is idempotent).
@@ -109,6 +110,7 @@ public struct Persister: Sendable {
     /// interrupt a write or a dead-letter publish half-way; cancellation is acted on only between calls.
     public func persistRound(_ deliveries: [Delivery]) async -> RoundOutcome {
         let started = ContinuousClock.now
+        let tracedFrom = DefaultTracerClock.now
         metrics.messagesConsumed.increment(by: deliveries.count)
         let round = await Task { await decode(deliveries) }.value
         guard !round.batches.isEmpty else {
@@ -134,6 +136,7 @@ public struct Persister: Sendable {
                         ])
                 }
                 await settle(round, result: result, started: started)
+                trace(round, from: tracedFrom)
                 return .settled(
                     persisted: round.good.count, deadLettered: round.deadLettered, result: result,
                     storeFailures: failures)
@@ -208,6 +211,23 @@ public struct Persister: Sendable {
         metrics.batchDuration.record(duration: ContinuousClock.now - started)
         if result.batchesDuplicate > 0 {
             logger.debug("redelivered batches skipped", metadata: ["batches": "\(result.batchesDuplicate)"])
+        }
+    }
+
+    /// One span per persisted batch, continuing its trace, from the start of the round to its ack; the debug
+    /// line about the batch carries the trace id.
+    private func trace(_ round: DecodedRound, from start: DefaultTracerClock.Instant) {
+        for (delivery, batch) in zip(round.good, round.batches) {
+            let span = startSpan(
+                "persist batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer, at: start)
+            span.attributes["fleetwatch.machine_id"] = batch.machine.machineID
+            span.attributes["fleetwatch.samples"] = batch.samples.count
+            ServiceContext.withValue(span.context) {
+                logger.debug(
+                    "batch persisted",
+                    metadata: ["machine": "\(batch.machine.machineID)", "sequence": "\(batch.sequence)"])
+            }
+            span.end()
         }
     }
 

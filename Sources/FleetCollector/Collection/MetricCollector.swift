@@ -87,6 +87,8 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
         batch.timestampMs = now.wallMillis
         batch.identity = identity
         batch.readings = readings
+        // Each batch starts its own trace; the services continue it (edge, normalizer, persister, evaluator).
+        batch.traceParent = TraceParent.random()
         return batch
     }
 

@@ -157,6 +157,8 @@ public final class IngestUploader: Sendable {
         }
         var metadata: Metadata = [:]
         if let token { metadata.addString("Bearer \(token)", forKey: "authorization") }
+        // The stream's trace context; each batch also carries its own (`trace_parent`).
+        metadata.addString(TraceParent.random(), forKey: TraceParent.header)
         var callOptions = CallOptions.defaults
         callOptions.waitForReady = false
         do {

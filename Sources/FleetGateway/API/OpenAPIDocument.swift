@@ -52,7 +52,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/live": {
       "get": {
-        "summary": "WebSocket upgrade: send {\"subscribe\":\"fleet\"} or {\"subscribe\":\"machine\",\"machine_id\":\"…\"}; receive hello, machines, samples, processes and error messages",
+        "summary": "WebSocket upgrade: send {\"subscribe\":\"fleet\"} or {\"subscribe\":\"machine\",\"machine_id\":\"…\"}; receive hello, machines, samples, processes, alert, probe and error messages",
         "operationId": "live",
         "responses": {"101": {"description": "Switching to the WebSocket protocol"}}
       }
@@ -124,6 +124,15 @@ enum OpenAPIDocument {
         "operationId": "deleteRule",
         "parameters": [{"name": "version", "in": "query", "description": "only if still at this version", "schema": {"type": "integer"}}],
         "responses": {"204": {"description": "Deleted"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}
+      }
+    },
+    "/api/v1/pipeline": {
+      "get": {
+        "summary": "Pipeline health: every queue's depth, consumers and dead letters, and the per-hop latency of `fleetwatch probe`'s synthetic batches as this gateway saw them",
+        "operationId": "getPipeline",
+        "responses": {
+          "200": {"description": "The pipeline; queue figures that could not be read are reported in queues_error, still with status 200", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pipeline"}}}}
+        }
       }
     },
     "/api/v1/openapi.json": {
@@ -228,6 +237,43 @@ enum OpenAPIDocument {
           "for_seconds": {"type": "integer"}, "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
           "description": {"type": "string"}, "enabled": {"type": "boolean"},
           "version": {"type": "integer"}, "created_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}
+        }
+      },
+      "QueueStatus": {
+        "type": "object", "required": ["name", "ready", "unacked", "consumers"],
+        "properties": {
+          "name": {"type": "string"},
+          "ready": {"type": "integer", "description": "messages waiting for a consumer"},
+          "unacked": {"type": "integer", "description": "messages delivered and not yet acknowledged"},
+          "consumers": {"type": "integer"},
+          "dead_lettered": {"type": "integer", "description": "messages waiting in the dead-letter queue <name>.dlq; absent for queues without one (perishable fanout and rule-change queues)"}
+        }
+      },
+      "LatencySummary": {
+        "type": "object", "required": ["count", "p50", "p90", "p99", "max"],
+        "description": "Nearest-rank percentiles in milliseconds over the most recent probes",
+        "properties": {
+          "count": {"type": "integer"}, "p50": {"type": "integer"}, "p90": {"type": "integer"},
+          "p99": {"type": "integer"}, "max": {"type": "integer"}
+        }
+      },
+      "Pipeline": {
+        "type": "object", "required": ["now_ms", "queues", "probe"],
+        "properties": {
+          "now_ms": {"type": "integer"},
+          "queues": {"type": "array", "items": {"$ref": "#/components/schemas/QueueStatus"}, "description": "by name; dead-letter queues are folded into dead_lettered; [] when queues_error is set"},
+          "queues_error": {"type": "string", "description": "present only when the queue figures are unavailable (e.g. the RabbitMQ management API is unreachable)"},
+          "probe": {
+            "type": "array",
+            "description": "latency from when `fleetwatch probe` sent a batch until each hop was done with it, hops in path order; [] while no probe runs",
+            "items": {
+              "type": "object", "required": ["hop", "latency"],
+              "properties": {
+                "hop": {"type": "string", "enum": ["normalized", "persisted", "evaluated", "websocket"]},
+                "latency": {"$ref": "#/components/schemas/LatencySummary"}
+              }
+            }
+          }
         }
       },
       "History": {

@@ -15,7 +15,7 @@ import ServiceLifecycle
 func runServices(_ services: [any Service], health: any Service, logger: Logger) async throws {
     let group = ServiceGroup(
         configuration: .init(
-            services: ([health] + services).map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
+            services: (Observability.services + [health] + services).map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
