@@ -2,7 +2,8 @@
 RabbitMQ → normalizer → persister/fanout → `fleetwatch gateway` → the page, under the gateway's CSP.
 
 Needs Debian's chromium and chromium-driver and pip's selenium (scripts/install-deps): skipped locally
-when missing, a failure under CI=true. Saves fleet.png and machine.png to FLEETWATCH_SCREENSHOT_DIR.
+when missing, a failure under CI=true. Saves fleet.png, machine.png and pipeline.png to
+FLEETWATCH_SCREENSHOT_DIR.
 """
 import importlib
 import os
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, ROOT, require, scalar, wait_for
+from conftest import BIN, MANAGEMENT_PORT, ROOT, require, scalar, wait_for
 
 MACHINE = "ci-dashboard"
 XSS_MACHINE = "ci-dashboard-xss"
@@ -261,3 +262,65 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
     finally:
         loadgen.kill()
         loadgen.wait()
+
+
+def test_pipeline_page_in_a_real_browser(stack, browser):
+    """The pipeline page (reached from the fleet page's pipeline line) against the distributed stack: the
+    queue table lists fleet.normalize and fleet.persist, in path order, each read by a consumer and with an
+    empty DLQ; under the gateway's CSP, with no console error. No probe runs: the latency table is either
+    filled or says how to start one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(condition, timeout, what):
+        return WebDriverWait(browser, timeout, poll_frequency=0.2).until(
+            lambda d: condition(), message=f"waiting for {what}")
+
+    def css(selector):
+        return browser.find_elements(By.CSS_SELECTOR, selector)
+
+    def displayed(selector):
+        return any(e.is_displayed() for e in css(selector))
+
+    def healthy(queue):
+        """The queue's row shows at least one consumer and nothing wrong (its DLQ was emptied by the fixture)."""
+        row = f'#queues tr[data-queue="{queue}"]'
+        cells = css(f'{row} td[data-col="consumers"]')
+        return bool(cells) and int(cells[0].text.replace(",", "") or 0) >= 1 and not css(f"{row}[data-problem]")
+
+    stack.pipeline()
+    # The gateway reads queue figures from the management API of the test broker.
+    stack.env.setdefault("FLEETWATCH_MANAGEMENT_URL", f"http://guest:guest@127.0.0.1:{MANAGEMENT_PORT}")
+    gw = stack.gateway().wait_ready()
+
+    # --- the fleet page's one-line status links to the pipeline page --------------------------------
+    browser.get(gw.url("/"))
+    until(lambda: displayed("#pipeline-status"), 15, "the fleet page's pipeline status")
+    assert browser.find_element(By.ID, "pipeline-status").text.startswith("pipeline")
+    problems = console_problems(browser)
+    assert not problems, problems
+    browser.find_element(By.ID, "pipeline-status").click()
+
+    # --- the pipeline page ------------------------------------------------------------------------
+    until(lambda: browser.current_url.endswith("/pipeline.html"), 10, "the pipeline page")
+    assert css('nav a[data-nav="pipeline"]')[0].get_attribute("aria-current") == "page"
+    until(lambda: css('#connection[data-state="connected"]'), 15, "a first answer of /api/v1/pipeline")
+    # The management API refreshes its consumer counts every few seconds; the page reads them every 2 s.
+    until(lambda: healthy("fleet.normalize") and healthy("fleet.persist"), 30,
+          "fleet.normalize and fleet.persist each read by a consumer, in the queue table")
+    names = [row.get_attribute("data-queue") for row in css("#queues tbody tr")]
+    assert names.index("fleet.normalize") < names.index("fleet.persist"), names
+    for queue in ["fleet.normalize", "fleet.persist"]:
+        assert css(f'#queues tr[data-queue="{queue}"] td[data-col="dead"]')[0].text == "0"
+    assert not displayed("#queues-error"), browser.find_element(By.ID, "queues-error").text
+    assert not displayed("#error"), browser.find_element(By.ID, "error").text
+    # Probe latencies are this gateway's, and no probe is started here: a table or the hint, never neither.
+    assert displayed("#probe") or ("fleetwatch probe" in browser.find_element(By.ID, "probe-empty").text
+                                   and displayed("#probe-empty"))
+    until(lambda: "waiting" in browser.find_element(By.ID, "pipeline-summary").text, 5, "the summary line")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "pipeline.png"))
+    no_alert(browser)
+    problems = console_problems(browser)
+    assert not problems, problems

@@ -75,6 +75,11 @@ export function alertDetail(id) {
   return get("api/v1/alerts/detail", new URLSearchParams({ id }));
 }
 
+/** GET /api/v1/pipeline: {now_ms, queues: [{name, ready, unacked, consumers, dead_lettered?}], queues_error?, probe}. */
+export function pipeline() {
+  return get("api/v1/pipeline");
+}
+
 /** GET /api/v1/rules: {rules}. */
 export function rules() {
   return get("api/v1/rules");

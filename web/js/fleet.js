@@ -1,6 +1,6 @@
 // The fleet overview (index.html): one row per machine, live from the WebSocket fleet subscription,
 // sortable, statuses recomputed every second from last_seen_ms, alert counts from machine.alerts and from
-// live alert messages.
+// live alert messages; a one-line pipeline status beside the summary links to the pipeline page.
 import { AlertSet, SEVERITY_RANK, countAlerts, isActive } from "./alert-set.js";
 import { alertCounts } from "./alert-view.js";
 import * as api from "./api.js";
@@ -9,6 +9,7 @@ import { h, machineHref, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
 import { startNav } from "./nav.js";
+import { startPipelineStatus } from "./pipeline-status.js";
 import { FleetClock } from "./status.js";
 
 const table = document.getElementById("machines");
@@ -248,6 +249,7 @@ live.addEventListener("message", ({ detail: message }) => {
 live.subscribe({ subscribe: "fleet" });
 live.start();
 startNav(live);
+startPipelineStatus(document.getElementById("pipeline-status"));
 
 function loadMachines() {
   return api
