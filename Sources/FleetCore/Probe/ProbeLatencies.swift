@@ -46,6 +46,14 @@ public struct LatencySummary: Sendable, Equatable, Codable {
     public var p99: Int64
     public var max: Int64
 
+    public init(count: Int, p50: Int64, p90: Int64, p99: Int64, max: Int64) {
+        self.count = count
+        self.p50 = p50
+        self.p90 = p90
+        self.p99 = p99
+        self.max = max
+    }
+
     /// Nil for an empty set.
     public init?(_ values: [Int64]) {
         guard !values.isEmpty else { return nil }

@@ -41,7 +41,9 @@ struct Ingest: AsyncParsableCommand {
         }
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])
-        try await declareWhenReachable(bus, topology: .exchanges, readiness: readiness, logger: logger)
+        // fleet.normalize too: a batch confirmed into an exchange without a bound queue would be acked and lost
+        // on a new broker where no normalizer has started yet.
+        try await declareWhenReachable(bus, topology: .exchanges + .normalize, readiness: readiness, logger: logger)
 
         let ingest = IngestService(
             publisher: PublishCoalescer(bus: bus),
