@@ -169,6 +169,8 @@ def test_hub_monitors_this_machine_persists_to_sqlite_and_restarts_from_it(tmp_p
     join = next(line for line in welcome.splitlines() if "join" in line)
     assert f"FLEETWATCH_TOKEN={token}" in join
     assert f"FLEETWATCH_INGEST_URL=http://127.0.0.1:{hub.ingest_port}" in join
+    install = next(line for line in welcome.splitlines() if "install.sh" in line)
+    assert f"deploy/agent/install.sh --edge http://127.0.0.1:{hub.ingest_port} --token {token}" in install
     assert str(data) in welcome
     assert f"FLEETWATCH_CONFIG_URL=http://127.0.0.1:{hub.config_port}" in welcome
 

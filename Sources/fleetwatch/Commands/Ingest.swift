@@ -6,6 +6,7 @@ import FleetRuntime
 import FleetSettings
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import Foundation
 import Logging
 
 struct Ingest: AsyncParsableCommand {
@@ -57,6 +58,9 @@ struct Ingest: AsyncParsableCommand {
         logger.info(
             "ingest edge starting",
             metadata: ["listen": "\(address)", "amqp": "\((try? AMQPURL(parsing: broker.url))?.description ?? "?")"])
+        let tokenFile = Setting.value(tokenFile, env: "FLEETWATCH_TOKEN_FILE")
+        let join = JoinCommand(listen: address, token: tokenFile.map { .file($0) } ?? .unknown)
+        FileHandle.standardOutput.write(Data((join.lines.joined(separator: "\n") + "\n").utf8))
         try await runServices(
             [GRPCServerService(server: server)],
             health: HealthServer(

@@ -81,18 +81,13 @@ struct HubSettings: Sendable {
 
     /// What a person starting the hub needs: where the dashboard is and how another machine joins.
     func printWelcome() {
-        let edgeHost = ingest.host == "0.0.0.0" ? (ProcessInfo.processInfo.hostName) : ingest.host
-        var lines = [
+        let lines = [
             "Fleetwatch hub is running.",
             "  dashboard   \(http.localURL)/",
             "  data        \(dataDirectory)",
             "  CLI         FLEETWATCH_CONFIG_URL=\(config.localURL) fleetwatch machines",
             "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)",
-            "  join        FLEETWATCH_INGEST_URL=http://\(edgeHost):\(ingest.port) FLEETWATCH_TOKEN=\(token) fleetwatch-agent",
-        ]
-        if ingest.host == "127.0.0.1" || ingest.host == "localhost" {
-            lines.append("              (the edge listens on loopback only: start with --ingest-listen 0.0.0.0:7070 to let other machines join)")
-        }
+        ] + JoinCommand(listen: ingest, token: .value(token)).lines.map { "  " + $0 }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -1,0 +1,42 @@
+import FleetSettings
+import Foundation
+
+/// How another machine joins an edge listening on `listen`: the one-off command and the systemd install
+/// (deploy/agent/install.sh), printed by `fleetwatch hub` and `fleetwatch ingest` at start.
+struct JoinCommand {
+    var listen: HostPort
+    /// How the agent gets its token: `--token <token>` or `--token-file <path>`.
+    var token: Credential
+
+    enum Credential {
+        case value(String)
+        case file(String)
+        /// The token is known only to whoever set FLEETWATCH_TOKEN: print a placeholder, never a secret.
+        case unknown
+    }
+
+    var edgeURL: String {
+        let host = ["0.0.0.0", "::", ""].contains(listen.host) ? ProcessInfo.processInfo.hostName : listen.host
+        return "http://\(host):\(listen.port)"
+    }
+
+    var lines: [String] {
+        let environment: String, option: String
+        switch token {
+        case .value(let token):
+            (environment, option) = ("FLEETWATCH_TOKEN=\(token)", "--token \(token)")
+        case .file(let path):
+            (environment, option) = ("FLEETWATCH_TOKEN_FILE=\(path)", "--token-file \(path)")
+        case .unknown:
+            (environment, option) = ("FLEETWATCH_TOKEN=<collector token>", "--token <collector token>")
+        }
+        var lines = [
+            "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(environment) fleetwatch-agent",
+            "  as a service: deploy/agent/install.sh --edge \(edgeURL) \(option)   (copy the agent with scripts/build-agent)",
+        ]
+        if listen.host == "127.0.0.1" || listen.host == "localhost" {
+            lines.append("  (the edge listens on loopback only: listen on 0.0.0.0:\(listen.port) to let other machines join)")
+        }
+        return lines
+    }
+}
