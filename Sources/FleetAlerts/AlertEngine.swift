@@ -88,6 +88,17 @@ public struct AlertEngine: Sendable {
         }
     }
 
+    /// Forgets `ids` at once: their partition went to another evaluator, which takes over their alerts (restored
+    /// from history there) and their silence.
+    public mutating func forget(machines ids: Set<String>) {
+        guard !ids.isEmpty else { return }
+        for id in ids {
+            machines[id] = nil
+            restored.remove(id)
+        }
+        states = states.filter { !ids.contains($0.key.machineID) }
+    }
+
     private func wire(_ transition: AlertTransition, rule: AlertRule, hostname: String) -> Fleetwatch_V1_AlertTransition {
         .with {
             $0.ruleID = transition.ruleID

@@ -33,11 +33,17 @@ public final class AlertEvaluator: Sendable {
         self.echoes = ProbeEchoes(bus: bus, hop: .evaluated, logger: logger)
     }
 
-    /// Consumes every partition until cancelled; also evaluates no-data rules every `tick`.
-    public func run(partitions: Int, tick: Duration = .seconds(5)) async throws {
+    /// Consumes every partition until cancelled, sharing them with the other replicas (`PartitionBalancer`, as
+    /// `instance`); also evaluates no-data rules every `tick`.
+    public func run(partitions: Int, instance: String, tick: Duration = .seconds(5)) async throws {
+        let slots = (0..<max(1, partitions)).map(PartitionSlot.init(index:))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<max(1, partitions) {
-                group.addTask { try await self.consume(FleetQueue.alertPartition(index)) }
+            for slot in slots {
+                group.addTask { try await self.follow(slot) }
+            }
+            group.addTask {
+                try await PartitionBalancer(bus: self.bus, instance: instance, slots: slots, logger: self.logger, now: self.now)
+                    .run()
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -55,10 +61,28 @@ public final class AlertEvaluator: Sendable {
         }
     }
 
-    private func consume(_ queue: String) async throws {
-        let consumer = try await bus.consume(queue: queue, prefetch: 200)
-        logger.info("evaluating alerts", metadata: ["queue": "\(queue)"])
-        defer { Task { await consumer.close() } }
+    /// Subscribes to one partition and consumes it; after a hand-over, forgets its machines and subscribes again.
+    private func follow(_ slot: PartitionSlot) async throws {
+        while !Task.isCancelled {
+            let consumer = try await bus.consume(queue: slot.queue, prefetch: 200)
+            slot.subscribed(consumer)
+            logger.info("evaluating alerts", metadata: ["queue": "\(slot.queue)"])
+            do {
+                try await consume(consumer, slot: slot)
+            } catch {
+                await consumer.close()
+                throw error
+            }
+            await consumer.close()
+            let (handedOver, machines) = slot.ended()
+            guard handedOver else { return }
+            engine.withLock { $0.forget(machines: machines) }
+            logger.info("partition handed over to its replica", metadata: ["queue": "\(slot.queue)", "machines": "\(machines.count)"])
+        }
+    }
+
+    private func consume(_ consumer: any MessageConsumer, slot: PartitionSlot) async throws {
+        let queue = slot.queue
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
@@ -78,6 +102,7 @@ public final class AlertEvaluator: Sendable {
                     try? await consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.MetricBatch: \(error)")
                 }
             }
+            slot.delivered(machines: batches.map(\.machine.machineID), atMs: now())
             do {
                 try await evaluate(batches)
                 try await consumer.ack(good)

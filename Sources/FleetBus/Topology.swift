@@ -103,6 +103,8 @@ public enum FleetQueue {
     public static let notify = "fleet.notify"
     /// Rule changes for one evaluator instance.
     public static func ruleChanges(_ instance: String) -> String { "fleet.rules." + instance }
+    /// An alert evaluator's heartbeats of its peers.
+    public static func evaluatorMembers(_ instance: String) -> String { "fleet.members." + instance }
 }
 
 extension Topology {
@@ -203,6 +205,15 @@ extension Topology {
             + Topology(
                 queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
                 bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: "rules.#")])
+    }
+
+    /// fleet.events evaluators.# → this evaluator's own queue of heartbeats (exclusive: it goes with the evaluator).
+    public static func evaluatorMembers(instance: String) -> Topology {
+        let name = FleetQueue.evaluatorMembers(instance)
+        return exchanges
+            + Topology(
+                queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
+                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: "evaluators.#")])
     }
 
     /// Everything the pipeline of issue 3 uses.

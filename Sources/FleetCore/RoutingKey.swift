@@ -4,6 +4,9 @@ public enum RoutingKey {
 
     /// `group` is the kind of message: `samples` for a batch of samples, `processes` for a process snapshot.
     public static func metrics(machine: String, group: MetricGroup) -> String { "metrics.\(machine).\(group.rawValue)" }
+
+    /// evaluators.<instance> on fleet.events: an alert evaluator's heartbeat.
+    public static func evaluatorHeartbeat(instance: String) -> String { "evaluators.\(instance)" }
 }
 
 /// What a message on fleet.metrics carries.
@@ -19,4 +22,5 @@ public enum MessageType {
     public static let alertTransition = "fleetwatch.v1.AlertTransition"
     public static let ruleChange = "fleetwatch.v1.RuleChange"
     public static let probeEcho = "fleetwatch.v1.ProbeEcho"
+    public static let evaluatorHeartbeat = "fleetwatch.v1.EvaluatorHeartbeat"
 }

@@ -528,6 +528,22 @@ public nonisolated struct Fleetwatch_V1_GetAlertRequest: Sendable {
   public init() {}
 }
 
+/// An alert evaluator replica announcing itself on fleet.events (key evaluators.<instance>) every few
+/// seconds: the replicas that hear each other share the alert partitions round robin.
+public nonisolated struct Fleetwatch_V1_EvaluatorHeartbeat: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var instance: String = String()
+
+  public var sentMs: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "fleetwatch.v1"
@@ -1209,6 +1225,41 @@ nonisolated extension Fleetwatch_V1_GetAlertRequest: SwiftProtobuf.Message, Swif
 
   public static func ==(lhs: Fleetwatch_V1_GetAlertRequest, rhs: Fleetwatch_V1_GetAlertRequest) -> Bool {
     if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_EvaluatorHeartbeat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EvaluatorHeartbeat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}instance\0\u{3}sent_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.instance) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.sentMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.instance.isEmpty {
+      try visitor.visitSingularStringField(value: self.instance, fieldNumber: 1)
+    }
+    if self.sentMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.sentMs, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_EvaluatorHeartbeat, rhs: Fleetwatch_V1_EvaluatorHeartbeat) -> Bool {
+    if lhs.instance != rhs.instance {return false}
+    if lhs.sentMs != rhs.sentMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

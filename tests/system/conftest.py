@@ -246,7 +246,7 @@ def stack(services, tmp_path):
 def reset_state():
     """Empties the pipeline's queues and tables so each test counts only its own data."""
     for queue in ["fleet.normalize", "fleet.persist", "fleet.normalize.dlq", "fleet.persist.dlq", "fleet.notify",
-                  "fleet.notify.dlq"] + [f"fleet.alert.p{n}" for n in range(4)]:
+                  "fleet.notify.dlq"] + [f"fleet.alert.p{n}{dlq}" for n in range(4) for dlq in ("", ".dlq")]:
         management("DELETE", f"/api/queues/%2f/{queue}/contents", missing_ok=True)
     tables = [row[0] for row in sql(
         "select tablename from pg_tables where schemaname = current_schema() "

@@ -60,7 +60,7 @@ struct Alert: AsyncParsableCommand {
                         try await follower.load()
                         try await withThrowingTaskGroup(of: Void.self) { work in
                             work.addTask { try await follower.run() }
-                            work.addTask { try await evaluator.run(partitions: partitions) }
+                            work.addTask { try await evaluator.run(partitions: partitions, instance: id) }
                             work.addTask { try await notifier.run() }
                             try await work.waitForAll()
                         }

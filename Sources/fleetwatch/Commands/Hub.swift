@@ -122,7 +122,7 @@ struct Hub: AsyncParsableCommand {
                 try await follower.load()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await follower.run() }
-                    group.addTask { try await evaluator.run(partitions: 1) }
+                    group.addTask { try await evaluator.run(partitions: 1, instance: "hub") }
                     try await group.waitForAll()
                 }
             },
