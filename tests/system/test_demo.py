@@ -35,10 +35,10 @@ def test_the_demo_scenario_passes_and_cleans_up(services, tmp_path):
     assert result.returncode == 0, report[-6000:]
     summary = result.stdout.split("================ demo summary ================", 1)[1].strip().splitlines()
     checks = [line for line in summary if line.startswith(("PASS", "FAIL"))]
-    assert len(checks) == 10 and all(line.startswith("PASS") for line in checks), summary
+    assert len(checks) == 11 and all(line.startswith("PASS") for line in checks), summary
     assert summary[-1].startswith("DEMO PASSED"), summary
     for expected in ("alert firing", "alerts list --status firing", "/api/v1/alerts?status=firing", "dashboard:",
-                     "alert resolved", "pending -> firing -> resolved"):
+                     "alert resolved", "pending -> firing -> resolved", "probe: 10 synthetic batches passed"):
         assert any(expected in line for line in checks), (expected, checks)
     assert (tmp_path / "demo/alerts.png").stat().st_size > 0
 
