@@ -200,20 +200,20 @@ extension Topology {
 
     /// fleet.events rules.# → this evaluator's own queue (exclusive: it goes with the evaluator).
     public static func ruleChanges(instance: String) -> Topology {
-        let name = FleetQueue.ruleChanges(instance)
-        return exchanges
-            + Topology(
-                queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
-                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: "rules.#")])
+        ownEventsQueue(FleetQueue.ruleChanges(instance), routingKey: "rules.#")
     }
 
     /// fleet.events evaluators.# → this evaluator's own queue of heartbeats (exclusive: it goes with the evaluator).
     public static func evaluatorMembers(instance: String) -> Topology {
-        let name = FleetQueue.evaluatorMembers(instance)
-        return exchanges
+        ownEventsQueue(FleetQueue.evaluatorMembers(instance), routingKey: "evaluators.#")
+    }
+
+    /// A process's own queue of some fleet.events: exclusive and auto-delete, so it lives and dies with the process.
+    private static func ownEventsQueue(_ name: String, routingKey: String) -> Topology {
+        exchanges
             + Topology(
                 queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
-                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: "evaluators.#")])
+                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: routingKey)])
     }
 
     /// Everything the pipeline of issue 3 uses.

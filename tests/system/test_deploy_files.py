@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, require
+from conftest import BIN, ROOT, free_port, require
 
 DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
@@ -37,12 +37,12 @@ INSTALL = AGENT / "install.sh"
 UNIT = AGENT / "fleetwatch-agent.service"
 SECRETS = DEPLOY / "secrets"
 
-FLEETWATCH_SERVICES = ["ingest", "normalize", "persist", "alert", "gateway", "config-service", "collector"]
+FLEETWATCH_SERVICES = ["ingest", "normalize", "persist", "alert", "gateway", "config-service", "probe", "collector"]
 REPLICATED = ["normalize", "persist", "alert", "gateway"]
 SUBCOMMAND = {service: service for service in FLEETWATCH_SERVICES} | {"collector": "collect"}
 # The health listener each subcommand uses (docs/architecture.md, "Processes and ports").
 HEALTH_PORT = {"ingest": 9070, "normalize": 9071, "persist": 9072, "collector": 9073, "config-service": 9074,
-               "alert": 9075, "gateway": 8080}
+               "alert": 9075, "probe": 9076, "gateway": 8080}
 # Values used only to render the compose file; they are nobody's secrets.
 VALIDATION_ENV = {"FLEETWATCH_DB_PASSWORD": "validation-db-password", "FLEETWATCH_AMQP_PASSWORD": "validation-amqp-password"}
 
@@ -210,6 +210,17 @@ def test_compose_brokers_configuration():
     plugins = (ROOT / "broker/enabled_plugins").read_text()
     assert "rabbitmq_consistent_hash_exchange" in plugins and "rabbitmq_management" in plugins
     assert json.loads((ROOT / "broker/definitions.json").read_text())["exchanges"]
+    # The whole topology, generated from the code's Topology (no drift): the alert partitions and the
+    # consistent-hash exchange included, so the management UI shows them before any evaluator starts.
+    require(Path(BIN).exists(), f"{BIN} is not built (swift build)")
+    generated = subprocess.run([BIN, "broker-definitions"], capture_output=True, text=True, check=True).stdout
+    assert generated == (ROOT / "broker/definitions.json").read_text(), \
+        "broker/definitions.json differs from `fleetwatch broker-definitions`: regenerate it"
+    definitions = json.loads(generated)
+    queues = {q["name"] for q in definitions["queues"]}
+    assert {"fleet.normalize", "fleet.persist", "fleet.notify"} | {f"fleet.alert.p{n}" for n in range(4)} <= queues
+    assert {"name": "fleet.alert", "type": "x-consistent-hash"}.items() <= next(
+        e for e in definitions["exchanges"] if e["name"] == "fleet.alert").items()
 
     postgres = services["postgres"]
     assert postgres["image"].startswith("postgres:15")

@@ -12,6 +12,7 @@ const GROUPS = [
   { match: (name) => name === "fleet.notify", role: () => "alert events → webhooks" },
   { match: (name) => name.startsWith("fleet.fanout."), role: (name) => `live feed of ${name.slice(13)}` },
   { match: (name) => name.startsWith("fleet.rules."), role: (name) => `rule changes → ${name.slice(12)}` },
+  { match: (name) => name.startsWith("fleet.members."), role: (name) => `evaluator heartbeats → ${name.slice(14)}` },
 ];
 
 function groupOf(name) {
