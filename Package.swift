@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "FleetBus",
             dependencies: [
-                "FleetCore", "FleetProto", "CRabbitMQ",
+                "FleetCore", "FleetProto", "FleetSettings", "CRabbitMQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,7 +83,7 @@ let package = Package(
         .target(
             name: "FleetStore",
             dependencies: [
-                "FleetCore",
+                "FleetCore", "FleetSettings",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -231,7 +231,7 @@ let package = Package(
             name: "FleetCollectorTests", dependencies: ["FleetCollector"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "FleetBusTests", dependencies: ["FleetBus"], swiftSettings: strict),
-        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore"], swiftSettings: strict),
+        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetSettings"], swiftSettings: strict),
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),

@@ -54,7 +54,8 @@ public final class AlertEvaluator: Sendable {
                         engine.forget(notSeenSince: nowMs - 120_000, rules: active)
                         return engine.evaluateSilence(nowMs: nowMs, rules: active)
                     }
-                    try await self.deliver(transitions)
+                    guard await self.retrying("writing no-data alerts", queue: "no-data", { try await self.deliver(transitions) })
+                    else { return }
                 }
             }
             try await group.waitForAll()
@@ -103,16 +104,48 @@ public final class AlertEvaluator: Sendable {
                 }
             }
             slot.delivered(machines: batches.map(\.machine.machineID), atMs: now())
-            do {
-                try await evaluate(batches)
-                try await consumer.ack(good)
-                await echoes.publish(for: batches, at: now())
-                trace(zip(good, batches), from: tracedFrom)
-            } catch {
-                // History or the broker failed: the deliveries go back and are evaluated again (idempotently).
-                logger.warning("alert evaluation failed; requeueing", metadata: ["error": "\(error)", "queue": "\(queue)"])
+            // A failing database or broker holds the deliveries and retries in place: requeueing would count toward
+            // the delivery limit and dead-letter good data during an outage, and the engine, once it has seen the
+            // batches, could not compute the same transitions again. Only shutdown hands them back to the queue.
+            guard await retrying("reading open alerts from history", queue: queue, { try await self.restore(for: batches) }) else {
                 try? await consumer.requeue(good)
-                try? await Task.sleep(for: .seconds(1))
+                return
+            }
+            let active = rules.active
+            let transitions = engine.withLock { engine in batches.flatMap { engine.evaluate($0, rules: active) } }
+            evaluated.increment(by: batches.count)
+            guard await retrying("writing alert history and events", queue: queue, { try await self.deliver(transitions) }) else {
+                try? await consumer.requeue(good)
+                return
+            }
+            do {
+                try await consumer.ack(good)
+            } catch {
+                // Recorded but not acked: a redelivery evaluates again and writes nothing new (keyed transitions).
+                logger.warning("ack failed after evaluation; expect a harmless redelivery", metadata: ["error": "\(error)"])
+            }
+            await echoes.publish(for: batches, at: now())
+            trace(zip(good, batches), from: tracedFrom)
+        }
+    }
+
+    /// Runs `operation` until it succeeds, with backoff between attempts; false when the task is cancelled first.
+    private func retrying(_ what: String, queue: String, _ operation: () async throws -> Void) async -> Bool {
+        var failures = 0
+        while true {
+            do {
+                try await operation()
+                if failures > 0 { logger.notice("\(what): recovered", metadata: ["queue": "\(queue)", "attempts": "\(failures + 1)"]) }
+                return true
+            } catch {
+                if Task.isCancelled { return false }
+                failures += 1
+                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures - 1, unit: Double.random(in: 0.5..<1))
+                logger.warning(
+                    "\(what) failed; holding the deliveries and retrying",
+                    metadata: ["error": "\(error)", "queue": "\(queue)", "attempt": "\(failures)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                if Task.isCancelled { return false }
             }
         }
     }
@@ -133,7 +166,8 @@ public final class AlertEvaluator: Sendable {
         }
     }
 
-    func evaluate(_ batches: [Fleetwatch_V1_MetricBatch]) async throws {
+    /// Seeds the engine with the open alerts of machines it meets for the first time (a partition that moved here).
+    private func restore(for batches: [Fleetwatch_V1_MetricBatch]) async throws {
         for machine in Set(batches.map(\.machine.machineID)) where engine.withLock({ $0.needsRestore(machine) }) {
             let open = try await store.alerts(
                 .with {
@@ -143,10 +177,6 @@ public final class AlertEvaluator: Sendable {
                 })
             engine.withLock { $0.restore(machine, openAlerts: open) }
         }
-        let active = rules.active
-        let transitions = engine.withLock { engine in batches.flatMap { engine.evaluate($0, rules: active) } }
-        evaluated.increment(by: batches.count)
-        try await deliver(transitions)
     }
 
     /// History first (the durable effect), then the events for dashboards and notifications.

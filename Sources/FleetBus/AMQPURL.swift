@@ -1,3 +1,4 @@
+import FleetSettings
 /// Where and as whom to reach RabbitMQ: `amqp://user:pass@host:port/vhost`, the form of
 /// `FLEETWATCH_AMQP_URL`. User, password and vhost are percent-decoded, so the default vhost `/`
 /// is written `%2f`. Query parameters are accepted and ignored.
@@ -164,7 +165,7 @@ public struct AMQPURLError: Error, Equatable, CustomStringConvertible {
     public var reason: String
 
     public var description: String {
-        "\(variable): expected amqp://user:pass@host:port/vhost (e.g. \(AMQPURL.defaultURL)), got '\(value)': \(reason)"
+        "\(variable): expected amqp://user:pass@host:port/vhost (e.g. \(AMQPURL.defaultURL)), got '\(Redaction.url(value))': \(reason)"
     }
 }
 

@@ -47,6 +47,14 @@ import Testing
         }
     }
 
+    @Test func errorsNeverShowThePassword() {
+        #expect {
+            _ = try AMQPURL(parsing: "amqp://fleet:s3cret@host:99999/")
+        } throws: { error in
+            "\(error)".contains("amqp://fleet:***@host:99999/") && !"\(error)".contains("s3cret")
+        }
+    }
+
     @Test func errorNamesTheVariableAndTheExpectedForm() {
         do {
             _ = try AMQPURL.fromEnvironment(["FLEETWATCH_AMQP_URL": "x"])

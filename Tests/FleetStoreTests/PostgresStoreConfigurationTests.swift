@@ -1,3 +1,4 @@
+import FleetSettings
 import Testing
 
 @testable import FleetStore
@@ -72,6 +73,6 @@ import Testing
         } throws: { error in
             "\(error)".contains("postgres://u:***@h:0/db") && !"\(error)".contains("secret")
         }
-        #expect(PostgresStoreConfiguration.redact("postgres://u@h/db") == "postgres://u@h/db")
+        #expect(Redaction.url("postgres://u@h/db") == "postgres://u@h/db")
     }
 }

@@ -1,3 +1,4 @@
+import FleetSettings
 import FleetProto
 import Foundation
 import Logging
@@ -27,7 +28,7 @@ enum TestDatabase {
             return nil
         } catch {
             return
-                "PostgreSQL at \(PostgresStoreConfiguration.redact(configuration.urlDescription)) is not reachable (\(error)); "
+                "PostgreSQL at \(Redaction.url(configuration.urlDescription)) is not reachable (\(error)); "
                 + "start one with scripts/services/postgres start .data/postgres"
         }
     }

@@ -1,3 +1,4 @@
+import FleetSettings
 import Foundation
 import PostgresNIO
 
@@ -53,7 +54,7 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     /// Parses `postgres://user[:password]@host[:port]/database[?sslmode=…&search_path=…&host=/socket/dir]`.
     public init(url: String, variable: String = environmentVariable) throws(DatabaseURLError) {
         func fail(_ problem: String) -> DatabaseURLError {
-            DatabaseURLError(variable: variable, redactedValue: Self.redact(url), problem: problem)
+            DatabaseURLError(variable: variable, redactedValue: Redaction.url(url), problem: problem)
         }
         var rest = Substring(url.trimmingCharacters(in: .whitespaces))
         if rest.hasPrefix("postgres://") {
@@ -157,18 +158,6 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             unixSocketPath: socketDirectory.map { "\($0)/.s.PGSQL.\(port)" }, username: username, password: password,
             database: database.isEmpty ? username : database, tls: tls, searchPath: searchPath,
             applicationName: applicationName)
-    }
-
-    /// The URL with the password replaced, safe to log.
-    public static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let afterScheme = url[schemeEnd.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? url.endIndex
-        let authority = url[schemeEnd.upperBound..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return url
-        }
-        return String(url[..<url.index(after: colon)]) + "***" + String(url[at...])
     }
 
     /// The postgres-nio pool configuration. Sessions run in UTC so day partitions and rollup buckets align.
