@@ -63,11 +63,35 @@ public struct ProbeRunner: Sendable {
     /// completed or timed out (never, without a count: cancel the task).
     public func run() async throws -> ProbeReport {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let (following, followingContinuation) = AsyncStream.makeStream(of: Void.self)
-            group.addTask { try await followGateway(onFollowing: { followingContinuation.finish() }) }
-            for await _ in following {}
+            // Send only once the gateway follows the probe machine for us, or nothing could be seen arriving.
+            let (answers, answer) = AsyncStream.makeStream(of: Result<Void, any Error>.self)
+            group.addTask {
+                do {
+                    try await followGateway(onFollowing: { answer.yield(.success(())) })
+                } catch {
+                    answer.yield(.failure(error))
+                    throw error
+                }
+            }
+            let answerTimeout = configuration.timeout
+            let timer = Task {
+                try await Task.sleep(for: answerTimeout)
+                answer.yield(.failure(ProbeError(
+                    "the gateway at \(configuration.gateway) did not answer the live subscription within \(answerTimeout)")))
+            }
+            defer { timer.cancel() }
+            for await first in answers {
+                try first.get()
+                break
+            }
             try Task.checkCancellation()
-            group.addTask { try await inject() }
+            group.addTask {
+                do {
+                    try await inject()
+                } catch let error as RPCError {
+                    throw ProbeError("the edge at \(configuration.edge.host):\(configuration.edge.port) refused or failed: \(error)")
+                }
+            }
             // The injector finishes first (with a count); the gateway reader runs until cancelled.
             try await group.next()
             group.cancelAll()
@@ -180,6 +204,9 @@ public struct ProbeRunner: Sendable {
             }
         } catch is CancellationError {
             return
+        } catch {
+            if Task.isCancelled { return }
+            throw ProbeError("cannot follow the live feed at \(url): \(error)")
         }
         if !Task.isCancelled { throw ProbeError("the gateway at \(url) closed the live feed") }
     }
