@@ -38,7 +38,9 @@ public struct AlertEngine: Sendable {
     }
 
     /// Evaluates every enabled threshold rule against the samples of `batch`.
+    /// Synthetic machines (`Probe`) never alert: they are measured, not watched.
     public mutating func evaluate(_ batch: Fleetwatch_V1_MetricBatch, rules: [AlertRule]) -> [Fleetwatch_V1_AlertTransition] {
+        guard !Probe.isProbe(batch.machine) else { return [] }
         let machineID = batch.machine.machineID
         let seenMs = batch.receivedMs > 0 ? batch.receivedMs : batch.timestampMs
         machines[machineID] = Machine(
@@ -88,8 +90,9 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    /// Forgets `ids` at once: their partition went to another evaluator, which takes over their alerts (restored
-    /// from history there) and their silence.
+    /// Forgets `ids` at once: their partition went to another evaluator, which restores their open alerts from
+    /// history. Their silence goes with them: a machine already silent when its partition moves is not watched by
+    /// no-data rules until it reports again (docs/roadmap.md).
     public mutating func forget(machines ids: Set<String>) {
         guard !ids.isEmpty else { return }
         for id in ids {

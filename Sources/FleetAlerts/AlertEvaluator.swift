@@ -42,7 +42,7 @@ public final class AlertEvaluator: Sendable {
                 group.addTask { try await self.follow(slot) }
             }
             group.addTask {
-                try await PartitionBalancer(bus: self.bus, instance: instance, slots: slots, logger: self.logger, now: self.now)
+                await PartitionBalancer(bus: self.bus, instance: instance, slots: slots, logger: self.logger, now: self.now)
                     .run()
             }
             group.addTask {
@@ -62,10 +62,25 @@ public final class AlertEvaluator: Sendable {
         }
     }
 
-    /// Subscribes to one partition and consumes it; after a hand-over, forgets its machines and subscribes again.
+    /// Subscribes to one partition and consumes it; after a hand-over, forgets its machines and subscribes again
+    /// (at the back of the line). A subscription that cannot be made (the broker is away) is retried with backoff.
     private func follow(_ slot: PartitionSlot) async throws {
+        var failures = 0
         while !Task.isCancelled {
-            let consumer = try await bus.consume(queue: slot.queue, prefetch: 200)
+            let consumer: any MessageConsumer
+            do {
+                consumer = try await bus.consume(queue: slot.queue, prefetch: 200)
+                failures = 0
+            } catch {
+                if Task.isCancelled { return }
+                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
+                failures += 1
+                logger.warning(
+                    "subscribing to an alert partition failed; retrying",
+                    metadata: ["queue": "\(slot.queue)", "error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                continue
+            }
             slot.subscribed(consumer)
             logger.info("evaluating alerts", metadata: ["queue": "\(slot.queue)"])
             do {
@@ -78,12 +93,14 @@ public final class AlertEvaluator: Sendable {
             let (handedOver, machines) = slot.ended()
             guard handedOver else { return }
             engine.withLock { $0.forget(machines: machines) }
-            logger.info("partition handed over to its replica", metadata: ["queue": "\(slot.queue)", "machines": "\(machines.count)"])
+            logger.info(
+                "partition handed over to the replica in line", metadata: ["queue": "\(slot.queue)", "machines": "\(machines.count)"])
         }
     }
 
     private func consume(_ consumer: any MessageConsumer, slot: PartitionSlot) async throws {
         let queue = slot.queue
+        var epoch: UInt64?
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
@@ -91,7 +108,14 @@ public final class AlertEvaluator: Sendable {
             } catch is CancellationError {
                 return
             }
-            if deliveries.isEmpty { return }
+            guard let first = deliveries.first else { return }
+            // A reconnect rejoined the back of the line: another replica may have had the partition meanwhile, so
+            // what this one remembers of its machines is stale; read their open alerts from history again.
+            if let epoch, epoch != first.epoch {
+                let stale = slot.takeMachines()
+                engine.withLock { $0.forget(machines: stale) }
+            }
+            epoch = first.epoch
             let tracedFrom = DefaultTracerClock.now
             var batches: [Fleetwatch_V1_MetricBatch] = []
             var good: [Delivery] = []
@@ -103,10 +127,11 @@ public final class AlertEvaluator: Sendable {
                     try? await consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.MetricBatch: \(error)")
                 }
             }
-            slot.delivered(machines: batches.map(\.machine.machineID), atMs: now())
+            slot.startedBatch(machines: batches.map(\.machine.machineID), atMs: now())
             // A failing database or broker holds the deliveries and retries in place: requeueing would count toward
             // the delivery limit and dead-letter good data during an outage, and the engine, once it has seen the
-            // batches, could not compute the same transitions again. Only shutdown hands them back to the queue.
+            // batches, could not compute the same transitions again. Only shutdown hands them back to the queue
+            // (a hand-over waits for the batch to be settled).
             guard await retrying("reading open alerts from history", queue: queue, { try await self.restore(for: batches) }) else {
                 try? await consumer.requeue(good)
                 return
@@ -125,7 +150,9 @@ public final class AlertEvaluator: Sendable {
                 logger.warning("ack failed after evaluation; expect a harmless redelivery", metadata: ["error": "\(error)"])
             }
             await echoes.publish(for: batches, at: now())
-            trace(zip(good, batches), from: tracedFrom)
+            BatchSpans.record("evaluate batch", zip(good, batches), from: tracedFrom, logger: logger, message: "batch evaluated")
+            // A hand-over waited for this batch: end the subscription now that nothing of it is unacked.
+            if slot.finishedBatch() { return }
         }
     }
 
@@ -147,22 +174,6 @@ public final class AlertEvaluator: Sendable {
                 try? await Task.sleep(for: delay)
                 if Task.isCancelled { return false }
             }
-        }
-    }
-
-    /// One span per evaluated batch, continuing its trace, with the debug line about it.
-    private func trace(
-        _ evaluated: some Sequence<(Delivery, Fleetwatch_V1_MetricBatch)>, from start: DefaultTracerClock.Instant
-    ) {
-        for (delivery, batch) in evaluated {
-            let span = startSpan(
-                "evaluate batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer, at: start)
-            span.attributes["fleetwatch.machine_id"] = batch.machine.machineID
-            ServiceContext.withValue(span.context) {
-                logger.debug(
-                    "batch evaluated", metadata: ["machine": "\(batch.machine.machineID)", "sequence": "\(batch.sequence)"])
-            }
-            span.end()
         }
     }
 

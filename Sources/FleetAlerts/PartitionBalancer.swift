@@ -8,7 +8,9 @@ import Synchronization
 /// (single active consumer: the standbys take over within seconds when the active one dies), announces itself
 /// on fleet.events and hears the others; each partition belongs to one live replica, round robin
 /// (`EvaluatorMembership`), and a replica that is active on a partition belonging to another hands it over by
-/// unsubscribing and subscribing again, which makes the rightful replica (waiting in line) the active one.
+/// unsubscribing (after the batch in hand) and subscribing again: the broker makes the next replica in line
+/// active. With three or more replicas that may not be the owner yet; it hands over in turn, so the partition
+/// settles with its owner within a few rounds.
 final class PartitionBalancer: Sendable {
     let bus: any MessageBus
     let instance: String
@@ -34,26 +36,51 @@ final class PartitionBalancer: Sendable {
         self.membership = Mutex(EvaluatorMembership(me: instance))
     }
 
-    func run() async throws {
+    /// Follows the other replicas until cancelled; a lost broker connection is retried with backoff (meanwhile
+    /// every partition stays where single-active-consumer put it).
+    func run() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await followMembers()
+            } catch {
+                if Task.isCancelled { return }
+                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
+                failures += 1
+                logger.warning(
+                    "following the other evaluators failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private func followMembers() async throws {
         try await bus.declare(.evaluatorMembers(instance: instance))
         let consumer = try await bus.consume(queue: FleetQueue.evaluatorMembers(instance), prefetch: 100)
-        defer { Task { await consumer.close() } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while !Task.isCancelled {
-                    let deliveries = try await consumer.nextBatch(max: 100, window: .zero)
-                    if deliveries.isEmpty { return }
-                    let nowMs = self.now()
-                    for delivery in deliveries where delivery.type == MessageType.evaluatorHeartbeat {
-                        guard let beat = try? Fleetwatch_V1_EvaluatorHeartbeat(serializedBytes: delivery.body) else { continue }
-                        self.membership.withLock { $0.heard(beat.instance, atMs: nowMs) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        let deliveries = try await consumer.nextBatch(max: 100, window: .zero)
+                        guard !deliveries.isEmpty else { throw BusError.closed }
+                        let nowMs = self.now()
+                        for delivery in deliveries where delivery.type == MessageType.evaluatorHeartbeat {
+                            guard let beat = try? Fleetwatch_V1_EvaluatorHeartbeat(serializedBytes: delivery.body) else { continue }
+                            self.membership.withLock { $0.heard(beat.instance, atMs: nowMs) }
+                        }
+                        try await consumer.ack(deliveries)
                     }
-                    try await consumer.ack(deliveries)
                 }
+                group.addTask { try await self.balance() }
+                // Either ending (the heartbeat queue lost with its connection) restarts both.
+                try await group.next()
+                group.cancelAll()
             }
-            group.addTask { try await self.balance() }
-            try await group.waitForAll()
+        } catch {
+            await consumer.close()
+            throw error
         }
+        await consumer.close()
     }
 
     private func balance() async throws {

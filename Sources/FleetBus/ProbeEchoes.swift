@@ -17,10 +17,10 @@ public struct ProbeEchoes: Sendable {
         self.logger = logger
     }
 
-    /// Echoes the probe batches among `batches` (usually none: a cheap label lookup per batch).
+    /// Echoes the probe batches among `batches` (usually none: a label lookup per batch).
     public func publish(for batches: some Sequence<Fleetwatch_V1_MetricBatch>, at observedMs: Int64) async {
         let messages: [OutgoingMessage] = batches.filter { Probe.isProbe($0.machine) }.compactMap { batch in
-            try? OutgoingMessage.probeEcho(Probe.echo(of: batch, hop: hop, at: observedMs))
+            try? OutgoingMessage.probeEcho(of: batch, hop: hop, at: observedMs)
         }
         guard !messages.isEmpty else { return }
         do {
@@ -32,11 +32,11 @@ public struct ProbeEchoes: Sendable {
 }
 
 extension OutgoingMessage {
-    /// A hop's echo of a probe batch, on fleet.events; transient, it only matters while someone measures.
-    public static func probeEcho(_ echo: Fleetwatch_V1_ProbeEcho) throws -> OutgoingMessage {
+    /// `hop`'s echo of the probe batch `batch`, on fleet.events; transient, it only matters while someone measures.
+    public static func probeEcho(of batch: Fleetwatch_V1_MetricBatch, hop: ProbeHop, at observedMs: Int64) throws -> OutgoingMessage {
         OutgoingMessage(
-            exchange: FleetExchange.events,
-            routingKey: RoutingKey.probe(hop: ProbeHop(rawValue: echo.hop) ?? .normalized, machine: echo.machineID),
-            body: try echo.serializedBytes(), type: MessageType.probeEcho, persistent: false)
+            exchange: FleetExchange.events, routingKey: RoutingKey.probe(hop: hop, machine: batch.machine.machineID),
+            body: try Probe.echo(of: batch, hop: hop, at: observedMs).serializedBytes(), type: MessageType.probeEcho,
+            persistent: false)
     }
 }

@@ -98,9 +98,11 @@ public final class LiveHub: Sendable {
     /// Applies a probe echo from fleet.events: records the hop's latency and passes the echo on to the
     /// subscribers of the probe machine (the probe itself follows its machine on a WebSocket).
     public func apply(_ echo: Fleetwatch_V1_ProbeEcho) {
-        guard let hop = ProbeHop(rawValue: echo.hop) else { return }
+        guard let hop = ProbeHop(rawValue: echo.hop),
+            let latency = Probe.latency(sentMs: echo.sentMs, observedMs: echo.observedMs)
+        else { return }
         state.withLock { state in
-            state.probeLatencies.record(hop, milliseconds: echo.observedMs - echo.sentMs)
+            state.probeLatencies.record(hop, milliseconds: latency)
             for (subscriber, var pending) in state.subscribers where pending.topic == .machine(echo.machineID) {
                 guard pending.probes.count < 64 else { continue }
                 pending.probes.append(echo)
@@ -112,8 +114,9 @@ public final class LiveHub: Sendable {
 
     /// A probe batch reached this gateway at `atMs`: the last hop before a browser (`ProbeHop.websocket`).
     public func recordProbeArrival(_ batch: Fleetwatch_V1_MetricBatch, atMs: Int64) {
-        guard Probe.isProbe(batch.machine) else { return }
-        state.withLock { $0.probeLatencies.record(.websocket, milliseconds: atMs - batch.timestampMs) }
+        guard Probe.isProbe(batch.machine), let latency = Probe.latency(sentMs: batch.timestampMs, observedMs: atMs)
+        else { return }
+        state.withLock { $0.probeLatencies.record(.websocket, milliseconds: latency) }
     }
 
     /// Latency percentiles per hop of the synthetic transactions this gateway saw.

@@ -72,6 +72,7 @@ public struct NormalizerWorker: Sendable {
     private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async {
         var outgoing: [OutgoingMessage] = []
         var good: [Delivery] = []
+        var probes: [Fleetwatch_V1_MetricBatch] = []
         let nowMs = now()
         // One span per batch, continuing the edge's trace; it ends once the batch is published (or dead-lettered).
         var spans: [any Span] = []
@@ -82,8 +83,9 @@ public struct NormalizerWorker: Sendable {
             spans.append(span)
             await ServiceContext.withValue(span.context) {
                 switch normalize(delivery, nowMs: nowMs) {
-                case .success(let messages):
-                    outgoing += messages
+                case .success(let normalized):
+                    outgoing += normalized.messages
+                    if let probe = normalized.probe { probes.append(probe) }
                     good.append(delivery)
                     logger.debug("batch normalized", metadata: ["routing_key": "\(delivery.routingKey)"])
                 case .failure(let error):
@@ -124,26 +126,23 @@ public struct NormalizerWorker: Sendable {
             }
         }
         metrics.published.increment(by: outgoing.count)
-        await echoes.publish(for: probeBatches(in: outgoing), at: now())
         do {
             try await consumer.ack(good)
         } catch {
             // Published but not acked: the broker redelivers and the persister skips the duplicates.
             logger.warning("ack failed after publish; expect a harmless redelivery", metadata: ["error": "\(error)"])
         }
+        await echoes.publish(for: probes, at: now())
     }
 
-    /// The canonical batches just published that came from probe machines (a label lookup per batch).
-    private func probeBatches(in messages: [OutgoingMessage]) -> [Fleetwatch_V1_MetricBatch] {
-        messages.compactMap { message in
-            guard message.routingKey.hasSuffix(MetricGroup.samples.rawValue),
-                let batch = try? Fleetwatch_V1_MetricBatch(serializedBytes: message.body), Probe.isProbe(batch.machine)
-            else { return nil }
-            return batch
-        }
+    /// What one raw batch became: the messages to publish, and the canonical batch when it came from a probe
+    /// machine (its echo is published once the batch is acked).
+    struct Normalized {
+        var messages: [OutgoingMessage]
+        var probe: Fleetwatch_V1_MetricBatch?
     }
 
-    private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<[OutgoingMessage], ValidationError> {
+    private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<Normalized, ValidationError> {
         if let type = delivery.type, !type.isEmpty, type != MessageType.rawBatch {
             return .failure(ValidationError("type", "expected \(MessageType.rawBatch), got '\(type)'"))
         }
@@ -166,7 +165,10 @@ public struct NormalizerWorker: Sendable {
             logger.debug("readings without a canonical name", metadata: ["keys": "\(result.unknownKeys.prefix(10))"])
         }
         do {
-            return .success(try Self.messages(for: result.batch, headers: delivery.headers))
+            return .success(
+                Normalized(
+                    messages: try Self.messages(for: result.batch, headers: delivery.headers),
+                    probe: Probe.isProbe(result.batch.machine) ? result.batch : nil))
         } catch {
             return .failure(ValidationError("batch", "cannot be encoded: \(error)"))
         }

@@ -136,7 +136,8 @@ public struct Persister: Sendable {
                         ])
                 }
                 await settle(round, result: result, started: started)
-                trace(round, from: tracedFrom)
+                BatchSpans.record(
+                    "persist batch", zip(round.good, round.batches), from: tracedFrom, logger: logger, message: "batch persisted")
                 return .settled(
                     persisted: round.good.count, deadLettered: round.deadLettered, result: result,
                     storeFailures: failures)
@@ -211,23 +212,6 @@ public struct Persister: Sendable {
         metrics.batchDuration.record(duration: ContinuousClock.now - started)
         if result.batchesDuplicate > 0 {
             logger.debug("redelivered batches skipped", metadata: ["batches": "\(result.batchesDuplicate)"])
-        }
-    }
-
-    /// One span per persisted batch, continuing its trace, from the start of the round to its ack; the debug
-    /// line about the batch carries the trace id.
-    private func trace(_ round: DecodedRound, from start: DefaultTracerClock.Instant) {
-        for (delivery, batch) in zip(round.good, round.batches) {
-            let span = startSpan(
-                "persist batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer, at: start)
-            span.attributes["fleetwatch.machine_id"] = batch.machine.machineID
-            span.attributes["fleetwatch.samples"] = batch.samples.count
-            ServiceContext.withValue(span.context) {
-                logger.debug(
-                    "batch persisted",
-                    metadata: ["machine": "\(batch.machine.machineID)", "sequence": "\(batch.sequence)"])
-            }
-            span.end()
         }
     }
 

@@ -26,22 +26,20 @@ public struct ProbeReport: Sendable, Encodable {
 
     public var lostTotal: Int { lost.values.reduce(0, +) }
 
-    /// A table: one line per hop, cumulative from the moment of sending; the last line is end to end.
+    /// A table: one line per hop, latencies from the moment of sending, then the totals.
     public var table: String {
-        var lines = [
-            "hop          probes    p50 ms    p90 ms    p99 ms    max ms   lost",
-        ]
+        func row(_ first: String, _ cells: [String]) -> String {
+            first.padding(toLength: 12, withPad: " ", startingAt: 0) + cells.map { $0.leftPadded(to: 10) }.joined()
+        }
+        var lines = [row("hop", ["probes", "p50 ms", "p90 ms", "p99 ms", "max ms", "lost"])]
         for hop in ProbeHop.allCases {
-            let row = hops.first { $0.hop == hop }
-            let lost = self.lost[hop] ?? 0
-            guard let latency = row?.latency else {
-                lines.append(hop.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + "  (none)" + String(repeating: " ", count: 40) + "\(lost)")
-                continue
+            let lost = String(self.lost[hop] ?? 0)
+            if let latency = hops.first(where: { $0.hop == hop })?.latency {
+                lines.append(
+                    row(hop.rawValue, [String(latency.count)] + [latency.p50, latency.p90, latency.p99, latency.max].map { String($0) } + [lost]))
+            } else {
+                lines.append(row(hop.rawValue, ["0", "-", "-", "-", "-", lost]))
             }
-            lines.append(
-                hop.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + [latency.count, Int(latency.p50), Int(latency.p90), Int(latency.p99), Int(latency.max), lost]
-                    .map { String($0).leftPadded(to: 10) }.joined())
         }
         lines.append("sent \(sent), complete \(completed), lost hops \(lostTotal)")
         return lines.joined(separator: "\n")

@@ -59,6 +59,9 @@ public struct ProbeRunner: Sendable {
     /// What was measured so far.
     public func report() -> ProbeReport { tracker.report() }
 
+    /// Counts every probe still in flight as lost at the hops it has not reached (the run ended early).
+    public func abandonInFlight() { tracker.expire(sentBefore: .max) }
+
     /// Follows the gateway, then sends probes; returns once `count` probes were sent and every one of them
     /// completed or timed out (never, without a count: cancel the task).
     public func run() async throws -> ProbeReport {
@@ -102,7 +105,7 @@ public struct ProbeRunner: Sendable {
     // MARK: - Injection
 
     private func inject() async throws {
-        let timeoutMs = Int64(configuration.timeout.components.seconds * 1000)
+        let timeoutMs = Int64(configuration.timeout / .milliseconds(1))
         let transport = try configuration.edge.makeTransport()
         try await withGRPCClient(transport: transport) { client in
             let ingest = Fleetwatch_V1_Ingest.Client(wrapping: client)

@@ -31,6 +31,8 @@ final class ProbeTracker: Sendable {
     init(hops: [ProbeHop] = ProbeHop.allCases, capacity: Int = 4096) {
         self.hops = hops
         state = Mutex(State(latencies: ProbeLatencies(capacity: capacity)))
+        // Every hop's loss counter exists from the start, at 0, so a rate over it is defined before the first loss.
+        for hop in hops { Counter(label: "fleetwatch_probe_lost_total", dimensions: [("hop", hop.rawValue)]).increment(by: 0) }
     }
 
     func sent(sequence: UInt64, atMs: Int64) {
@@ -47,7 +49,7 @@ final class ProbeTracker: Sendable {
         let latency: Int64? = state.withLock { state in
             guard var probe = state.inFlight[sequence], !probe.seen.contains(hop) else { return nil }
             probe.seen.insert(hop)
-            let latency = max(0, atMs - probe.sentMs)
+            let latency = Probe.latency(sentMs: probe.sentMs, observedMs: atMs) ?? 0
             state.latencies.record(hop, milliseconds: latency)
             if hops.allSatisfy(probe.seen.contains) {
                 state.inFlight[sequence] = nil

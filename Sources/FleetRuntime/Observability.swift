@@ -47,13 +47,23 @@ public enum Observability {
                 .contains { !(environment[$0] ?? "").isEmpty }
             if !exporting { configuration.traces.exporter = .none }
             do {
-                let (tracer, exporter) = try OTel.makeTracingBackend(configuration: configuration)
-                InstrumentationSystem.bootstrap(tracer)
-                Self.service.withLock { $0 = exporter }
+                try install(configuration)
             } catch {
+                // Export settings this build cannot honour (say OTEL_EXPORTER_OTLP_PROTOCOL=grpc: only OTLP/HTTP is
+                // built in): keep making and passing on trace contexts, so the traces of the other services stay whole.
                 Logger(label: "fleetwatch.tracing").error(
-                    "tracing disabled: the OTEL_* settings are invalid", metadata: ["error": "\(error)"])
+                    "span export disabled: the OTEL_* settings cannot be used", metadata: ["error": "\(error)"])
+                configuration.traces.exporter = .none
+                do { try install(configuration) } catch {
+                    Logger(label: "fleetwatch.tracing").error("tracing disabled", metadata: ["error": "\(error)"])
+                }
             }
+        }
+
+        private static func install(_ configuration: OTel.Configuration) throws {
+            let (tracer, exporter) = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(tracer)
+            Self.service.withLock { $0 = exporter }
         }
     }
 }

@@ -109,3 +109,28 @@ import Testing
         #expect(book.active.isEmpty)
     }
 }
+
+@Suite struct ProbeMachinesTests {
+    @Test func probeMachinesNeverAlertNorCountForNoData() {
+        var engine = AlertEngine()
+        let rule = AlertRule(
+            id: "p", name: "any cpu",
+            kind: .threshold(.init(metric: MetricName.cpuUsagePercent, comparator: .greaterThan, value: 0)),
+            matchers: [:], forDuration: .zero)
+        let silence = AlertRule(id: "s", name: "silent", kind: .noData(silence: .seconds(30)), matchers: [:], forDuration: .zero)
+        let probe = Fleetwatch_V1_MetricBatch.with {
+            $0.machine = .with {
+                $0.machineID = "probe-ci"
+                $0.labels = [Probe.label: "ci"]
+            }
+            $0.timestampMs = 1_000
+            $0.samples = [.with {
+                $0.name = MetricName.cpuUsagePercent
+                $0.value = 99
+                $0.timestampMs = 1_000
+            }]
+        }
+        #expect(engine.evaluate(probe, rules: [rule, silence]).isEmpty)
+        #expect(engine.evaluateSilence(nowMs: 1_000_000, rules: [silence]).isEmpty)
+    }
+}

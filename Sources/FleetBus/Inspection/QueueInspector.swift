@@ -13,20 +13,10 @@ public struct QueueStatus: Sendable, Equatable, Codable {
         self.unacked = unacked
         self.consumers = consumers
     }
-
-    enum CodingKeys: String, CodingKey {
-        case name, ready, unacked, consumers
-    }
 }
 
 /// Reads the depth and consumers of every queue of a bus: the RabbitMQ management API for the AMQP bus
 /// (`RabbitManagementInspector`), the queues themselves in process (`InProcessBus`).
 public protocol QueueInspector: Sendable {
     func queueStatus() async throws -> [QueueStatus]
-}
-
-extension InProcessBus: QueueInspector {
-    public func queueStatus() async throws -> [QueueStatus] {
-        statuses()
-    }
 }

@@ -1,3 +1,4 @@
+import FleetSettings
 import Foundation
 
 #if canImport(FoundationNetworking)
@@ -10,6 +11,9 @@ public struct RabbitManagementInspector: QueueInspector {
     public static let environmentVariable = "FLEETWATCH_MANAGEMENT_URL"
     public static let defaultURL = "http://guest:guest@127.0.0.1:15672"
 
+    /// RFC 3986 unreserved characters: everything else in a vhost name is percent-encoded ("/" → %2F).
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     private let endpoint: URL
     private let authorization: String?
 
@@ -19,15 +23,18 @@ public struct RabbitManagementInspector: QueueInspector {
     public init(url: String, vhost: String) throws(InspectorError) {
         guard var components = URLComponents(string: url), components.scheme == "http" || components.scheme == "https",
             components.host?.isEmpty == false
-        else { throw InspectorError("\(Self.environmentVariable) must look like http://user:password@host:15672, got '\(url)'") }
+        else {
+            throw InspectorError(
+                "\(Self.environmentVariable) must look like http://user:password@host:15672, got '\(Redaction.url(url))'")
+        }
         let user = components.user ?? "", password = components.password ?? ""
         authorization = user.isEmpty ? nil : "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
         components.user = nil
         components.password = nil
-        let escapedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? vhost
+        let escapedVhost = vhost.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? vhost
         components.percentEncodedPath = "/api/queues/\(escapedVhost)"
         components.percentEncodedQuery = "columns=name,messages_ready,messages_unacknowledged,consumers"
-        guard let endpoint = components.url else { throw InspectorError("cannot build a URL from '\(url)'") }
+        guard let endpoint = components.url else { throw InspectorError("cannot build a URL from '\(Redaction.url(url))'") }
         self.endpoint = endpoint
     }
 

@@ -11,6 +11,14 @@ public enum Probe {
         machine.labels[label] != nil
     }
 
+    /// Milliseconds from `sentMs` to `observedMs`, or nil for times that make no sense (not after 1970, or
+    /// so far apart they overflow): echoes come off the bus, where anyone could have published them.
+    public static func latency(sentMs: Int64, observedMs: Int64) -> Int64? {
+        guard sentMs > 0, observedMs > 0 else { return nil }
+        let (difference, overflow) = observedMs.subtractingReportingOverflow(sentMs)
+        return overflow ? nil : max(0, difference)
+    }
+
     /// The echo a hop publishes once it has done its work on `batch` at `observedMs`.
     public static func echo(of batch: Fleetwatch_V1_MetricBatch, hop: ProbeHop, at observedMs: Int64) -> Fleetwatch_V1_ProbeEcho {
         var echo = Fleetwatch_V1_ProbeEcho()

@@ -93,9 +93,23 @@ struct ProbeCommand: AsyncParsableCommand {
         try await runServices(
             [
                 WorkerService {
-                    logger.info(
-                        "probing", metadata: ["machine": "\(configuration.machineID)", "gateway": "\(configuration.gateway)"])
-                    _ = try await runner.run()
+                    // An unreachable edge or gateway is what the probe is there to show: count the probes in flight
+                    // as lost, log it, and start again with backoff.
+                    var failures = 0
+                    while !Task.isCancelled {
+                        logger.info(
+                            "probing", metadata: ["machine": "\(configuration.machineID)", "gateway": "\(configuration.gateway)"])
+                        do {
+                            _ = try await runner.run()
+                        } catch {
+                            if Task.isCancelled { break }
+                            runner.abandonInFlight()
+                            let delay = Backoff(cap: .seconds(30)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
+                            failures += 1
+                            logger.warning("probing interrupted; starting again", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                            try? await Task.sleep(for: delay)
+                        }
+                    }
                 }
             ],
             health: HealthServer(
