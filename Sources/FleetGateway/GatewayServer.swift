@@ -40,10 +40,10 @@ public struct GatewayServer: Service {
     /// - Parameter onListening: called once the address is bound.
     public init(
         configuration: Configuration, hub: LiveHub, store: any GatewayStore, config: ConfigClient?,
-        queues: (any QueueInspector)? = nil, health: HealthRoutes, logger: Logger, now: @escaping @Sendable () -> Int64,
+        queueInspector: (any QueueInspector)? = nil, health: HealthRoutes, logger: Logger, now: @escaping @Sendable () -> Int64,
         onListening: @escaping @Sendable () -> Void = {}
     ) {
-        self.pipeline = PipelineAPI(hub: hub, inspector: queues, logger: logger, now: now)
+        self.pipeline = PipelineAPI(hub: hub, inspector: queueInspector, logger: logger, now: now)
         self.alerts = AlertsAPI(store: store, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
         self.onListening = onListening

@@ -82,7 +82,7 @@ struct Gateway: AsyncParsableCommand {
         }
         let server = GatewayServer(
             configuration: .init(host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id),
-            hub: hub, store: store, config: config, queues: queues,
+            hub: hub, store: store, config: config, queueInspector: queues,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis)
         logger.info("gateway starting", metadata: ["id": "\(id)", "queue": "\(fanout.queue)", "web": "\(web.root)"])
         try await withThrowingTaskGroup(of: Void.self) { group in

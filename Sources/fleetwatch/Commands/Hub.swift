@@ -102,7 +102,7 @@ struct Hub: AsyncParsableCommand {
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
                 gatewayID: "hub"),
-            hub: hub, store: store, config: config, queues: bus,
+            hub: hub, store: store, config: config, queueInspector: bus,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis,
             onListening: {
                 readiness.set("http", true)
