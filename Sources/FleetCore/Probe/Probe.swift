@@ -39,9 +39,9 @@ public enum ProbeHop: String, CaseIterable, Sendable, Comparable {
     case normalized
     /// The persister committed it to the store.
     case persisted
-    /// An alert evaluator ran the rules over it.
+    /// An alert evaluator took it off its partition (probe machines run no rules: they never alert).
     case evaluated
-    /// A gateway delivered it to a WebSocket client: the end of the path.
+    /// It reached a WebSocket client of a gateway (the probe's own); a gateway's panel counts its arrival there.
     case websocket
 
     public static func < (lhs: ProbeHop, rhs: ProbeHop) -> Bool {
