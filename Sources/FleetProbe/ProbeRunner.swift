@@ -59,6 +59,9 @@ public struct ProbeRunner: Sendable {
     /// What was measured so far.
     public func report() -> ProbeReport { tracker.report() }
 
+    /// True when a probe passed every hop at or after `ms` (the continuous probe's readiness).
+    public func completed(since ms: Int64) -> Bool { tracker.completed(since: ms) }
+
     /// Counts every probe still in flight as lost at the hops it has not reached (the run ended early).
     public func abandonInFlight() { tracker.expire(sentBefore: .max) }
 

@@ -19,6 +19,7 @@ final class ProbeTracker: Sendable {
         var latencies: ProbeLatencies
         var sent = 0
         var completed = 0
+        var lastCompletedMs: Int64 = .min
         var lost: [ProbeHop: Int] = [:]
     }
 
@@ -55,6 +56,7 @@ final class ProbeTracker: Sendable {
                 state.inFlight[sequence] = nil
                 state.bySentMs[probe.sentMs] = nil
                 state.completed += 1
+                state.lastCompletedMs = max(state.lastCompletedMs, atMs)
             } else {
                 state.inFlight[sequence] = probe
             }
@@ -89,6 +91,9 @@ final class ProbeTracker: Sendable {
     }
 
     var pending: Int { state.withLock { $0.inFlight.count } }
+
+    /// True when a probe passed every hop at or after `ms`.
+    func completed(since ms: Int64) -> Bool { state.withLock { $0.lastCompletedMs >= ms } }
 
     func report() -> ProbeReport {
         state.withLock { state in

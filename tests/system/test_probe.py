@@ -82,8 +82,8 @@ def test_probe_reports_a_missing_hop_as_lost(stack):
 
 def test_continuous_probe_serves_hop_histograms_on_metrics(stack):
     gw = probe_stack(stack)
-    probe = Process("probe", ["probe", "--interval", "0.2", "--gateway-url", gw.url(""), "--name", "metrics"],
-                    stack.env, stack.dir)
+    probe = Process("probe", ["probe", "--interval", "0.2", "--timeout", "2", "--gateway-url", gw.url(""),
+                              "--name", "metrics"], stack.env, stack.dir)
     stack.processes.append(probe.start())
     probe.wait_ready()
 
@@ -97,5 +97,18 @@ def test_continuous_probe_serves_hop_histograms_on_metrics(stack):
     text = probe.metrics()
     for hop in HOPS:
         assert f'fleetwatch_probe_hop_seconds_bucket{{hop="{hop}"' in text, f"no histogram for {hop}"
+
+    # Without its gateway the probe keeps running (reconnecting), counts the interruptions and turns unready.
+    gw.stop()
+
+    def interruptions():
+        for line in probe.metrics().splitlines():
+            if line.startswith("fleetwatch_probe_interruptions_total"):
+                return float(line.split()[-1])
+        return 0
+
+    wait_for(lambda: not probe.ready(), 20, "the probe's /readyz turning 503 without its gateway")
+    wait_for(lambda: interruptions() >= 2, 20, "the probe's interruptions counted while it reconnects")
+    assert probe.proc.poll() is None, probe.tail()
     probe.stop()
     assert probe.proc.returncode == 0, probe.tail()

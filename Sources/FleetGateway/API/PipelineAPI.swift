@@ -4,6 +4,7 @@ import FleetFanout
 import Foundation
 import Hummingbird
 import Logging
+import Synchronization
 
 /// GET /api/v1/pipeline (docs/api.md): the health of the pipeline behind the dashboard — every queue's
 /// depth, consumers and dead letters, and the per-hop latency of the synthetic transactions this gateway
@@ -13,6 +14,7 @@ struct PipelineAPI: Sendable {
     let inspector: (any QueueInspector)?
     let logger: Logger
     let now: @Sendable () -> Int64
+    let cache = QueueStatusCache()
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("/api/v1/pipeline") { _, _ in try JSONResponse.make(await view()) }
@@ -26,12 +28,27 @@ struct PipelineAPI: Sendable {
             return view
         }
         do {
-            view.queues = PipelineView.queues(from: try await inspector.queueStatus())
+            view.queues = PipelineView.queues(from: try await cache.statuses(at: view.nowMs) { try await inspector.queueStatus() })
         } catch {
             logger.debug("queue figures unavailable", metadata: ["error": "\(error)"])
             view.queuesError = "queue figures unavailable: \(error)"
         }
         return view
+    }
+}
+
+/// The last queue figures for a second: every open Pipeline page polls, the management API answers once.
+final class QueueStatusCache: Sendable {
+    private let latest = Mutex<(atMs: Int64, statuses: [QueueStatus])?>(nil)
+    private let maxAgeMs: Int64
+
+    init(maxAgeMs: Int64 = 1_000) { self.maxAgeMs = maxAgeMs }
+
+    func statuses(at nowMs: Int64, read: () async throws -> [QueueStatus]) async throws -> [QueueStatus] {
+        if let cached = latest.withLock({ $0 }), nowMs - cached.atMs < maxAgeMs, nowMs >= cached.atMs { return cached.statuses }
+        let statuses = try await read()
+        latest.withLock { $0 = (nowMs, statuses) }
+        return statuses
     }
 }
 

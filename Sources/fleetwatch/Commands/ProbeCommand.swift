@@ -6,6 +6,7 @@ import FleetRuntime
 import FleetSettings
 import Foundation
 import Logging
+import Metrics
 
 struct ProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,7 +90,11 @@ struct ProbeCommand: AsyncParsableCommand {
         let registry = Observability.bootstrap(service: "probe", level: try service.level())
         let logger = Logger(label: "fleetwatch.probe")
         let runner = ProbeRunner(configuration, logger: logger, now: currentTimeMillis)
-        let readiness = Readiness()
+        // Ready while probes get through: one passed every hop within the last timeout plus two intervals.
+        let readiness = Readiness(["probes"])
+        let interruptions = Counter(label: "fleetwatch_probe_interruptions_total")
+        interruptions.increment(by: 0)
+        let freshMs = Int64((configuration.timeout + configuration.interval * 2) / .milliseconds(1))
         try await runServices(
             [
                 WorkerService {
@@ -104,13 +109,20 @@ struct ProbeCommand: AsyncParsableCommand {
                         } catch {
                             if Task.isCancelled { break }
                             runner.abandonInFlight()
+                            interruptions.increment()
                             let delay = Backoff(cap: .seconds(30)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
                             failures += 1
                             logger.warning("probing interrupted; starting again", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                             try? await Task.sleep(for: delay)
                         }
                     }
-                }
+                },
+                WorkerService {
+                    while !Task.isCancelled {
+                        readiness.set("probes", runner.completed(since: currentTimeMillis() - freshMs))
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                },
             ],
             health: HealthServer(
                 address: try service.health(default: Defaults.probeHealth), readiness: readiness, registry: registry,
