@@ -120,7 +120,7 @@ public final class LiveHub: Sendable {
     }
 
     /// Latency percentiles per hop of the synthetic transactions this gateway saw.
-    public func probeLatencies() -> [(hop: ProbeHop, summary: LatencySummary)] {
+    public func probeLatencies() -> [HopLatency] {
         state.withLock { $0.probeLatencies.summaries() }
     }
 

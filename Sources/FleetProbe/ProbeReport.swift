@@ -4,25 +4,12 @@ import Foundation
 /// What a probe run measured: per hop, the latency from sending a synthetic batch to that hop being done
 /// with it, and how many probes never reached each hop.
 public struct ProbeReport: Sendable, Encodable {
-    public struct Hop: Sendable, Encodable {
-        public var hop: ProbeHop
-        public var latency: LatencySummary
-
-        enum CodingKeys: String, CodingKey { case hop, latency }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(hop.rawValue, forKey: .hop)
-            try container.encode(latency, forKey: .latency)
-        }
-    }
-
     public var sent: Int
     /// Probes every hop reported.
     public var completed: Int
     /// Probes that timed out before a hop reported them, per hop.
     public var lost: [ProbeHop: Int]
-    public var hops: [Hop]
+    public var hops: [HopLatency]
 
     public var lostTotal: Int { lost.values.reduce(0, +) }
 
@@ -43,16 +30,6 @@ public struct ProbeReport: Sendable, Encodable {
         }
         lines.append("sent \(sent), complete \(completed), lost hops \(lostTotal)")
         return lines.joined(separator: "\n")
-    }
-
-    enum CodingKeys: String, CodingKey { case sent, completed, lost, hops }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sent, forKey: .sent)
-        try container.encode(completed, forKey: .completed)
-        try container.encode(Dictionary(uniqueKeysWithValues: lost.map { ($0.key.rawValue, $0.value) }), forKey: .lost)
-        try container.encode(hops, forKey: .hops)
     }
 }
 

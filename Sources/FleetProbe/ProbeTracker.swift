@@ -14,8 +14,6 @@ final class ProbeTracker: Sendable {
 
     private struct State {
         var inFlight: [UInt64: InFlight] = [:]
-        /// Sent time → sequence, to match the samples a WebSocket delivers (they carry their timestamp).
-        var bySentMs: [Int64: UInt64] = [:]
         var latencies: ProbeLatencies
         var sent = 0
         var completed = 0
@@ -40,7 +38,6 @@ final class ProbeTracker: Sendable {
         sentCounter.increment()
         state.withLock {
             $0.inFlight[sequence] = InFlight(sentMs: atMs)
-            $0.bySentMs[atMs] = sequence
             $0.sent += 1
         }
     }
@@ -54,7 +51,6 @@ final class ProbeTracker: Sendable {
             state.latencies.record(hop, milliseconds: latency)
             if hops.allSatisfy(probe.seen.contains) {
                 state.inFlight[sequence] = nil
-                state.bySentMs[probe.sentMs] = nil
                 state.completed += 1
                 state.lastCompletedMs = max(state.lastCompletedMs, atMs)
             } else {
@@ -70,7 +66,9 @@ final class ProbeTracker: Sendable {
 
     /// A WebSocket delivered the probe sample stamped `sentMs`.
     func delivered(sentMs: Int64, atMs: Int64) {
-        guard let sequence = state.withLock({ $0.bySentMs[sentMs] }) else { return }
+        // Samples carry their timestamp, not the sequence; the probe sends distinct timestamps, and at most
+        // timeout ÷ interval probes are in flight.
+        guard let sequence = state.withLock({ $0.inFlight.first { $0.value.sentMs == sentMs }?.key }) else { return }
         observed(.websocket, sequence: sequence, atMs: atMs)
     }
 
@@ -83,7 +81,6 @@ final class ProbeTracker: Sendable {
                 for hop in missing { state.lost[hop, default: 0] += 1 }
                 lost += missing
                 state.inFlight[sequence] = nil
-                state.bySentMs[probe.sentMs] = nil
             }
             return lost
         }
@@ -99,7 +96,7 @@ final class ProbeTracker: Sendable {
         state.withLock { state in
             ProbeReport(
                 sent: state.sent, completed: state.completed, lost: state.lost,
-                hops: state.latencies.summaries().map { ProbeReport.Hop(hop: $0.hop, latency: $0.summary) })
+                hops: state.latencies.summaries())
         }
     }
 }

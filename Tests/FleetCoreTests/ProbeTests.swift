@@ -18,9 +18,9 @@ import Testing
         latencies.record(.edgeAck, milliseconds: -5)  // a clock step: never negative
         let summaries = latencies.summaries()
         #expect(summaries.map(\.hop) == [.edgeAck, .persisted])
-        #expect(summaries[0].summary.max == 0)
+        #expect(summaries[0].latency.max == 0)
         // The ring dropped the oldest (100 ms).
-        #expect(summaries[1].summary == LatencySummary(count: 3, p50: 2, p90: 3, p99: 3, max: 3))
+        #expect(summaries[1].latency == LatencySummary(count: 3, p50: 2, p90: 3, p99: 3, max: 3))
     }
 
     @Test func onlyMarkedMachinesAreProbesAndTheirEchoNamesTheHop() {

@@ -32,7 +32,7 @@ public enum Probe {
 }
 
 /// The stations of a synthetic transaction, in path order.
-public enum ProbeHop: String, CaseIterable, Sendable, Comparable {
+public enum ProbeHop: String, CaseIterable, Sendable, Comparable, Codable, CodingKeyRepresentable {
     /// The edge confirmed the batch (broker publish confirmed): seen by the probe itself.
     case edgeAck = "edge_ack"
     /// The normalizer published the canonical batch to fleet.metrics.

@@ -14,9 +14,9 @@ public struct ProbeLatencies: Sendable {
     }
 
     /// Percentiles per hop that has data, in path order.
-    public func summaries() -> [(hop: ProbeHop, summary: LatencySummary)] {
+    public func summaries() -> [HopLatency] {
         ProbeHop.allCases.compactMap { hop in
-            rings[hop].flatMap { LatencySummary($0.values) }.map { (hop, $0) }
+            rings[hop].flatMap { LatencySummary($0.values) }.map { HopLatency(hop: hop, latency: $0) }
         }
     }
 
@@ -35,6 +35,17 @@ public struct ProbeLatencies: Sendable {
             }
             next = (next + 1) % capacity
         }
+    }
+}
+
+/// One hop's latency percentiles, as the probe's report and the gateway's pipeline view give them.
+public struct HopLatency: Sendable, Equatable, Encodable {
+    public var hop: ProbeHop
+    public var latency: LatencySummary
+
+    public init(hop: ProbeHop, latency: LatencySummary) {
+        self.hop = hop
+        self.latency = latency
     }
 }
 

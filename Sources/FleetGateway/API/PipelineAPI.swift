@@ -22,7 +22,7 @@ struct PipelineAPI: Sendable {
 
     func view() async -> PipelineView {
         var view = PipelineView(
-            nowMs: now(), probe: hub.probeLatencies().map { HopView(hop: $0.hop.rawValue, latency: $0.summary) })
+            nowMs: now(), probe: hub.probeLatencies())
         guard let inspector else {
             view.queuesError = "this gateway was started without a queue inspector"
             return view
@@ -56,7 +56,7 @@ struct PipelineView: Encodable {
     var nowMs: Int64
     var queues: [QueueView] = []
     var queuesError: String?
-    var probe: [HopView]
+    var probe: [HopLatency]
 
     /// Each queue once, with the messages waiting in its dead-letter queue (`<name>.dlq`) beside it.
     static func queues(from statuses: [QueueStatus]) -> [QueueView] {
@@ -87,9 +87,4 @@ struct QueueView: Encodable, Equatable {
         case name, ready, unacked, consumers
         case deadLettered = "dead_lettered"
     }
-}
-
-struct HopView: Encodable {
-    var hop: String
-    var latency: LatencySummary
 }
