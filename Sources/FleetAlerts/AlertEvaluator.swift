@@ -65,22 +65,11 @@ public final class AlertEvaluator: Sendable {
     /// Subscribes to one partition and consumes it; after a hand-over, forgets its machines and subscribes again
     /// (at the back of the line). A subscription that cannot be made (the broker is away) is retried with backoff.
     private func follow(_ slot: PartitionSlot) async throws {
-        var failures = 0
         while !Task.isCancelled {
-            let consumer: any MessageConsumer
-            do {
-                consumer = try await bus.consume(queue: slot.queue, prefetch: 200)
-                failures = 0
-            } catch {
-                if Task.isCancelled { return }
-                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
-                failures += 1
-                logger.warning(
-                    "subscribing to an alert partition failed; retrying",
-                    metadata: ["queue": "\(slot.queue)", "error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
-                continue
-            }
+            var subscription: (any MessageConsumer)?
+            guard await retrying("subscribing to an alert partition", queue: slot.queue, meanwhile: "retrying", {
+                subscription = try await bus.consume(queue: slot.queue, prefetch: 200)
+            }), let consumer = subscription else { return }
             slot.subscribed(consumer)
             logger.info("evaluating alerts", metadata: ["queue": "\(slot.queue)"])
             do {
@@ -156,8 +145,12 @@ public final class AlertEvaluator: Sendable {
         }
     }
 
-    /// Runs `operation` until it succeeds, with backoff between attempts; false when the task is cancelled first.
-    private func retrying(_ what: String, queue: String, _ operation: () async throws -> Void) async -> Bool {
+    /// Runs `operation` until it succeeds, with backoff between attempts, logging `<what> failed; <meanwhile>`;
+    /// false when the task is cancelled first.
+    private func retrying(
+        _ what: String, queue: String, meanwhile: String = "holding the deliveries and retrying",
+        _ operation: () async throws -> Void
+    ) async -> Bool {
         var failures = 0
         while true {
             do {
@@ -169,7 +162,7 @@ public final class AlertEvaluator: Sendable {
                 failures += 1
                 let delay = Backoff(cap: .seconds(10)).delay(attempt: failures - 1, unit: Double.random(in: 0.5..<1))
                 logger.warning(
-                    "\(what) failed; holding the deliveries and retrying",
+                    "\(what) failed; \(meanwhile)",
                     metadata: ["error": "\(error)", "queue": "\(queue)", "attempt": "\(failures)", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
                 if Task.isCancelled { return false }
