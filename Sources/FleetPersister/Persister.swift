@@ -55,13 +55,16 @@ public struct Persister: Sendable {
         self.random = random
     }
 
-    /// Consumes until the task is cancelled or the consumer closes, running retention alongside.
+    /// Consumes until the task is cancelled or the consumer closes, running retention and rollups alongside.
     /// On cancellation a round whose store call is in flight finishes that call (commit + ack, or requeue
     /// if it failed); a round waiting to retry a failed write is requeued; then the consumer closes.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             if let interval = configuration.retentionInterval {
                 group.addTask { await runRetention(every: interval) }
+            }
+            if let interval = configuration.rollupInterval {
+                group.addTask { await runRollups(every: interval) }
             }
             await consumeUntilStopped()
             group.cancelAll()
@@ -261,24 +264,5 @@ public struct Persister: Sendable {
         let delay = backoffDelay(afterFailures: failures)
         logger.notice("backing off", metadata: ["delay": "\(delay)", "consecutive_failures": "\(failures)"])
         try? await Task.sleep(for: delay)
-    }
-
-    func runRetention(every interval: Duration) async {
-        while !Task.isCancelled {
-            do {
-                let report = try await store.applyRetention(now: now())
-                logger.info(
-                    "retention applied",
-                    metadata: [
-                        "dropped_partitions": "\(report.droppedPartitions)",
-                        "deleted_minute_rollups": "\(report.deletedMinuteRollups)",
-                        "deleted_hour_rollups": "\(report.deletedHourRollups)",
-                    ])
-            } catch {
-                metrics.storeErrors.increment()
-                logger.error("retention failed; trying again next round", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: interval)
-        }
     }
 }

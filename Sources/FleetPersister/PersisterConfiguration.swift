@@ -11,12 +11,16 @@ public struct PersisterConfiguration: Sendable {
     public var backoff: Backoff
     /// How often retention runs; nil disables it (for example when another process owns retention).
     public var retentionInterval: Duration?
+    /// How often the rollup pass runs (`MetricStore.rollUp(now:)`); nil disables it. History stays correct
+    /// without it (unrolled buckets are read from raw), only slower; every replica may run it, one at a time wins.
+    public var rollupInterval: Duration?
 
     public init(
         batchSize: Int = 500, batchWindow: Duration = .milliseconds(50),
         backoff: Backoff = Backoff(base: .milliseconds(200), cap: .seconds(30)),
-        retentionInterval: Duration? = .seconds(3600)
+        retentionInterval: Duration? = .seconds(3600), rollupInterval: Duration? = .seconds(10)
     ) {
+        self.rollupInterval = rollupInterval
         self.batchSize = max(1, batchSize)
         self.batchWindow = batchWindow
         self.backoff = backoff

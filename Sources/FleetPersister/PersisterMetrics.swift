@@ -7,7 +7,9 @@ struct PersisterMetrics: Sendable {
     let samplesDuplicate = Counter(label: "fleetwatch_persister_samples_duplicate_total")
     let batchesDuplicate = Counter(label: "fleetwatch_persister_batches_duplicate_total")
     let deadLettered = Counter(label: "fleetwatch_persister_dead_lettered_total")
-    /// Every failed store call: each retry of a held round, and failed retention runs.
+    /// 1-minute buckets the rollup passes of this process (re)computed.
+    let rolledUpMinutes = Counter(label: "fleetwatch_persister_rolled_up_minutes_total")
+    /// Every failed store call: each retry of a held round, and failed retention and rollup passes.
     let storeErrors = Counter(label: "fleetwatch_persister_store_errors_total")
     /// 1 while the persister holds a round it could not write and retries it (stalled on the database), else 0.
     let storeStalled = Gauge(label: "fleetwatch_persister_store_stalled")

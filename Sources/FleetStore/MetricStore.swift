@@ -8,11 +8,20 @@ public protocol MetricStore: Sendable {
     /// Creates or upgrades the schema; safe to call from several replicas at once.
     func migrate() async throws
 
-    /// Writes the samples, machine identities, process snapshots and sequence accounting of `batches`
-    /// atomically. Idempotent: persisting a batch again changes nothing (rollups count each sample once).
+    /// Writes the samples (one row per machine tick, `MachineTick`), machine identities, process snapshots and
+    /// sequence accounting of `batches` atomically. Idempotent: persisting a batch again changes nothing.
+    /// Rollups follow in `rollUp(now:)`; history answers from raw ticks until then.
     func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult
 
-    /// Drops raw samples and rollups older than their retention, relative to `now`.
+    /// Aggregates every closed 1-minute bucket with new or late raw data into `samples_1m`, and every closed
+    /// hour with recomputed minutes into `samples_1h` (`RollupPolicy`). Each bucket is recomputed from the tier
+    /// below (replacing, never adding), so a redelivery or a late sample cannot count twice. Safe to call from
+    /// several processes at once; the persister runs it every few seconds.
+    @discardableResult
+    func rollUp(now: Date) async throws -> RollupReport
+
+    /// Drops raw samples and rollups older than their retention, relative to `now`; rolls up first, so no raw
+    /// data leaves before its rollups exist.
     @discardableResult
     func applyRetention(now: Date) async throws -> RetentionReport
 

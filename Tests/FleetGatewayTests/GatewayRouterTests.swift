@@ -17,6 +17,7 @@ final class CannedStore: MetricStore, AlertStore {
     func alert(id: String) async throws -> Fleetwatch_V1_Alert? { nil }
     func migrate() async throws {}
     func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult { throw StoreError.unavailable(operation: "canned", detail: "test") }
+    func rollUp(now: Date) async throws -> RollupReport { RollupReport() }
     func applyRetention(now: Date) async throws -> RetentionReport { throw StoreError.unavailable(operation: "canned", detail: "test") }
     func latest(machine: String) async throws -> [LatestSample] { [] }
     func history(

@@ -105,6 +105,10 @@ final class FakeStore: MetricStore {
         }
     }
 
+    func rollUp(now: Date) async throws -> RollupReport {
+        RollupReport()
+    }
+
     func applyRetention(now: Date) async throws -> RetentionReport {
         state.withLock { $0.retentionRuns += 1 }
         return RetentionReport()

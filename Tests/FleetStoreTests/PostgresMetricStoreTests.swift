@@ -41,10 +41,10 @@ import Testing
                     ("proc.count", [:], 90, B.noon - 10 * B.day),  // backfill
                 ])
             ])
-            #expect(try await store.partitionNames() == ["samples_p20261117", "samples_p20261127", "samples_p20261128"])
+            #expect(try await store.partitionNames() == ["ticks_p20261117", "ticks_p20261127", "ticks_p20261128"])
             // A second store (another replica) with a cold cache creates nothing twice and fails nothing.
             _ = try await store.persist([B.make(sequence: 2, samples: [("proc.count", [:], 1, B.noon - 10 * B.day + 1)])])
-            #expect(try await store.scalar("SELECT count(*) FROM samples_p20261117") == 2)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_p20261117") == 2)
         }
     }
 
@@ -68,7 +68,9 @@ import Testing
                 }
                 try await group.waitForAll()
             }
-            #expect(try await store.scalar("SELECT count(*) FROM samples") == 2000)
+            #expect(try await store.scalar("SELECT sum(cardinality(vals))::int8 FROM ticks") == 2000)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks") == 40)
+            try await store.rollUp(now: B.date(B.noon + B.day))
             #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 2000)
             #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1h") == 2000)
         }
@@ -87,17 +89,18 @@ import Testing
                 ])
             ])
             let report = try await store.applyRetention(now: now)
-            #expect(report.droppedPartitions == ["samples_p20240918", "samples_p20260819", "samples_p20261027"])
+            #expect(report.droppedPartitions == ["ticks_p20240918", "ticks_p20260819", "ticks_p20261027"])
             #expect(report.deletedMinuteRollups == 2)
             #expect(report.deletedHourRollups == 1)
-            #expect(try await store.partitionNames() == ["samples_p20261029", "samples_p20261127"])
-            #expect(try await store.scalar("SELECT count(*) FROM samples") == 2)
-            #expect(try await store.scalar("SELECT count(*) FROM samples_1h") == 4)
+            #expect(try await store.partitionNames() == ["ticks_p20261029", "ticks_p20261127"])
+            #expect(try await store.scalar("SELECT count(*) FROM ticks") == 2)
+            // The hour of `now` is still open, so only the four older hours were rolled up; one expired.
+            #expect(try await store.scalar("SELECT count(*) FROM samples_1h") == 3)
 
             // Late data for a dropped day recreates its partition instead of failing.
             _ = try await store.persist([B.make(sequence: 2, samples: [("proc.count", [:], 6, B.noon - 31 * B.day)])])
-            #expect(try await store.partitionNames().contains("samples_p20261027"))
-            #expect(try await store.applyRetention(now: now).droppedPartitions == ["samples_p20261027"])
+            #expect(try await store.partitionNames().contains("ticks_p20261027"))
+            #expect(try await store.applyRetention(now: now).droppedPartitions == ["ticks_p20261027"])
         }
     }
 }

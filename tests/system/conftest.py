@@ -250,10 +250,13 @@ def reset_state():
         management("DELETE", f"/api/queues/%2f/{queue}/contents", missing_ok=True)
     tables = [row[0] for row in sql(
         "select tablename from pg_tables where schemaname = current_schema() "
-        "and tablename in ('samples','samples_1m','samples_1h','machines','batches_seen','process_snapshots',"
-        "'rules','alerts','alert_transitions')")]
+        "and tablename in ('samples','ticks','rollup_dirty','samples_1m','samples_1h','machines','batches_seen',"
+        "'process_snapshots','rules','alerts','alert_transitions')")]
     if tables:
         sql("truncate " + ", ".join(tables))
+    # Layouts stay (running persisters cache their ids); the rollup watermarks start over with the data.
+    if sql("select 1 from pg_tables where schemaname = current_schema() and tablename = 'rollup_state'"):
+        sql("update rollup_state set watermark = 'epoch' where tier in ('m', 'h')")
 
 
 @pytest.fixture

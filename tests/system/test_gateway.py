@@ -73,7 +73,7 @@ def final_acked(collector):
 def series(machine, metric, labels):
     """Raw samples of one series as (ms, value), in time order, as the persister wrote them."""
     rows = sql(
-        f"select (extract(epoch from ts) * 1000)::bigint, value from samples "
+        f"select (extract(epoch from ts) * 1000)::bigint, value from sample_rows "
         f"where machine_id = '{machine}' and metric = '{metric}' and labels = '{labels}' order by ts")
     return [(int(ms), float(value)) for ms, value in rows]
 

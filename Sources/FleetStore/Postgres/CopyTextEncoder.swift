@@ -43,6 +43,10 @@ struct CopyTextEncoder {
     /// Doubles are written in Swift's shortest round-trip form, which PostgreSQL reads back exactly.
     mutating func appendDouble(_ value: Double) {
         separate()
+        writeDouble(value)
+    }
+
+    private mutating func writeDouble(_ value: Double) {
         if value.isNaN {
             buffer.writeStaticString("NaN")
         } else if value.isInfinite {
@@ -50,6 +54,17 @@ struct CopyTextEncoder {
         } else {
             buffer.writeString(value.description)
         }
+    }
+
+    /// A `double precision[]` field in array-literal form (`{1.5,2,NaN}`): no element needs quoting or escaping.
+    mutating func appendDoubleArray(_ values: [Double]) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            writeDouble(value)
+        }
+        buffer.writeInteger(UInt8(ascii: "}"))
     }
 
     mutating func appendNull() {

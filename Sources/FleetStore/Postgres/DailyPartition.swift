@@ -1,27 +1,43 @@
 import Foundation
 
-/// One UTC day of raw samples: the partition `samples_pYYYYMMDD` holding [midnight, next midnight).
+/// One UTC day of raw data: the partition `ticks_pYYYYMMDD` holding [midnight, next midnight), or
+/// `samples_pYYYYMMDD` of the row-per-sample table written before schema version 5 (read and expired only).
 struct DailyPartition: Hashable, Sendable, Comparable {
-    static let prefix = "samples_p"
+    /// The partitioned parent table.
+    enum Parent: String, Sendable, CaseIterable {
+        /// One row per machine tick (schema version 5 on).
+        case ticks
+        /// One row per sample, before schema version 5: kept readable until retention drops it.
+        case samples
+
+        var prefix: String { rawValue + "_p" }
+    }
+
     static let millisecondsPerDay: Int64 = 86_400_000
 
+    var parent: Parent
     /// Days since 1970-01-01.
     var day: Int64
 
-    init(day: Int64) { self.day = day }
-
-    init(containingMilliseconds ms: Int64) {
-        day = ms >= 0 ? ms / Self.millisecondsPerDay : (ms - Self.millisecondsPerDay + 1) / Self.millisecondsPerDay
+    init(day: Int64, parent: Parent = .ticks) {
+        self.day = day
+        self.parent = parent
     }
 
-    init(containing date: Date) {
-        self.init(containingMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    init(containingMilliseconds ms: Int64, parent: Parent = .ticks) {
+        day = ms >= 0 ? ms / Self.millisecondsPerDay : (ms - Self.millisecondsPerDay + 1) / Self.millisecondsPerDay
+        self.parent = parent
+    }
+
+    init(containing date: Date, parent: Parent = .ticks) {
+        self.init(containingMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)), parent: parent)
     }
 
     /// Parses a partition name; nil for anything else.
     init?(name: String) {
-        guard name.hasPrefix(Self.prefix) else { return nil }
-        let digits = name.dropFirst(Self.prefix.count)
+        guard let parent = Parent.allCases.first(where: { name.hasPrefix($0.prefix) }) else { return nil }
+        self.parent = parent
+        let digits = name.dropFirst(parent.prefix.count)
         guard digits.count == 8, digits.allSatisfy(\.isASCII), let value = Int(digits) else { return nil }
         let (year, month, dayOfMonth) = (value / 10_000, value / 100 % 100, value % 100)
         guard (1...12).contains(month), (1...31).contains(dayOfMonth) else { return nil }
@@ -30,7 +46,7 @@ struct DailyPartition: Hashable, Sendable, Comparable {
 
     var name: String {
         let (year, month, dayOfMonth) = Self.civil(fromDays: day)
-        return Self.prefix + pad(year, 4) + pad(month, 2) + pad(dayOfMonth, 2)
+        return parent.prefix + pad(year, 4) + pad(month, 2) + pad(dayOfMonth, 2)
     }
 
     var lowerBound: Date { Date(timeIntervalSince1970: Double(day) * 86_400) }
@@ -44,10 +60,12 @@ struct DailyPartition: Hashable, Sendable, Comparable {
 
     /// The statement that creates the partition if it is missing.
     var createStatement: String {
-        "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF samples FOR VALUES FROM ('\(Self.literal(day: day))') TO ('\(Self.literal(day: day + 1))')"
+        "CREATE TABLE IF NOT EXISTS \(name) PARTITION OF \(parent.rawValue) FOR VALUES FROM ('\(Self.literal(day: day))') TO ('\(Self.literal(day: day + 1))')"
     }
 
-    static func < (lhs: DailyPartition, rhs: DailyPartition) -> Bool { lhs.day < rhs.day }
+    static func < (lhs: DailyPartition, rhs: DailyPartition) -> Bool {
+        (lhs.day, lhs.parent.rawValue) < (rhs.day, rhs.parent.rawValue)
+    }
 
     // Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian, no Calendar, no time zone.
     static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {

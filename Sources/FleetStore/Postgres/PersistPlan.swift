@@ -5,11 +5,12 @@ import PostgresNIO
 import SwiftProtobuf
 
 /// Everything one `persist` call writes, prepared before the transaction opens so the transaction
-/// only ships bytes: COPY chunks of the samples, and per-machine arrays for the small upserts.
+/// only ships bytes: the machine ticks (COPY rows once their layouts have ids), and per-machine arrays
+/// for the small upserts.
 struct PersistPlan: Sendable {
     static let copyChunkBytes = 1 << 20
 
-    var copyChunks: [ByteBuffer] = []
+    var ticks: [MachineTick] = []
     var sampleCount = 0
     var days: Set<DailyPartition> = []
 
@@ -33,40 +34,19 @@ struct PersistPlan: Sendable {
     var snapshotPayloads: [ByteBuffer] = []
 
     init(_ batches: [Fleetwatch_V1_MetricBatch]) throws {
-        var encoder = CopyTextEncoder(capacity: Self.copyChunkBytes + 4096)
+        ticks = MachineTick.group(batches)
+        for tick in ticks {
+            sampleCount += tick.values.count
+            days.insert(DailyPartition(containingMilliseconds: tick.milliseconds))
+        }
+
         var machines: [String: (identity: Fleetwatch_V1_MachineIdentity, first: Int64, last: Int64, sequence: UInt64)] =
             [:]
         var snapshots: [String: (ms: Int64, snapshot: Fleetwatch_V1_ProcessSnapshot)] = [:]
         var batchKeys: Set<BatchKey> = []
-        // A fleet repeats a few label sets over and over: sort and escape each once per call.
-        var labelKeys: [[String: String]: String] = [:]
-
         for batch in batches {
             let machineID = batch.machine.machineID
-            let seenMs = batch.receivedMs > 0 ? batch.receivedMs : batch.timestampMs
-            for sample in batch.samples {
-                let ms = sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs
-                encoder.appendText(machineID)
-                encoder.appendText(sample.name)
-                let labels = sample.labels
-                let key: String
-                if labels.isEmpty {
-                    key = ""
-                } else if let known = labelKeys[labels] {
-                    key = known
-                } else {
-                    key = LabelSet.key(labels)
-                    labelKeys[labels] = key
-                }
-                encoder.appendText(key)
-                encoder.appendInteger(ms)
-                encoder.appendDouble(sample.value)
-                encoder.endRow()
-                days.insert(DailyPartition(containingMilliseconds: ms))
-                sampleCount += 1
-                if encoder.count >= Self.copyChunkBytes { copyChunks.append(encoder.take()) }
-            }
-
+            let seenMs = SampleTime.seenMilliseconds(of: batch)
             if var known = machines[machineID] {
                 if seenMs >= known.last { known.identity = batch.machine }
                 known.first = min(known.first, seenMs)
@@ -80,12 +60,11 @@ struct PersistPlan: Sendable {
             batchKeys.insert(BatchKey(machineID: machineID, sequence: Int64(clamping: batch.sequence)))
 
             if batch.hasProcesses {
-                let ms = batch.processes.timestampMs != 0 ? batch.processes.timestampMs : batch.timestampMs
+                let ms = SampleTime.milliseconds(of: batch.processes, in: batch)
                 if let known = snapshots[machineID], known.ms > ms { continue }
                 snapshots[machineID] = (ms, batch.processes)
             }
         }
-        if encoder.count > 0 { copyChunks.append(encoder.take()) }
 
         let json = JSONEncoder()
         json.outputFormatting = .sortedKeys
@@ -115,6 +94,25 @@ struct PersistPlan: Sendable {
 
     /// Distinct batches in this call (a batch listed twice counts once).
     var batchCount: Int { batchSequences.count }
+
+    /// The distinct layouts of this call's ticks.
+    var layouts: Set<SeriesLayout> { Set(ticks.map(\.layout)) }
+
+    /// The COPY text rows (machine_id, ts_ms, layout, vals) in chunks of about `copyChunkBytes`.
+    func copyChunks(layoutIDs: [SeriesLayout: Int32]) -> [ByteBuffer] {
+        var chunks: [ByteBuffer] = []
+        var encoder = CopyTextEncoder(capacity: Self.copyChunkBytes + 4096)
+        for tick in ticks {
+            encoder.appendText(tick.machineID)
+            encoder.appendInteger(tick.milliseconds)
+            encoder.appendInteger(Int64(layoutIDs[tick.layout]!))
+            encoder.appendDoubleArray(tick.values)
+            encoder.endRow()
+            if encoder.count >= Self.copyChunkBytes { chunks.append(encoder.take()) }
+        }
+        if encoder.count > 0 { chunks.append(encoder.take()) }
+        return chunks
+    }
 
     private struct BatchKey: Hashable, Comparable {
         var machineID: String

@@ -12,11 +12,25 @@ extension PostgresMetricStore {
     public func latest(machine: String) async throws -> [LatestSample] {
         try await wrap("latest") {
             var samples: [LatestSample] = []
+            // The newest row of each layout the machine used in the window holds the newest value of each of
+            // its series; the legacy row-per-sample table only matters right after an upgrade.
             let rows = try await client.query(
                 """
-                SELECT DISTINCT ON (metric, labels) metric, labels, ts, value FROM samples
-                WHERE machine_id = \(machine)
-                  AND ts >= (SELECT last_seen FROM machines WHERE machine_id = \(machine)) - \(unescaped: Self.latestWindow)
+                WITH since AS (
+                    SELECT last_seen - \(unescaped: Self.latestWindow) AS t FROM machines WHERE machine_id = \(machine)
+                ), newest AS (
+                    SELECT DISTINCT ON (layout) layout, ts, vals FROM ticks
+                    WHERE machine_id = \(machine) AND ts >= (SELECT t FROM since)
+                    ORDER BY layout, ts DESC
+                ), candidates AS (
+                    SELECT u.metric, u.labels, n.ts, u.value
+                    FROM newest n JOIN layouts l ON l.id = n.layout
+                    CROSS JOIN LATERAL unnest(l.metrics, l.labels, n.vals) AS u(metric, labels, value)
+                    UNION ALL
+                    SELECT metric, labels, ts, value FROM samples
+                    WHERE machine_id = \(machine) AND ts >= (SELECT t FROM since)
+                )
+                SELECT DISTINCT ON (metric, labels) metric, labels, ts, value FROM candidates
                 ORDER BY metric, labels, ts DESC
                 """, logger: logger)
             for try await (metric, labels, time, value) in rows.decode((String, String, Date, Double).self) {
@@ -33,36 +47,82 @@ extension PostgresMetricStore {
         let series = LabelSet.key(labels)
         return try await wrap("history") {
             var points: [HistoryPoint] = []
-            let query: PostgresQuery
+            // The series' position in each layout that holds it: a handful of rows, so ticks are read by index.
+            let positions = """
+                SELECT l.id, i FROM layouts l CROSS JOIN LATERAL generate_subscripts(l.metrics, 1) AS i
+                WHERE l.metrics[i] = $3 AND l.labels[i] = $4
+                """
+            // Raw points of the series between $5 and $6: ticks, and the legacy row-per-sample table.
+            let raw = """
+                SELECT t.ts, t.vals[p.i] AS value FROM ticks t JOIN positions p ON p.id = t.layout
+                WHERE t.machine_id = $2 AND t.ts >= $5 AND t.ts < $6
+                UNION ALL
+                SELECT ts, value FROM samples WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= $5 AND ts < $6
+                """
+            var query: PostgresQuery
             switch (plan.resolution, plan.step) {
             case (.raw, nil):
-                query = """
-                    SELECT ts, value, value, value, 1::int8 FROM samples
-                    WHERE machine_id = \(machine) AND metric = \(metric) AND labels = \(series)
-                      AND ts >= \(from) AND ts < \(to)
-                    ORDER BY ts
-                    """
+                query = PostgresQuery(
+                    unsafeSQL: """
+                        WITH positions AS (\(positions))
+                        SELECT ts, value, value, value, $1::int8 FROM (\(raw)) r ORDER BY ts
+                        """)
             case (.raw, let step?):
-                query = """
-                    SELECT date_bin(\(Self.milliseconds(step)) * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
-                        min(value), max(value), sum(value), count(*)
-                    FROM samples
-                    WHERE machine_id = \(machine) AND metric = \(metric) AND labels = \(series)
-                      AND ts >= \(from) AND ts < \(to)
-                    GROUP BY b ORDER BY b
-                    """
-            case (let rollup, let step):
-                let table = rollup == .hour ? "samples_1h" : "samples_1m"
-                let stepMs = Self.milliseconds(step ?? rollup.bucket!)
-                query = """
-                    SELECT date_bin(\(stepMs) * interval '1 millisecond', bucket, timestamptz 'epoch') AS b,
-                        min(min), max(max), sum(sum), sum(count)::int8
-                    FROM \(unescaped: table)
-                    WHERE machine_id = \(machine) AND metric = \(metric) AND labels = \(series)
-                      AND bucket >= date_bin(\(stepMs) * interval '1 millisecond', \(from), timestamptz 'epoch')
-                      AND bucket < \(to)
-                    GROUP BY b ORDER BY b
-                    """
+                query = PostgresQuery(
+                    unsafeSQL: """
+                        WITH positions AS (\(positions))
+                        SELECT date_bin($1 * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
+                            min(value), max(value), sum(value), count(*)
+                        FROM (\(raw)) r GROUP BY b ORDER BY b
+                        """)
+                query.binds.append(Self.milliseconds(step))
+            case (let resolution, let step):
+                // Each tier answers the buckets it holds for sure (before its watermark); the finer tiers
+                // answer the rest, so the answer does not depend on whether the rollup pass has run yet.
+                let stepMs = Self.milliseconds(step ?? resolution.bucket!)
+                let hourTier =
+                    resolution == .hour
+                    ? """
+                    SELECT bucket AS b, min AS lo, max AS hi, sum AS s, count AS c FROM samples_1h
+                    WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= $5 AND bucket < $6
+                      AND bucket < (SELECT h FROM w)
+                    UNION ALL
+                    """ : ""
+                let minuteFrom = resolution == .hour ? "greatest($5, (SELECT h FROM w))" : "$5"
+                query = PostgresQuery(
+                    unsafeSQL: """
+                        WITH positions AS (\(positions)),
+                        w AS (
+                            SELECT max(watermark) FILTER (WHERE tier = 'm') AS m, max(watermark) FILTER (WHERE tier = 'h') AS h
+                            FROM rollup_state
+                        )
+                        SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
+                            min(lo), max(hi), sum(s), sum(c)::int8
+                        FROM (
+                            \(hourTier)
+                            SELECT bucket, min, max, sum, count FROM samples_1m
+                            WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= \(minuteFrom) AND bucket < $6
+                              AND bucket < (SELECT m FROM w)
+                            UNION ALL
+                            SELECT ts, value, value, value, 1 FROM (\(raw)) r WHERE ts >= (SELECT m FROM w)
+                        ) tiers (b, lo, hi, s, c)
+                        GROUP BY bb ORDER BY bb
+                        """)
+                query.binds.append(stepMs)
+                query.binds.append(machine)
+                query.binds.append(metric)
+                query.binds.append(series)
+                // Whole buckets: start at the step bucket that holds `from`.
+                query.binds.append(Self.binStart(from, stepMs: stepMs))
+                query.binds.append(to)
+            }
+            if plan.resolution == .raw {
+                if plan.step == nil { query.binds.append(Int64(1)) }  // $1: the count of one raw point
+                query.binds.append(machine)
+                query.binds.append(metric)
+                query.binds.append(series)
+                query.binds.append(from)
+                query.binds.append(to)
             }
             for try await (time, low, high, sum, count) in try await client.query(query, logger: logger).decode(
                 (Date, Double, Double, Double, Int).self)
@@ -71,6 +131,12 @@ extension PostgresMetricStore {
             }
             return MetricHistory(resolution: plan.resolution, step: plan.step, points: points)
         }
+    }
+
+    /// The start of the `stepMs` bucket (aligned to 1970) that holds `date`.
+    static func binStart(_ date: Date, stepMs: Int64) -> Date {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        return Date(timeIntervalSince1970: Double(RollupPolicy.floor(ms, to: stepMs)) / 1000)
     }
 
     public func machines() async throws -> [MachineRecord] {

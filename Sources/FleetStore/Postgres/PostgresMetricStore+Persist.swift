@@ -4,47 +4,60 @@ import PostgresNIO
 
 extension PostgresMetricStore {
     static let stagingTable = "fleetwatch_staging"
-    static let stagingColumns = ["machine_id", "metric", "labels", "ts_ms", "value"]
+    static let stagingColumns = ["machine_id", "ts_ms", "layout", "vals"]
 
     /// Milliseconds since 1970 as timestamptz, exact (no floating point on the way).
     static func timestamp(_ column: String) -> String { "(timestamptz 'epoch' + \(column) * interval '1 millisecond')" }
 
     /// Rows are inserted in primary-key order, so concurrent replicas writing overlapping keys
-    /// (a redelivered batch) take row locks in the same order and cannot deadlock.
-    static let insertSamplesAndRollups = """
+    /// (a redelivered batch) take row locks in the same order and cannot deadlock. Every minute that got
+    /// new rows is marked for the rollup pass, under this backend's own key so that concurrent writers
+    /// never wait for each other's mark.
+    static let insertTicks = """
         WITH ins AS (
-            INSERT INTO samples (machine_id, metric, labels, ts, value)
-            SELECT machine_id, metric, labels, \(timestamp("ts_ms")), value
+            INSERT INTO ticks (machine_id, ts, layout, vals)
+            SELECT machine_id, \(timestamp("ts_ms")), layout, vals
             FROM \(stagingTable)
-            ORDER BY machine_id, metric, labels, ts_ms
+            ORDER BY machine_id, ts_ms, layout
             ON CONFLICT DO NOTHING
-            RETURNING machine_id, metric, labels, ts, value
-        ), minute AS (
-            INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
-            SELECT machine_id, metric, labels, date_trunc('minute', ts, 'UTC'), min(value), max(value), sum(value), count(*)
-            FROM ins GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
-                min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
-                sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
-            RETURNING 1
-        ), hour AS (
-            INSERT INTO samples_1h AS r (machine_id, metric, labels, bucket, min, max, sum, count)
-            SELECT machine_id, metric, labels, date_trunc('hour', ts, 'UTC'), min(value), max(value), sum(value), count(*)
-            FROM ins GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
-                min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
-                sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
-            RETURNING 1
+            RETURNING ts, cardinality(vals) AS n
+        ), marks AS (
+            INSERT INTO rollup_dirty (tier, bucket, writer)
+            SELECT DISTINCT 'm', date_trunc('minute', ts, 'UTC'), pg_backend_pid() FROM ins
+            ON CONFLICT DO NOTHING
         )
-        SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM minute), (SELECT count(*) FROM hour)
+        SELECT coalesce(sum(n), 0)::int8 FROM ins
         """
 
     var createStagingStatement: String {
-        let columns = "machine_id text, metric text, labels text, ts_ms bigint, value double precision"
+        let columns = "machine_id text, ts_ms bigint, layout integer, vals double precision[]"
         return switch stagingMode {
         case .sessionTable: "CREATE TEMP TABLE IF NOT EXISTS \(Self.stagingTable) (\(columns)) ON COMMIT DELETE ROWS"
         case .dropOnCommit: "CREATE TEMP TABLE \(Self.stagingTable) (\(columns)) ON COMMIT DROP"
         }
+    }
+
+    /// Ids of `layouts`, writing the ones `layouts` does not hold yet. Layouts are immutable and shared,
+    /// so they are written outside the persist transaction and cached for the life of the store.
+    func layoutIDs(for layouts: Set<SeriesLayout>) async throws -> [SeriesLayout: Int32] {
+        var ids = layoutIDs.withLock { cache in cache.filter { layouts.contains($0.key) } }
+        for layout in layouts where ids[layout] == nil {
+            let identity = layout.identity
+            try await client.query(
+                """
+                INSERT INTO layouts (identity_md5, metrics, labels)
+                VALUES (md5(\(identity)), \(layout.metrics)::text[], \(layout.labels)::text[])
+                ON CONFLICT (identity_md5) DO NOTHING
+                """, logger: logger)
+            for try await id in try await client.query(
+                "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
+            ).decode(Int32.self) {
+                ids[layout] = id
+            }
+            guard let id = ids[layout] else { throw StoreError.database(operation: "layouts", sqlState: nil, detail: "layout missing right after its insert") }
+            layoutIDs.withLock { $0[layout] = id }
+        }
+        return ids
     }
 
     public func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult {
@@ -52,20 +65,21 @@ extension PostgresMetricStore {
         let plan = try PersistPlan(batches)
         return try await wrap("persist") {
             try await ensurePartitions(plan.days)
+            let copyChunks = plan.copyChunks(layoutIDs: try await layoutIDs(for: plan.layouts))
             do {
-                return try await persistInTransaction(plan)
+                return try await persistInTransaction(plan, copyChunks: copyChunks)
             } catch let error where (Self.cause(of: error) as? PSQLError).flatMap(Self.sqlState) == "23514" {
                 // "no partition of relation samples found for row": another replica's retention dropped
                 // a partition this process still believed in. Forget, recreate, retry once.
                 logger.notice("partition missing; recreating", metadata: ["days": "\(plan.days.map(\.name).sorted())"])
                 knownPartitions.withLock { $0.subtract(plan.days) }
                 try await ensurePartitions(plan.days)
-                return try await persistInTransaction(plan)
+                return try await persistInTransaction(plan, copyChunks: copyChunks)
             }
         }
     }
 
-    func persistInTransaction(_ plan: PersistPlan) async throws -> PersistResult {
+    func persistInTransaction(_ plan: PersistPlan, copyChunks: [ByteBuffer]) async throws -> PersistResult {
         try await client.withTransaction(logger: logger) { connection in
             var result = PersistResult()
             if plan.sampleCount > 0 {
@@ -73,11 +87,11 @@ extension PostgresMetricStore {
                 try await connection.copyFrom(
                     table: Self.stagingTable, columns: Self.stagingColumns, logger: logger
                 ) { writer in
-                    for chunk in plan.copyChunks { try await writer.write(chunk) }
+                    for chunk in copyChunks { try await writer.write(chunk) }
                 }
-                for try await (inserted, _, _) in try await connection.query(
-                    PostgresQuery(unsafeSQL: Self.insertSamplesAndRollups), logger: logger
-                ).decode((Int, Int, Int).self) {
+                for try await inserted in try await connection.query(
+                    PostgresQuery(unsafeSQL: Self.insertTicks), logger: logger
+                ).decode(Int.self) {
                     result.samplesInserted = inserted
                 }
                 result.samplesDuplicate = plan.sampleCount - result.samplesInserted

@@ -2,11 +2,13 @@ import Foundation
 import PostgresNIO
 
 extension PostgresMetricStore {
-    /// Drops whole daily partitions that ended before `now - retention.raw` (cheap: no row deletes),
-    /// and deletes rollup rows and batch records past their own retention.
+    /// Rolls up what is closed, then drops whole daily partitions (ticks, and legacy samples) that ended
+    /// before `now - retention.raw` (cheap: no row deletes), and deletes rollup rows and batch records past
+    /// their own retention.
     @discardableResult
     public func applyRetention(now: Date) async throws -> RetentionReport {
-        try await wrap("applyRetention") {
+        try await rollUp(now: now)
+        return try await wrap("applyRetention") {
             var report = RetentionReport()
             let rawCutoff = now.addingTimeInterval(-ResolutionPolicy.seconds(retention.raw))
             for partition in try await existingPartitions() where partition.upperBound <= rawCutoff {
@@ -21,6 +23,8 @@ extension PostgresMetricStore {
                 "WITH d AS (DELETE FROM samples_1m WHERE bucket < \(minuteCutoff) RETURNING 1) SELECT count(*) FROM d")
             report.deletedHourRollups = try await count(
                 "WITH d AS (DELETE FROM samples_1h WHERE bucket < \(hourCutoff) RETURNING 1) SELECT count(*) FROM d")
+            // Marks of days whose raw data is gone have nothing left to roll up.
+            try await client.query("DELETE FROM rollup_dirty WHERE bucket < \(rawCutoff)", logger: logger)
             report.deletedBatchRecords = try await count(
                 "WITH d AS (DELETE FROM batches_seen WHERE seen_at < \(rawCutoff) RETURNING 1) SELECT count(*) FROM d")
             return report

@@ -4,8 +4,9 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-/// `MetricStore` over PostgreSQL through a postgres-nio connection pool: COPY into a staging table,
-/// idempotent insert into daily partitions, rollups maintained in the same transaction.
+/// `MetricStore` over PostgreSQL through a postgres-nio connection pool: one row per machine tick (values in
+/// the order of a shared `SeriesLayout`), COPY into a staging table, idempotent insert into daily partitions,
+/// rollups computed by a periodic pass over closed buckets (`rollUp(now:)`).
 ///
 /// The pool needs a task: run `run()` for as long as the store is used (or use `withStore`).
 public final class PostgresMetricStore: MetricStore {
@@ -26,12 +27,16 @@ public final class PostgresMetricStore: MetricStore {
     let now: @Sendable () -> Date
     /// Days whose partition is known to exist; any replica may drop one, so a failed insert clears it.
     let knownPartitions = Mutex<Set<DailyPartition>>([])
+    /// Layout ids already in `layouts`; layouts never change once written, so the cache never goes stale.
+    let layoutIDs = Mutex<[SeriesLayout: Int32]>([:])
+    public let rollup: RollupPolicy
 
     public init(
         configuration: PostgresStoreConfiguration, retention: RetentionPolicy = RetentionPolicy(),
-        stagingMode: StagingMode = .sessionTable, logger: Logger = Logger(label: "fleetwatch.store"),
-        now: @escaping @Sendable () -> Date = { Date() }
+        stagingMode: StagingMode = .sessionTable, rollup: RollupPolicy = RollupPolicy(),
+        logger: Logger = Logger(label: "fleetwatch.store"), now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.rollup = rollup
         self.configuration = configuration
         self.retention = retention
         self.resolutionPolicy = ResolutionPolicy(retention: retention)
@@ -73,6 +78,11 @@ public final class PostgresMetricStore: MetricStore {
     // MARK: - Migrations
 
     public func migrate() async throws {
+        try await migrate(through: nil)
+    }
+
+    /// Applies the migrations up to `version` (nil: all); tests use it to build an older schema to upgrade.
+    func migrate(through version: Int?) async throws {
         try await wrap("migrate") {
             try await client.withTransaction(logger: logger) { connection in
                 // Transaction-scoped: released at commit or rollback, even if this process dies.
@@ -90,7 +100,8 @@ public final class PostgresMetricStore: MetricStore {
                 ).decode(Int.self) {
                     applied.insert(version)
                 }
-                for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                for migration in PostgresMigrations.all
+                where !applied.contains(migration.version) && migration.version <= (version ?? .max) {
                     do {
                         for statement in migration.statements {
                             try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -145,7 +156,7 @@ public final class PostgresMetricStore: MetricStore {
         for try await name in try await client.query(
             """
             SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent = 'samples'::regclass
+            WHERE i.inhparent IN ('ticks'::regclass, 'samples'::regclass)
             """, logger: logger
         ).decode(String.self) {
             if let partition = DailyPartition(name: name) { partitions.append(partition) }
@@ -153,7 +164,7 @@ public final class PostgresMetricStore: MetricStore {
         return partitions.sorted()
     }
 
-    /// Names of the existing daily partitions of raw samples, oldest first.
+    /// Names of the existing daily partitions of raw data (ticks, and legacy samples), oldest first.
     public func partitionNames() async throws -> [String] {
         try await wrap("partitionNames") { try await existingPartitions().map(\.name) }
     }

@@ -111,5 +111,71 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX alerts_by_update ON alerts (updated_ms DESC)",
             ]),
+        Migration(
+            version: 5, name: "one row per machine tick, shared series layouts, rollups by periodic pass",
+            statements: [
+                // A layout is an ordered list of series shared by every machine reporting the same set;
+                // identity_md5 keeps it unique without a B-tree entry over the whole arrays (entry size limit).
+                """
+                CREATE TABLE layouts (
+                    id serial PRIMARY KEY,
+                    identity_md5 text NOT NULL UNIQUE,
+                    metrics text[] NOT NULL,
+                    labels text[] NOT NULL
+                )
+                """,
+                // One row per (machine, instant, layout): vals[i] belongs to layouts.metrics[i]/labels[i].
+                // Daily partitions ticks_pYYYYMMDD (UTC) are created on demand by the writer.
+                """
+                CREATE TABLE ticks (
+                    machine_id text NOT NULL,
+                    ts timestamptz NOT NULL,
+                    layout integer NOT NULL,
+                    vals double precision[] NOT NULL,
+                    PRIMARY KEY (machine_id, ts, layout)
+                ) PARTITION BY RANGE (ts)
+                """,
+                // The rollup pass reads one minute of every machine: a BRIN index is tiny and ideal for
+                // rows that arrive in time order.
+                "CREATE INDEX ticks_ts ON ticks USING brin (ts)",
+                // Buckets with new raw data since they were last rolled up. `writer` is the inserting backend,
+                // so concurrent persist transactions never wait on each other's mark for the same minute.
+                """
+                CREATE TABLE rollup_dirty (
+                    tier text NOT NULL, bucket timestamptz NOT NULL, writer integer NOT NULL,
+                    PRIMARY KEY (tier, bucket, writer)
+                )
+                """,
+                // tier m: every minute before `watermark` is in samples_1m; tier h: every hour before it is in
+                // samples_1h; tier legacy: rows of the row-per-sample table `samples` (before this migration) end here.
+                "CREATE TABLE rollup_state (tier text PRIMARY KEY, watermark timestamptz NOT NULL)",
+                // Rows written before this migration were rolled up as they were inserted, so their rollups are
+                // complete up to the minute of the newest; that minute is recomputed (with them) by the first pass.
+                """
+                INSERT INTO rollup_state (tier, watermark)
+                SELECT 'legacy', coalesce(max(ts) + interval '1 millisecond', timestamptz 'epoch') FROM samples
+                """,
+                """
+                INSERT INTO rollup_state (tier, watermark)
+                SELECT 'm', coalesce(date_trunc('minute', max(ts), 'UTC'), timestamptz 'epoch') FROM samples
+                """,
+                """
+                INSERT INTO rollup_state (tier, watermark)
+                SELECT 'h', date_trunc('hour', watermark, 'UTC') FROM rollup_state WHERE tier = 'm'
+                """,
+                """
+                INSERT INTO rollup_dirty (tier, bucket, writer)
+                SELECT 'm', date_trunc('minute', max(ts), 'UTC'), 0 FROM samples HAVING count(*) > 0
+                """,
+                // Every stored sample as one row, for ad-hoc SQL and tests; the store itself never reads it.
+                """
+                CREATE VIEW sample_rows AS
+                SELECT t.machine_id, u.metric, u.labels, t.ts, u.value
+                FROM ticks t JOIN layouts l ON l.id = t.layout
+                CROSS JOIN LATERAL unnest(l.metrics, l.labels, t.vals) AS u(metric, labels, value)
+                UNION ALL
+                SELECT machine_id, metric, labels, ts, value FROM samples
+                """,
+            ]),
     ]
 }

@@ -5,8 +5,9 @@ import Logging
 import PostgresNIO
 
 /// Write-throughput measurements of the PostgreSQL store, in a throwaway schema that is dropped afterwards.
-/// `run` prints and returns rows/s for the idempotent-insert limit (COPY + INSERT … ON CONFLICT DO NOTHING,
-/// nothing else) and for the full `persist` path with each staging mode, first-time and redelivered.
+/// `run` prints and returns samples/s for the row-per-sample idempotent-insert limit (COPY + INSERT … ON
+/// CONFLICT DO NOTHING, nothing else) and for the full `persist` path (one row per machine tick) with each
+/// staging mode, first-time and redelivered, then the rollup pass over what was written.
 public enum StoreBenchmark {
     /// One measurement.
     public struct Result: Sendable, CustomStringConvertible {
@@ -72,6 +73,28 @@ public enum StoreBenchmark {
                     }
                 }
             }
+            try await PostgresMetricStore.withStore(configuration: benchConfiguration, logger: logger) { store in
+                let start = ContinuousClock.now
+                let report = try await store.rollUp(now: Date())
+                let samples = try await store.count(PostgresQuery(unsafeSQL: "SELECT coalesce(sum(cardinality(vals)), 0)::int8 FROM ticks"))
+                let rollup = Result(
+                    name: "rollup pass (\(report.minutes) minutes, \(report.hours) hours)", rows: samples,
+                    seconds: ResolutionPolicy.seconds(ContinuousClock.now - start))
+                print(rollup)
+                results.append(rollup)
+                let naiveBytes = try await store.count(PostgresQuery(unsafeSQL: 
+                    "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::int8 FROM pg_inherits WHERE inhparent = 'samples'::regclass"))
+                let naiveRows = try await store.count(PostgresQuery(unsafeSQL: "SELECT count(*) FROM samples"))
+                let tickBytes = try await store.count(PostgresQuery(unsafeSQL: 
+                    """
+                    SELECT (coalesce(sum(pg_total_relation_size(inhrelid)), 0) + pg_total_relation_size('samples_1m')
+                        + pg_total_relation_size('samples_1h') + pg_total_relation_size('layouts'))::int8
+                    FROM pg_inherits WHERE inhparent = 'ticks'::regclass
+                    """))
+                print(
+                    "bytes per sample: row-per-sample \(String(format: "%.1f", Double(naiveBytes) / Double(max(1, naiveRows)))) B (no rollups); "
+                        + "ticks + rollups \(String(format: "%.1f", Double(tickBytes) / Double(max(1, samples)))) B")
+            }
         } catch {
             try? await dropSchema(schema, configuration: configuration, logger: logger)
             throw error
@@ -94,8 +117,10 @@ public enum StoreBenchmark {
             seconds: ResolutionPolicy.seconds(ContinuousClock.now - start))
     }
 
-    /// COPY into the staging table and INSERT … ON CONFLICT DO NOTHING into the partitioned table,
-    /// without rollups or bookkeeping: the ceiling the full path is compared with.
+    /// The naive row-per-sample design TARGETS.md compares with: COPY one text row per sample into a staging
+    /// table and INSERT … ON CONFLICT DO NOTHING into a table keyed (machine, metric, labels, ts) — the legacy
+    /// `samples` table has exactly that shape — with no rollups or bookkeeping: the ceiling of writing a row
+    /// per sample, which the tick layout must beat.
     static func idempotentInsertLimit(
         store: PostgresMetricStore, rows: Int, rowsPerTransaction: Int, samplesPerBatch: Int
     ) async throws -> Result {
@@ -105,28 +130,48 @@ public enum StoreBenchmark {
         let start = ContinuousClock.now
         var written = 0
         for offset in stride(from: 0, to: batches.count, by: perCall) {
-            let plan = try PersistPlan(Array(batches[offset..<min(offset + perCall, batches.count)]))
-            try await store.ensurePartitions(plan.days)
+            let slice = Array(batches[offset..<min(offset + perCall, batches.count)])
+            var encoder = CopyTextEncoder(capacity: 1 << 20)
+            var days: Set<DailyPartition> = []
+            for batch in slice {
+                for sample in batch.samples {
+                    let ms = SampleTime.milliseconds(of: sample, in: batch)
+                    encoder.appendText(batch.machine.machineID)
+                    encoder.appendText(sample.name)
+                    encoder.appendText(LabelSet.key(sample.labels))
+                    encoder.appendInteger(ms)
+                    encoder.appendDouble(sample.value)
+                    encoder.endRow()
+                    days.insert(DailyPartition(containingMilliseconds: ms, parent: .samples))
+                    written += 1
+                }
+            }
+            try await store.ensurePartitions(days)
+            let chunk = encoder.take()
             try await store.client.withTransaction(logger: logger) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: store.createStagingStatement), logger: logger)
+                try await connection.query(
+                    """
+                    CREATE TEMP TABLE IF NOT EXISTS naive_staging (
+                        machine_id text, metric text, labels text, ts_ms bigint, value double precision
+                    ) ON COMMIT DELETE ROWS
+                    """, logger: logger)
                 try await connection.copyFrom(
-                    table: PostgresMetricStore.stagingTable, columns: PostgresMetricStore.stagingColumns, logger: logger
+                    table: "naive_staging", columns: ["machine_id", "metric", "labels", "ts_ms", "value"], logger: logger
                 ) { writer in
-                    for chunk in plan.copyChunks { try await writer.write(chunk) }
+                    try await writer.write(chunk)
                 }
                 try await connection.query(
                     """
                     INSERT INTO samples (machine_id, metric, labels, ts, value)
                     SELECT machine_id, metric, labels, \(unescaped: PostgresMetricStore.timestamp("ts_ms")), value
-                    FROM \(unescaped: PostgresMetricStore.stagingTable)
+                    FROM naive_staging
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
             }
-            written += plan.sampleCount
         }
         let elapsed = ContinuousClock.now - start
         return Result(
-            name: "idempotent insert limit (COPY + INSERT ON CONFLICT DO NOTHING)", rows: written,
+            name: "row-per-sample idempotent insert limit (COPY + INSERT ON CONFLICT DO NOTHING)", rows: written,
             seconds: ResolutionPolicy.seconds(elapsed))
     }
 

@@ -1,0 +1,157 @@
+import FleetProto
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import FleetStore
+
+/// The PostgreSQL tick layout: one row per machine instant, rollups by a periodic pass over closed buckets,
+/// and the upgrade from the row-per-sample schema (version 4) with its data.
+@Suite struct PostgresTickLayoutTests {
+    typealias B = Batches
+
+    /// A minute of 1-second ticks of two series for `machine`, starting at `start`.
+    func minute(machine: String = "web-1", sequence: UInt64, start: Int64, value: Double = 1) -> Fleetwatch_V1_MetricBatch {
+        var samples: [(String, [String: String], Double, Int64)] = []
+        for second in 0..<60 {
+            let at: Int64 = start + Int64(second) * 1000
+            samples.append(("cpu.usage_percent", ["cpu": "total"], value + Double(second), at))
+            samples.append(("load.1m", [:], value, at))
+        }
+        return B.make(machine: machine, sequence: sequence, at: start, samples: samples)
+    }
+
+    func minuteHistory(_ store: PostgresMetricStore, from: Int64, to: Int64) async throws -> MetricHistory {
+        try await store.history(
+            machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: B.date(from), to: B.date(to),
+            step: .seconds(60))
+    }
+
+    @Test func aMachineTickIsOneRowAndMachinesShareLayouts() async throws {
+        try await TestDatabase.withFreshStore { store, _ in
+            let result = try await store.persist([
+                minute(machine: "a", sequence: 1, start: B.noon), minute(machine: "b", sequence: 1, start: B.noon),
+            ])
+            #expect(result.samplesInserted == 240)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks") == 120)
+            #expect(try await store.scalar("SELECT count(*) FROM layouts") == 1)
+            // A redelivery writes nothing and marks nothing for the rollup pass.
+            let again = try await store.persist([minute(machine: "a", sequence: 1, start: B.noon)])
+            #expect(again.samplesInserted == 0 && again.samplesDuplicate == 120)
+        }
+    }
+
+    @Test func rollupsAreExactAfterLateSamplesAndRedeliveries() async throws {
+        try await TestDatabase.withFreshStore { store, _ in
+            _ = try await store.persist([minute(sequence: 1, start: B.noon)])
+            let before = try await minuteHistory(store, from: B.noon, to: B.noon + B.minute)
+            #expect(before.points.map(\.count) == [60])
+
+            // The minute is still open 5 s after it ends: nothing is rolled up yet.
+            var report = try await store.rollUp(now: B.date(B.noon + B.minute + 5_000))
+            #expect(report.minutes == 0)
+            report = try await store.rollUp(now: B.date(B.noon + 2 * B.minute))
+            #expect(report.minutes == 1)
+            #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 120)
+            #expect(try await minuteHistory(store, from: B.noon, to: B.noon + B.minute) == before)
+
+            // Redelivered: no new rows, nothing to roll up again.
+            _ = try await store.persist([minute(sequence: 1, start: B.noon)])
+            #expect(try await store.rollUp(now: B.date(B.noon + 3 * B.minute)).minutes == 0)
+
+            // A late sample (an outbox backfill) re-opens its closed minute; the next pass recomputes it.
+            _ = try await store.persist([
+                B.make(sequence: 2, samples: [("cpu.usage_percent", ["cpu": "total"], 500, B.noon + 500)])
+            ])
+            #expect(try await store.rollUp(now: B.date(B.noon + 3 * B.minute)).minutes == 1)
+            #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 121)
+            let after = try await minuteHistory(store, from: B.noon, to: B.noon + B.minute)
+            #expect(after.points.map(\.count) == [61])
+            #expect(after.points.first?.max == 500)
+        }
+    }
+
+    @Test func historyIsTheSameBeforeAndAfterThePass() async throws {
+        try await TestDatabase.withFreshStore { store, _ in
+            let start = B.noon - 3 * 3_600_000
+            var batches: [Fleetwatch_V1_MetricBatch] = []
+            for index in 0..<200 {
+                let at: Int64 = start + Int64(index) * B.minute
+                batches.append(minute(sequence: UInt64(index + 1), start: at, value: Double(index)))
+            }
+            _ = try await store.persist(batches)
+            let now = B.date(start + 200 * B.minute + 30_000)
+            func answers() async throws -> [MetricHistory] {
+                var histories: [MetricHistory] = []
+                for step: Duration in [.seconds(60), .seconds(300), .seconds(3600)] {
+                    histories.append(
+                        try await store.history(
+                            machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"],
+                            from: B.date(start - 3_600_000), to: now, step: step))
+                }
+                return histories
+            }
+            let fromRaw = try await answers()
+            let report = try await store.rollUp(now: now)
+            #expect(report.minutes == 200)
+            #expect(report.hours == 3)
+            let fromRollups = try await answers()
+            #expect(fromRollups == fromRaw)
+            #expect(fromRollups[2].points.map(\.count).reduce(0, +) == 200 * 60)
+        }
+    }
+
+    @Test func theUpgradeFromRowPerSampleKeepsEveryPoint() async throws {
+        try await TestDatabase.withFreshStore(migrate: false) { store, _ in
+            try await store.migrate(through: 4)
+            // Write the way schema 4 did: one row per sample, rollups kept with every insert.
+            let legacyStart = B.noon - 10 * B.minute
+            for day in Set([DailyPartition(containingMilliseconds: legacyStart, parent: .samples)]) {
+                try await store.client.query(PostgresQuery(unsafeSQL: day.createStatement), logger: store.logger)
+            }
+            try await store.client.query(
+                """
+                INSERT INTO samples (machine_id, metric, labels, ts, value)
+                SELECT 'web-1', 'cpu.usage_percent', 'cpu=total', timestamptz 'epoch' + (\(legacyStart) + s * 1000) * interval '1 millisecond', s
+                FROM generate_series(0, 569) AS s
+                """, logger: store.logger)
+            for (table, width) in [("samples_1m", "minute"), ("samples_1h", "hour")] {
+                try await store.client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO \(table) SELECT machine_id, metric, labels, date_trunc('\(width)', ts, 'UTC'),
+                                min(value), max(value), sum(value), count(*) FROM samples GROUP BY 1, 2, 3, 4
+                            """), logger: store.logger)
+            }
+            try await store.client.query(
+                """
+                INSERT INTO machines (machine_id, first_seen, last_seen)
+                VALUES ('web-1', timestamptz 'epoch' + \(legacyStart) * interval '1 millisecond',
+                        timestamptz 'epoch' + \(legacyStart + 569_000) * interval '1 millisecond')
+                """, logger: store.logger)
+
+            try await store.migrate()
+            #expect(try await store.appliedMigrations() == PostgresMigrations.all.map(\.version))
+            // Old rows answer raw queries and `latest` until retention drops them.
+            let raw = try await store.history(
+                machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: B.date(legacyStart),
+                to: B.date(B.noon), step: nil)
+            #expect(raw.points.count == 570)
+            #expect(try await store.latest(machine: "web-1").first?.value == 569)
+
+            // New ticks continue the last, partial legacy minute (seconds 30–59 of it, then onwards).
+            var continued: [(String, [String: String], Double, Int64)] = []
+            for second in 570..<600 {
+                let at: Int64 = legacyStart + Int64(second) * 1000
+                continued.append(("cpu.usage_percent", ["cpu": "total"], Double(second), at))
+            }
+            _ = try await store.persist([B.make(sequence: 1, at: legacyStart + 570_000, samples: continued)])
+            let minutes = try await minuteHistory(store, from: legacyStart, to: B.noon)
+            #expect(minutes.points.map(\.count) == Array(repeating: 60, count: 10))
+            try await store.rollUp(now: B.date(B.noon + B.minute))
+            #expect(try await minuteHistory(store, from: legacyStart, to: B.noon) == minutes)
+            #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 600)
+            #expect(try await store.latest(machine: "web-1").first?.value == 599)
+        }
+    }
+}
