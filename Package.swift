@@ -235,6 +235,16 @@ let package = Package(
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
+        // The edge and the normalizer on the in-process bus: back-pressure from a full queue, hop by hop.
+        .testTarget(
+            name: "FleetPipelineTests",
+            dependencies: [
+                "FleetIngest", "FleetNormalizer", "FleetBus", "FleetCore", "FleetProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "FleetConfigTests",
             dependencies: ["FleetConfig", "FleetFanout", .product(name: "SwiftProtobuf", package: "swift-protobuf")],

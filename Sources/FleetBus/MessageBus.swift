@@ -7,6 +7,9 @@ public protocol MessageBus: Sendable {
 
     /// Publishes and returns once the broker has confirmed every message (durable where persistent).
     /// Throws `BusError.unavailable` when the broker cannot be reached and `BusError.nacked` when it refused.
+    /// May take a while under flow control — RabbitMQ blocking publishers during a resource alarm, or a full
+    /// queue of the in-process bus, which waits a bounded time for room before it refuses — so callers that
+    /// ack upstream only after this returns pass the back-pressure on.
     func publish(_ messages: [OutgoingMessage]) async throws
 
     /// Starts consuming `queue` with at most `prefetch` unacknowledged deliveries in flight.

@@ -238,8 +238,9 @@ enum BusKind: String, CaseIterable, CustomTestStringConvertible {
 }
 
 @Suite struct InProcessBusTests {
+    /// Without a wait for room (`publishWait` zero) a full durable queue refuses at once.
     @Test func aFullDurableQueueRefusesPublishesUntilConsumersCatchUp() async throws {
-        let bus = InProcessBus(defaultMaxLength: 2)
+        let bus = InProcessBus(defaultMaxLength: 2, publishWait: .zero)
         try await bus.declare(Topology.exchanges + Topology.durableQueue("q"))
         try await bus.publish([message("q", "1"), message("q", "2")])
         await #expect(throws: BusError.nacked("queue 'q' is full (2 messages); retry later")) {

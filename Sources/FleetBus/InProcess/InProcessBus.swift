@@ -3,9 +3,12 @@ import Synchronization
 /// The `MessageBus` inside one process, for `fleetwatch hub`: topic and direct routing, a queue per declared
 /// name with competing consumers, manual acks, redelivery of what a closed consumer held, dead-lettering with
 /// a reason (and past a queue's delivery limit), bounded queues — drop-oldest where the declaration asks for
-/// a max length (live data), refused publishes (`BusError.nacked`) where it does not, so a full durable queue
-/// pushes back to the edge and the collectors keep their batches. Nothing survives the process: the hub drains
-/// its queues on SIGTERM (`waitUntilIdle`).
+/// a max length (live data), and everywhere else a bound of `defaultMaxLength` ready messages at which
+/// publishers wait for room and are finally refused (`BusError.nacked`). So a hub that falls behind pushes back
+/// hop by hop: a full fleet.persist stalls the normalizer's publish (it holds its deliveries), fleet.normalize
+/// fills, the edge's publish waits and its acks slow down, and the collectors keep their batches in their
+/// outboxes instead of the hub's memory. Nothing survives the process: the hub drains its queues on SIGTERM
+/// (`waitUntilIdle`).
 public final class InProcessBus: MessageBus {
     struct State {
         var exchanges: [String: Topology.Exchange.Kind] = [:]
@@ -17,11 +20,21 @@ public final class InProcessBus: MessageBus {
     }
 
     let state = Mutex(State())
-    /// Ready messages a queue without its own `x-max-length` holds before publishes are refused.
+    /// Ready messages a queue without its own `x-max-length` holds before publishers must wait. It only has to
+    /// keep consumers fed (a few of their rounds: the persister takes up to 1,000 at a time), not to absorb a
+    /// backlog: the collectors' outboxes on disk do that. At 100,000 the hub's three durable pipeline queues
+    /// could hold well over a gigabyte before pushing back (1,200 machines @ 1 s reached 56,000 batches and
+    /// 374 MiB in fleet.persist without ever hitting the bound, acks staying fast).
     public let defaultMaxLength: Int
+    /// How long `publish` waits for room in a full queue before refusing. Waiting (like RabbitMQ blocking
+    /// publishers during a resource alarm) turns overload into slower acks, which collectors absorb at no cost;
+    /// a refusal costs them a failed stream, a reconnect with backoff and a resend, so it is kept for a
+    /// pipeline that made no progress at all for this long (a stalled consumer).
+    public let publishWait: Duration
 
-    public init(defaultMaxLength: Int = 100_000) {
+    public init(defaultMaxLength: Int = 5_000, publishWait: Duration = .seconds(5)) {
         self.defaultMaxLength = max(1, defaultMaxLength)
+        self.publishWait = max(.zero, publishWait)
     }
 
     public func declare(_ topology: Topology) async throws {
@@ -53,12 +66,63 @@ public final class InProcessBus: MessageBus {
         }
     }
 
-    /// All or nothing: when any target queue is full, nothing is enqueued and the publish is refused.
+    /// All or nothing: nothing is enqueued unless every target queue has room for its share. When a queue
+    /// without drop-head is full, the publisher waits (up to `publishWait`) until consumers took enough for the
+    /// whole publish to fit, then enqueues it; still full after that, or larger than the queue can ever hold,
+    /// it is refused with `BusError.nacked` and nothing of it was enqueued — so the edge, which acks only after
+    /// this returns, never acks a batch that is not on the bus.
     public func publish(_ messages: [OutgoingMessage]) async throws {
-        try state.withLock { state in try Self.route(messages, in: &state) }
+        let deadline = ContinuousClock.now + publishWait
+        while true {
+            let outcome = try state.withLock { state -> PublishOutcome in
+                guard let full = try Self.enqueue(messages, in: &state) else { return .enqueued }
+                guard full.needed <= full.maxLength, ContinuousClock.now < deadline else { return .refused(full) }
+                let room = Signal()
+                state.queues[full.queue]?.waitForRoom(full.needed, signal: room)
+                return .waiting(full, room)
+            }
+            switch outcome {
+            case .enqueued:
+                return
+            case .refused(let full):
+                throw full.refusal
+            case .waiting(let full, let room):
+                await room.wait(until: deadline)
+                state.withLock { $0.queues[full.queue]?.stopWaiting(room) }
+                // Cancelled while waiting: nothing was enqueued, so the caller must not count it as published.
+                try Task.checkCancellation()
+            }
+        }
     }
 
+    private enum PublishOutcome {
+        case enqueued
+        /// `Signal` fires once the full queue has room for this publish (or the queue or the bus went away).
+        case waiting(Full, Signal)
+        case refused(Full)
+    }
+
+    /// A queue without room for a publish's share of messages.
+    struct Full {
+        var queue: String
+        var needed: Int
+        var maxLength: Int
+
+        var refusal: BusError {
+            needed > maxLength
+                ? .nacked("\(needed) messages for queue '\(queue)', which holds at most \(maxLength)")
+                : .nacked("queue '\(queue)' is full (\(maxLength) messages); retry later")
+        }
+    }
+
+    /// Routes without waiting (dead-lettering, inside a consumer's settle): a full target refuses at once.
     static func route(_ messages: [OutgoingMessage], in state: inout State) throws {
+        if let full = try enqueue(messages, in: &state) { throw full.refusal }
+    }
+
+    /// Enqueues `messages` in every queue they route to, or nothing and returns the first queue without room.
+    /// Throws when the bus is closed or an exchange is missing.
+    static func enqueue(_ messages: [OutgoingMessage], in state: inout State) throws -> Full? {
         guard !state.closed else { throw BusError.closed }
         var deliveries: [(queue: String, message: OutgoingMessage)] = []
         for message in messages {
@@ -76,16 +140,15 @@ public final class InProcessBus: MessageBus {
         }
         var pending: [String: Int] = [:]
         for (queue, _) in deliveries { pending[queue, default: 0] += 1 }
-        for (name, count) in pending {
-            guard let queue = state.queues[name] else { continue }
-            if queue.overflow == .rejectPublish && queue.readyCount + count > queue.maxLength {
-                throw BusError.nacked("queue '\(name)' is full (\(queue.maxLength) messages); retry later")
-            }
+        for (name, count) in pending.sorted(by: { $0.key < $1.key }) {
+            guard let queue = state.queues[name], !queue.hasRoom(for: count) else { continue }
+            return Full(queue: name, needed: count, maxLength: queue.maxLength)
         }
         for (name, message) in deliveries {
             let ttl = state.queues[name]?.ttl
             state.queues[name]?.enqueue(.init(message, ttl: ttl))
         }
+        return nil
     }
 
     /// The queues a message with `key` reaches from `exchange`, following exchange-to-exchange bindings.
@@ -147,6 +210,8 @@ public final class InProcessBus: MessageBus {
     public func shutdown() async {
         let signals = state.withLock { state in
             state.closed = true
+            // Waiting publishers look again and find the bus closed.
+            for name in state.queues.keys { state.queues[name]?.wakeAllPublishers() }
             return state.queues.values.flatMap { $0.consumers.values }
         }
         for signal in signals { signal.notify() }

@@ -68,17 +68,23 @@ final class InProcessConsumer: MessageConsumer {
         }
     }
 
-    /// Back to the head of the queue; past the queue's delivery limit, to its dead-letter exchange instead.
+    /// Back to the head of the queue; past the queue's delivery limit, to its dead-letter exchange instead —
+    /// unless the dead-letter queue is full (it is bounded like every queue): then the message stays at the head
+    /// and is dead-lettered on a later return, never dropped.
     func requeue(_ deliveries: [Delivery]) async throws {
-        try bus.state.withLock { state in
+        bus.state.withLock { state in
             for delivery in deliveries.reversed() {
                 guard var (message, _) = state.queues[queue]?.unacked.removeValue(forKey: delivery.tag) else { continue }
                 message.returns += 1
                 if let limit = state.queues[queue]?.deliveryLimit, message.returns > limit {
-                    try deadLetter(message, reason: "delivered \(message.returns) times (limit \(limit))", in: &state)
-                } else {
-                    state.queues[queue]?.requeueAtHead(message)
+                    do {
+                        try deadLetter(message, reason: "delivered \(message.returns) times (limit \(limit))", in: &state)
+                        continue
+                    } catch {
+                        // The dead-letter queue is full (or gone): keep the message rather than lose it.
+                    }
                 }
+                state.queues[queue]?.requeueAtHead(message)
             }
         }
     }
@@ -119,6 +125,8 @@ final class InProcessConsumer: MessageConsumer {
                 queue.requeueAtHead(message)
             }
             if queue.definition.exclusive || (queue.definition.autoDelete && queue.consumers.isEmpty) {
+                // Publishers waiting for room here look again: the queue no longer takes part in routing.
+                queue.wakeAllPublishers()
                 state.queues[self.queue] = nil
                 state.bindings.removeAll { $0.queue == self.queue }
             } else {

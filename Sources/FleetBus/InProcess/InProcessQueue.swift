@@ -24,7 +24,7 @@ struct InProcessQueue {
     enum Overflow {
         /// Perishable: the oldest ready message makes room.
         case dropHead
-        /// The publish is refused (nack) until consumers catch up.
+        /// Durable: a publish that does not fit waits for room (`InProcessBus.publishWait`), then is refused (nack).
         case rejectPublish
     }
 
@@ -41,6 +41,9 @@ struct InProcessQueue {
     var unacked: [UInt64: (message: Message, consumer: Int)] = [:]
     var consumers: [Int: Signal] = [:]
     private(set) var dropped = 0
+    /// Publishers waiting for room (reject-publish only), with how many messages each must place here: a
+    /// waiter is woken only once its whole share fits, so a large publish is not woken for every single take.
+    private var roomWaiters: [(needed: Int, signal: Signal)] = []
 
     init(_ definition: Topology.Queue, defaultMaxLength: Int) {
         self.definition = definition
@@ -62,7 +65,36 @@ struct InProcessQueue {
 
     var readyCount: Int { ready.count - head }
     var isIdle: Bool { readyCount == 0 && unacked.isEmpty }
-    var hasRoom: Bool { overflow == .dropHead || readyCount < maxLength }
+
+    /// Whether `count` more messages can be enqueued now (a drop-head queue always makes room).
+    func hasRoom(for count: Int) -> Bool { overflow == .dropHead || readyCount + count <= maxLength }
+
+    /// Registers a publisher that needs room for `needed` messages; `signal` fires once they fit.
+    mutating func waitForRoom(_ needed: Int, signal: Signal) {
+        roomWaiters.append((needed, signal))
+    }
+
+    /// Forgets a waiter that gave up (timed out or cancelled) or was woken.
+    mutating func stopWaiting(_ signal: Signal) {
+        roomWaiters.removeAll { $0.signal === signal }
+    }
+
+    /// Wakes every waiting publisher: the queue is going away or the bus closed, so they must look again.
+    mutating func wakeAllPublishers() {
+        for waiter in roomWaiters { waiter.signal.notify() }
+        roomWaiters = []
+    }
+
+    /// Wakes the waiting publishers whose messages now fit; each retries its whole publish under the lock.
+    private mutating func wakePublishersThatFit() {
+        guard !roomWaiters.isEmpty else { return }
+        let room = maxLength - readyCount
+        roomWaiters.removeAll { waiter in
+            guard waiter.needed <= room else { return false }
+            waiter.signal.notify()
+            return true
+        }
+    }
 
     mutating func enqueue(_ message: Message) {
         if readyCount >= maxLength, overflow == .dropHead {
@@ -86,6 +118,7 @@ struct InProcessQueue {
 
     /// The oldest unexpired ready message.
     mutating func dequeue() -> Message? {
+        defer { wakePublishersThatFit() }
         while head < ready.count {
             let message = ready[head]
             head += 1
@@ -106,6 +139,7 @@ struct InProcessQueue {
         let count = readyCount
         ready = []
         head = 0
+        wakePublishersThatFit()
         return count
     }
 }

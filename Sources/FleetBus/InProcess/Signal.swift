@@ -39,4 +39,16 @@ final class Signal: Sendable {
             notify()
         }
     }
+
+    /// Waits for a notification, but not past `deadline` (nor past cancellation of the caller).
+    func wait(until deadline: ContinuousClock.Instant) async {
+        guard deadline > .now else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait() }
+            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            // Whichever ends first ends the other: cancelling `wait()` notifies, cancelling the sleep throws.
+            await group.next()
+            group.cancelAll()
+        }
+    }
 }
