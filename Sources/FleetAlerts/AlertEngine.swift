@@ -42,7 +42,7 @@ public struct AlertEngine: Sendable {
     public mutating func evaluate(_ batch: Fleetwatch_V1_MetricBatch, rules: [AlertRule]) -> [Fleetwatch_V1_AlertTransition] {
         guard !Probe.isProbe(batch.machine) else { return [] }
         let machineID = batch.machine.machineID
-        let seenMs = batch.receivedMs > 0 ? batch.receivedMs : batch.timestampMs
+        let seenMs = SampleTime.seenMilliseconds(of: batch)
         machines[machineID] = Machine(
             hostname: batch.machine.hostname, lastSeenMs: max(machines[machineID]?.lastSeenMs ?? 0, seenMs))
         var transitions: [Fleetwatch_V1_AlertTransition] = []
@@ -52,7 +52,7 @@ public struct AlertEngine: Sendable {
             where sample.name == threshold.metric && rule.matches(machine: machineID, labels: sample.labels) {
                 let key = Key(ruleID: rule.id, machineID: machineID, labels: LabelSet.key(sample.labels))
                 var state = states[key] ?? AlertState()
-                let at = sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs
+                let at = SampleTime.milliseconds(of: sample, in: batch)
                 let changes = state.observe(
                     value: sample.value, atMs: at, rule: rule, machineID: machineID, labels: sample.labels)
                 states[key] = state

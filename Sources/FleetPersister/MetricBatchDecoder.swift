@@ -49,7 +49,7 @@ public enum MetricBatchDecoder {
             guard !sample.name.isEmpty else { return "\(what): empty metric name" }
             let series = "\(what) (\(sample.name))"
             guard sample.value.isFinite else { return "\(series): value \(sample.value) is not a finite number" }
-            let timestamp = sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs
+            let timestamp = SampleTime.milliseconds(of: sample, in: batch)
             guard timestamp > 0, timestamp <= maxTimestampMs else {
                 return "\(series): timestamp_ms \(timestamp) is outside 1970-01-01 … 9999-12-31"
             }

@@ -31,7 +31,7 @@ public struct LastValueCache: Sendable {
     public mutating func apply(_ batch: Fleetwatch_V1_MetricBatch) -> Change? {
         let id = batch.machine.machineID
         guard !id.isEmpty else { return nil }
-        let seenMs = batch.receivedMs > 0 ? batch.receivedMs : batch.timestampMs
+        let seenMs = SampleTime.seenMilliseconds(of: batch)
         guard var machine = machines[id] ?? admit(batch.machine, seenMs: seenMs) else { return nil }
         if seenMs >= machine.lastSeenMs {
             machine.identity = batch.machine
@@ -41,7 +41,7 @@ public struct LastValueCache: Sendable {
         for sample in batch.samples {
             let live = LiveSample(
                 metric: sample.name, labels: sample.labels, value: sample.value,
-                timeMs: sample.timestampMs != 0 ? sample.timestampMs : batch.timestampMs)
+                timeMs: SampleTime.milliseconds(of: sample, in: batch))
             if store(live, in: &machine) { changed.append(live.series) }
         }
         var processesChanged = false

@@ -27,7 +27,7 @@ public enum StoreBenchmark {
     ///   - samplesPerBatch: samples per MetricBatch message.
     public static func run(
         configuration: PostgresStoreConfiguration, rows: Int = 200_000, rowsPerTransaction: Int = 10_000,
-        samplesPerBatch: Int = 50, logger: Logger = Logger(label: "fleetwatch.store.benchmark")
+        samplesPerBatch: Int = 27, logger: Logger = Logger(label: "fleetwatch.store.benchmark")
     ) async throws -> [Result] {
         let schema = "fleetwatch_bench_\(UInt32.random(in: 0...UInt32.max))"
         var benchConfiguration = configuration
@@ -91,9 +91,13 @@ public enum StoreBenchmark {
                         + pg_total_relation_size('samples_1h') + pg_total_relation_size('layouts'))::int8
                     FROM pg_inherits WHERE inhparent = 'ticks'::regclass
                     """))
+                let rollupBytes = try await store.count(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT (pg_total_relation_size('samples_1m') + pg_total_relation_size('samples_1h'))::int8"))
+                func perSample(_ bytes: Int, _ count: Int) -> String { String(format: "%.1f", Double(bytes) / Double(max(1, count))) }
                 print(
-                    "bytes per sample: row-per-sample \(String(format: "%.1f", Double(naiveBytes) / Double(max(1, naiveRows)))) B (no rollups); "
-                        + "ticks + rollups \(String(format: "%.1f", Double(tickBytes) / Double(max(1, samples)))) B")
+                    "bytes per sample: row-per-sample \(perSample(naiveBytes, naiveRows)) B (no rollups); "
+                        + "ticks + rollups \(perSample(tickBytes, samples)) B (of which rollups \(perSample(rollupBytes, samples)) B)")
             }
         } catch {
             try? await dropSchema(schema, configuration: configuration, logger: logger)
@@ -175,8 +179,8 @@ public enum StoreBenchmark {
             seconds: ResolutionPolicy.seconds(elapsed))
     }
 
-    /// Synthetic batches shaped like real ones: 20 machines, 10 metrics × 5 label values, one batch
-    /// per machine every 10 s.
+    /// Synthetic batches shaped like real ones: 20 machines, 10 metrics × a few label values, one batch
+    /// per machine every second (the resolution the storage layout is sized for).
     static func makeBatches(prefix: String, rows: Int, samplesPerBatch: Int) -> [Fleetwatch_V1_MetricBatch] {
         let metrics = Array(MetricName.all.sorted().prefix(10))
         let machineCount = 20
@@ -190,7 +194,7 @@ public enum StoreBenchmark {
                 batch.machine.machineID = "\(prefix)-\(machine)"
                 batch.machine.hostname = "host-\(machine)"
                 batch.sequence = UInt64(tick + 1)
-                batch.timestampMs = base + tick * 10_000
+                batch.timestampMs = base + tick * 1_000
                 batch.receivedMs = batch.timestampMs + 5
                 for index in 0..<min(samplesPerBatch, rows - produced) {
                     var sample = Fleetwatch_V1_Sample()
