@@ -5,20 +5,27 @@ import GRDB
 import Logging
 
 /// The `MetricStore` over SQLite (GRDB) for `fleetwatch hub`: one file in WAL mode, every `persist` call one
-/// write transaction, the same idempotency and rollups as PostgreSQL (samples keyed by machine, metric,
-/// labels and time; rollups fed only by rows actually inserted), so the same persister runs on either.
+/// write transaction, the same idempotency and rollups as PostgreSQL, so the same persister runs on either.
+///
+/// Raw data is one `ticks` row per machine instant (`MachineTick`, values packed by `SQLiteTickCodec` under a
+/// `layouts` id); `rollUp(now:)` aggregates closed buckets into `samples_1m` and `samples_1h` afterwards, and
+/// `history` reads each bucket from the coarsest tier that holds it for sure (`SQLiteRollupState`). One process
+/// (the hub) writes the file; rollup passes run one at a time within it.
 public final class SQLiteMetricStore: MetricStore {
     public let path: String
     public let retention: RetentionPolicy
     public let resolutionPolicy: ResolutionPolicy
+    public let rollup: RollupPolicy
     let pool: DatabasePool
     let logger: Logger
     let now: @Sendable () -> Date
+    let layouts = SQLiteLayoutCatalog()
+    let passes = SQLiteSerialPasses()
 
     /// Opens (creating if needed) the database at `path`; the folder must exist.
     public init(
-        path: String, retention: RetentionPolicy = RetentionPolicy(), logger: Logger = Logger(label: "fleetwatch.store"),
-        now: @escaping @Sendable () -> Date = { Date() }
+        path: String, retention: RetentionPolicy = RetentionPolicy(), rollup: RollupPolicy = RollupPolicy(),
+        logger: Logger = Logger(label: "fleetwatch.store"), now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -34,6 +41,7 @@ public final class SQLiteMetricStore: MetricStore {
         }
         self.path = path
         self.retention = retention
+        self.rollup = rollup
         self.resolutionPolicy = ResolutionPolicy(retention: retention)
         self.logger = logger
         self.now = now

@@ -1,6 +1,7 @@
 import GRDB
 
 /// The SQLite schema: the same tables as PostgreSQL's, in SQLite's terms (times as milliseconds since 1970).
+/// Applied migrations are never edited: a database that ran one keeps what it did.
 enum SQLiteMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -46,6 +47,30 @@ enum SQLiteMigrations {
                         id TEXT PRIMARY KEY, rule_id TEXT NOT NULL, machine_id TEXT NOT NULL, status INTEGER NOT NULL,
                         started_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, payload BLOB NOT NULL);
                     CREATE INDEX alerts_by_update ON alerts (updated_ms DESC);
+                    """)
+        }
+        migrator.registerMigration("v3 ticks, layouts and rollup passes") { db in
+            // Raw data as one row per machine instant; rollups by a pass over closed buckets instead of two
+            // upserts per sample (issue 11). The bucket indexes serve the hour pass and retention.
+            try db.execute(
+                sql: """
+                    CREATE TABLE layouts (
+                        id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE, metrics TEXT NOT NULL, labels TEXT NOT NULL);
+                    CREATE TABLE ticks (
+                        machine_id TEXT NOT NULL, ts INTEGER NOT NULL, layout INTEGER NOT NULL, vals BLOB NOT NULL,
+                        PRIMARY KEY (machine_id, ts, layout)) WITHOUT ROWID;
+                    CREATE TABLE rollup_dirty (
+                        tier TEXT NOT NULL, bucket INTEGER NOT NULL, PRIMARY KEY (tier, bucket)) WITHOUT ROWID;
+                    CREATE TABLE rollup_state (tier TEXT PRIMARY KEY, watermark INTEGER NOT NULL);
+                    CREATE INDEX samples_1m_by_bucket ON samples_1m (bucket);
+                    CREATE INDEX samples_1h_by_bucket ON samples_1h (bucket);
+                    """)
+            try SQLiteTickUpgrade.carryForward(db)
+            try db.execute(
+                sql: """
+                    CREATE INDEX ticks_by_time ON ticks (ts);
+                    DROP TABLE samples;
+                    DROP TABLE latest;
                     """)
         }
         return migrator
