@@ -47,11 +47,15 @@ extension PostgresMetricStore {
         let series = LabelSet.key(labels)
         return try await wrap("history") {
             var points: [HistoryPoint] = []
-            // The series' position in each layout that holds it: a handful of rows, so ticks are read by index.
-            let positions = """
-                SELECT l.id, i FROM layouts l CROSS JOIN LATERAL generate_subscripts(l.metrics, 1) AS i
-                WHERE l.metrics[i] = $3 AND l.labels[i] = $4
+            // The series' position in each layout the machine used in the raw range (a fleet may have thousands
+            // of layouts; one machine uses one or a few), found from the same index range the ticks are read from.
+            func positions(from start: String) -> String {
                 """
+                SELECT l.id, i FROM layouts l CROSS JOIN LATERAL generate_subscripts(l.metrics, 1) AS i
+                WHERE l.id IN (SELECT DISTINCT layout FROM ticks WHERE machine_id = $2 AND ts >= \(start) AND ts < $6)
+                  AND l.metrics[i] = $3 AND l.labels[i] = $4
+                """
+            }
             // Raw points of the series between $5 and $6: ticks, and the legacy row-per-sample table.
             let raw = """
                 SELECT t.ts, t.vals[p.i] AS value FROM ticks t JOIN positions p ON p.id = t.layout
@@ -64,13 +68,13 @@ extension PostgresMetricStore {
             case (.raw, nil):
                 query = PostgresQuery(
                     unsafeSQL: """
-                        WITH positions AS (\(positions))
+                        WITH positions AS (\(positions(from: "$5")))
                         SELECT ts, value, value, value, $1::int8 FROM (\(raw)) r ORDER BY ts
                         """)
             case (.raw, let step?):
                 query = PostgresQuery(
                     unsafeSQL: """
-                        WITH positions AS (\(positions))
+                        WITH positions AS (\(positions(from: "$5")))
                         SELECT date_bin($1 * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
                             min(value), max(value), sum(value), count(*)
                         FROM (\(raw)) r GROUP BY b ORDER BY b
@@ -91,11 +95,11 @@ extension PostgresMetricStore {
                 let minuteFrom = resolution == .hour ? "greatest($5, (SELECT h FROM w))" : "$5"
                 query = PostgresQuery(
                     unsafeSQL: """
-                        WITH positions AS (\(positions)),
-                        w AS (
+                        WITH w AS (
                             SELECT max(watermark) FILTER (WHERE tier = 'm') AS m, max(watermark) FILTER (WHERE tier = 'h') AS h
                             FROM rollup_state
-                        )
+                        ),
+                        positions AS (\(positions(from: "greatest($5, (SELECT m FROM w))")))
                         SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
                             min(lo), max(hi), sum(s), sum(c)::int8
                         FROM (
