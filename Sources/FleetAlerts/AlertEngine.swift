@@ -38,7 +38,9 @@ public struct AlertEngine: Sendable {
     }
 
     /// Evaluates every enabled threshold rule against the samples of `batch`.
-    /// Synthetic machines (`Probe`) never alert: they are measured, not watched.
+    /// Synthetic machines (`Probe`) never alert: they are measured, not watched. A sample whose value is not
+    /// usable (`SampleValue`) is skipped, as if it had not come: an Inf would fire a rule with a value that no
+    /// reader of alert history can show, and a NaN compares false and would resolve a firing alert.
     public mutating func evaluate(_ batch: Fleetwatch_V1_MetricBatch, rules: [AlertRule]) -> [Fleetwatch_V1_AlertTransition] {
         guard !Probe.isProbe(batch.machine) else { return [] }
         let machineID = batch.machine.machineID
@@ -49,7 +51,9 @@ public struct AlertEngine: Sendable {
         for rule in rules {
             guard rule.enabled, case .threshold(let threshold) = rule.kind else { continue }
             for sample in batch.samples
-            where sample.name == threshold.metric && rule.matches(machine: machineID, labels: sample.labels) {
+            where sample.name == threshold.metric && SampleValue.isUsable(sample.value)
+                && rule.matches(machine: machineID, labels: sample.labels)
+            {
                 let key = Key(ruleID: rule.id, machineID: machineID, labels: LabelSet.key(sample.labels))
                 var state = states[key] ?? AlertState()
                 let at = SampleTime.milliseconds(of: sample, in: batch)

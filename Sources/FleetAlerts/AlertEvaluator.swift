@@ -21,6 +21,9 @@ public final class AlertEvaluator: Sendable {
     private let transitionsCounter = Counter(label: "fleetwatch_alert_transitions_total")
     private let evaluated = Counter(label: "fleetwatch_alert_batches_evaluated_total")
     private let echoes: ProbeEchoes
+    /// Counts and logs (once per machine and series) the unusable values removed before evaluation: anyone with
+    /// broker access can publish on fleet.metrics, and an Inf would fire a rule whose event no reader can encode.
+    private let droppedValues: DroppedValueReporter
 
     public init(
         bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64
@@ -31,6 +34,8 @@ public final class AlertEvaluator: Sendable {
         self.logger = logger
         self.now = now
         self.echoes = ProbeEchoes(bus: bus, hop: .evaluated, logger: logger)
+        self.droppedValues = DroppedValueReporter(
+            counter: "fleetwatch_alert_dropped_values_total", stage: "alert", logger: logger)
     }
 
     /// Consumes every partition until cancelled, sharing them with the other replicas (`PartitionBalancer`, as
@@ -110,7 +115,10 @@ public final class AlertEvaluator: Sendable {
             var good: [Delivery] = []
             for delivery in deliveries {
                 do {
-                    batches.append(try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body))
+                    var batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
+                    droppedValues.report(
+                        batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
+                    batches.append(batch)
                     good.append(delivery)
                 } catch {
                     try? await consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.MetricBatch: \(error)")

@@ -9,14 +9,21 @@ public struct Normalizer: Sendable {
         self.limits = limits
     }
 
-    /// A normalized batch and the reading keys that had no canonical mapping (reported, not stored).
+    /// A normalized batch, the reading keys that had no canonical mapping (reported, not stored), and the
+    /// values left out because they were not usable (`SampleValue`; reported and counted, not stored).
     public struct Result: Sendable {
         public var batch: Fleetwatch_V1_MetricBatch
         public var unknownKeys: [String]
+        public var dropped: [DroppedValue]
     }
 
-    /// Throws `ValidationError` for a batch that must go to the dead-letter queue.
+    /// Throws `ValidationError` for a batch that must go to the dead-letter queue. A bad value is not a bad
+    /// batch: non-finite readings, and canonical values that scaling pushed out of range, are left out and
+    /// reported in `Result.dropped`, and the batch goes on with everything else.
     public func normalize(_ raw: Fleetwatch_V1_RawBatch, receivedMs: Int64, nowMs: Int64) throws(ValidationError) -> Result {
+        // The edge refuses non-finite readings; only a batch published straight on fleet.raw gets here with one.
+        var raw = raw
+        var dropped = raw.removeNonFiniteValues()
         try raw.validate(limits: limits, nowMs: nowMs)
         let output: ProcNormalization.Output
         switch raw.source {
@@ -33,6 +40,7 @@ public struct Normalizer: Sendable {
         batch.samples = output.samples
         if raw.hasProcesses { batch.processes = raw.processes }
         batch.receivedMs = receivedMs
-        return Result(batch: batch, unknownKeys: output.unknownKeys)
+        dropped += output.dropped
+        return Result(batch: batch, unknownKeys: output.unknownKeys, dropped: dropped)
     }
 }

@@ -2,15 +2,22 @@ import FleetProto
 
 /// Turns a batch of the "proc" source into canonical samples (DESIGN.md names and SI units):
 /// scales units, derives used/percent figures the way `free` and `df` do, and names dimensions.
+///
+/// Scaling is arithmetic on what a sender chose: a reading of 1e308 becomes +Inf once multiplied by 100 or
+/// 1024. Every canonical value is therefore checked (`SampleValue`) before it is emitted, and a figure derived
+/// from an unusable input is not derived at all; what is left out is reported in `Output.dropped`, the other
+/// samples of the batch go on.
 public enum ProcNormalization {
-    /// The result of normalizing one batch: canonical samples, and the reading keys it did not know.
+    /// The result of normalizing one batch: canonical samples, the reading keys it did not know, and the
+    /// canonical values left out because they are not usable.
     public struct Output: Sendable {
         public var samples: [Fleetwatch_V1_Sample]
         public var unknownKeys: [String]
+        public var dropped: [DroppedValue]
     }
 
     public static func normalize(_ readings: [Fleetwatch_V1_Reading], timestampMs: Int64) -> Output {
-        var out = Output(samples: [], unknownKeys: [])
+        var out = Output(samples: [], unknownKeys: [], dropped: [])
         out.samples.reserveCapacity(readings.count + 4)
         var memTotal: Double?
         var memAvailable: Double?
@@ -20,12 +27,27 @@ public enum ProcNormalization {
         var fsAvail: [String: Double] = [:]
 
         func emit(_ name: String, _ value: Double, _ labels: [String: String] = [:]) {
+            guard SampleValue.isUsable(value) else {
+                out.dropped.append(DroppedValue(metric: name, labels: labels, value: value))
+                return
+            }
             var sample = Fleetwatch_V1_Sample()
             sample.name = name
             sample.value = value
             sample.labels = labels
             sample.timestampMs = timestampMs
             out.samples.append(sample)
+        }
+        // A figure derived from an unusable input could be finite yet meaningless (a percent of an overflowed
+        // total): it is left out, reported with the input that spoiled it.
+        func derive(
+            _ name: String, from inputs: [Double], _ labels: [String: String] = [:], _ value: () -> Double
+        ) {
+            if let bad = inputs.first(where: { !SampleValue.isUsable($0) }) {
+                out.dropped.append(DroppedValue(metric: name, labels: labels, value: bad))
+            } else {
+                emit(name, value(), labels)
+            }
         }
 
         for reading in readings {
@@ -59,18 +81,21 @@ public enum ProcNormalization {
             let used = max(0, total - available)
             emit(MetricName.memTotalBytes, total)
             emit(MetricName.memAvailableBytes, available)
-            emit(MetricName.memUsedBytes, used)
-            emit(MetricName.memUsedPercent, used / total * 100)
+            derive(MetricName.memUsedBytes, from: [total, available]) { used }
+            derive(MetricName.memUsedPercent, from: [total, available]) { used / total * 100 }
         }
         if let total = swapTotal, let free = swapFree {
-            emit(MetricName.swapUsedPercent, total > 0 ? max(0, total - free) / total * 100 : 0)
+            derive(MetricName.swapUsedPercent, from: [total, free]) { total > 0 ? max(0, total - free) / total * 100 : 0 }
         }
         // `df`: use% = used / (used + available to unprivileged users).
         for (mount, used) in fsUsed.sorted(by: { $0.key < $1.key }) {
             let labels = ["mount": mount]
+            let available = fsAvail[mount] ?? 0
             emit(MetricName.diskUsedBytes, used, labels)
-            let usable = used + (fsAvail[mount] ?? 0)
-            emit(MetricName.diskUsedPercent, usable > 0 ? used / usable * 100 : 0, labels)
+            derive(MetricName.diskUsedPercent, from: [used, available], labels) {
+                let usable = used + available
+                return usable > 0 ? used / usable * 100 : 0
+            }
         }
         return out
     }

@@ -6,7 +6,8 @@ import Metrics
 
 /// Feeds a `LiveHub` from this instance's own fanout queue (`Topology.fanout(instance:)`): fleet.metrics and
 /// fleet.events, perishable. Deliveries are acked once applied; undecodable ones are dropped with a count and
-/// a log line — a live view has no use for a retry, and the durable queues keep the history.
+/// a log line — a live view has no use for a retry, and the durable queues keep the history. Unusable values
+/// (`SampleValue`) are removed from a batch before the hub sees it, counted and logged once per machine and series.
 public struct FanoutConsumer: Sendable {
     public let queue: String
     private let bus: any MessageBus
@@ -18,6 +19,7 @@ public struct FanoutConsumer: Sendable {
     private let received = Counter(label: "fleetwatch_fanout_messages_total")
     private let undecodable = Counter(label: "fleetwatch_fanout_undecodable_total")
     private let latency = Timer(label: "fleetwatch_fanout_receive_latency_seconds")
+    private let droppedValues: DroppedValueReporter
 
     public init(
         bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 1000, logger: Logger,
@@ -31,6 +33,8 @@ public struct FanoutConsumer: Sendable {
         self.prefetch = prefetch
         self.logger = logger
         self.onAvailability = onAvailability
+        self.droppedValues = DroppedValueReporter(
+            counter: "fleetwatch_fanout_dropped_values_total", stage: "fanout", logger: logger)
     }
 
     /// Consumes until the task is cancelled. The caller declares `Topology.fanout(instance:)` first. When the
@@ -79,7 +83,9 @@ public struct FanoutConsumer: Sendable {
                     continue
                 }
                 do {
-                    let batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
+                    var batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
+                    droppedValues.report(
+                        batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
                     hub.apply(batch)
                     hub.recordProbeArrival(batch, atMs: nowMs)
                     if batch.timestampMs > 0, nowMs >= batch.timestampMs {

@@ -6,7 +6,9 @@ import GRPCNIOTransportHTTP2Posix
 import Synchronization
 
 /// Simulates `machines` collectors over real gRPC against an ingest edge on this machine: each keeps
-/// one Publish stream and sends a batch every `interval`. Bounded by `duration`; loopback only.
+/// one Publish stream and sends a batch every `interval`, with at most `maxInFlight` unacked, as a
+/// collector does (a tick that finds the limit reached is deferred: a collector would keep it in its
+/// outbox). Bounded by `duration`; loopback only.
 public struct LoadGenerator: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -18,6 +20,9 @@ public struct LoadGenerator: Sendable {
         public var seed: UInt64 = 1
         /// Machines per HTTP/2 connection.
         public var machinesPerConnection = 100
+        /// Unacked batches per machine before ticks are deferred (a collector sends one at a time by default).
+        /// Without a limit a slow edge would have every unacked batch buffered in its HTTP/2 streams.
+        public var maxInFlight = 1
 
         public init(host: String, port: Int, token: String, machines: Int, interval: Duration, duration: Duration) {
             self.host = host
@@ -108,16 +113,21 @@ public struct LoadGenerator: Sendable {
     ) async throws {
         let sentAt = Mutex<[UInt64: ContinuousClock.Instant]>([:])
         let interval = configuration.interval
+        let maxInFlight = max(1, configuration.maxInFlight)
         let seed = configuration.seed
         let now = self.now
         try await ingest.publish(metadata: ["authorization": "Bearer \(configuration.token)"]) { writer in
             var machine = SimulatedMachine(index: index, seed: seed, nowMs: now())
             var next = ContinuousClock.now
             while next < deadline {
-                let batch = machine.nextBatch(nowMs: now())
-                sentAt.withLock { $0[batch.sequence] = ContinuousClock.now }
-                try await writer.write(batch)
-                tally.sent(readings: batch.readings.count)
+                if sentAt.withLock({ $0.count }) >= maxInFlight {
+                    tally.deferred()
+                } else {
+                    let batch = machine.nextBatch(nowMs: now())
+                    sentAt.withLock { $0[batch.sequence] = ContinuousClock.now }
+                    try await writer.write(batch)
+                    tally.sent(readings: batch.readings.count)
+                }
                 next += interval
                 try await Task.sleep(until: next)
             }
@@ -136,6 +146,8 @@ public struct LoadGenerator: Sendable {
 public struct LoadReport: Sendable, CustomStringConvertible {
     public var batchesSent: Int
     public var batchesAcked: Int
+    /// Ticks not sent because the machine already had `maxInFlight` batches unacked: the edge was behind.
+    public var ticksDeferred: Int
     public var samplesSent: Int
     public var elapsed: Duration
     /// Time from sending a batch to its ack (edge validated and the broker confirmed), in milliseconds.
@@ -147,7 +159,7 @@ public struct LoadReport: Sendable, CustomStringConvertible {
     private var seconds: Double { max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) }
 
     public var description: String {
-        "sent \(batchesSent) batches (\(samplesSent) readings), acked \(batchesAcked) in \(String(format: "%.1f", seconds)) s: "
+        "sent \(batchesSent) batches (\(samplesSent) readings, \(ticksDeferred) ticks deferred), acked \(batchesAcked) in \(String(format: "%.1f", seconds)) s: "
             + "\(Int(batchesPerSecond)) batches/s, \(Int(readingsPerSecond)) readings/s; "
             + "ack latency p50 \(String(format: "%.2f", ackLatencyP50)) ms, p99 \(String(format: "%.2f", ackLatencyP99)) ms"
     }
@@ -158,6 +170,7 @@ final class Tally: Sendable {
     private struct State {
         var sent = 0
         var acked = 0
+        var deferred = 0
         var readings = 0
         var latencies: [Double] = []
     }
@@ -169,6 +182,10 @@ final class Tally: Sendable {
             $0.sent += 1
             $0.readings += readings
         }
+    }
+
+    func deferred() {
+        state.withLock { $0.deferred += 1 }
     }
 
     func acked(latency: Duration) {
@@ -186,7 +203,7 @@ final class Tally: Sendable {
                 sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
             }
             return LoadReport(
-                batchesSent: s.sent, batchesAcked: s.acked, samplesSent: s.readings, elapsed: elapsed,
+                batchesSent: s.sent, batchesAcked: s.acked, ticksDeferred: s.deferred, samplesSent: s.readings, elapsed: elapsed,
                 ackLatencyP50: percentile(0.5), ackLatencyP99: percentile(0.99))
         }
     }

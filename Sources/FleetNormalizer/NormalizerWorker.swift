@@ -17,6 +17,7 @@ public struct NormalizerWorker: Sendable {
     /// Told whether publishing to fleet.metrics works (feeds /readyz).
     private let onBrokerAvailability: @Sendable (Bool) -> Void
     private let echoes: ProbeEchoes
+    private let droppedValues: DroppedValueReporter
 
     public init(
         bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 500, logger: Logger,
@@ -29,6 +30,8 @@ public struct NormalizerWorker: Sendable {
         self.logger = logger
         self.now = now
         self.echoes = ProbeEchoes(bus: bus, hop: .normalized, logger: logger)
+        self.droppedValues = DroppedValueReporter(
+            counter: NormalizerMetrics.droppedValues, stage: "normalize", logger: logger)
     }
 
     /// Consumes until the task is cancelled, then settles the batch in flight and returns. The caller
@@ -164,6 +167,7 @@ public struct NormalizerWorker: Sendable {
             metrics.unknownReadings.increment(by: result.unknownKeys.count)
             logger.debug("readings without a canonical name", metadata: ["keys": "\(result.unknownKeys.prefix(10))"])
         }
+        droppedValues.report(result.dropped, machine: result.batch.machine.machineID, sequence: result.batch.sequence)
         do {
             return .success(
                 Normalized(
@@ -207,4 +211,6 @@ struct NormalizerMetrics: Sendable {
     let deadLettered = Counter(label: "fleetwatch_normalizer_dead_lettered_total")
     let publishFailures = Counter(label: "fleetwatch_normalizer_publish_failures_total")
     let unknownReadings = Counter(label: "fleetwatch_normalizer_unknown_readings_total")
+    /// Readings and canonical values left out for not being usable (`SampleValue`); the rest of the batch goes on.
+    static let droppedValues = "fleetwatch_normalizer_dropped_values_total"
 }

@@ -5,6 +5,11 @@ import SwiftProtobuf
 
 /// Turns a delivery from fleet.persist into a `Fleetwatch_V1_MetricBatch` the store accepts, or says
 /// precisely why not: that reason travels with the message to the dead-letter queue.
+///
+/// A bad value is not a bad batch: samples and process entries whose value is not usable (`SampleValue`:
+/// NaN, ±Inf, beyond ±1e300) are removed and reported, and the rest is persisted. Anyone with broker access can
+/// publish on fleet.metrics, and dead-lettering the batch would lose its good samples for good (replay would
+/// refuse it again).
 public enum MetricBatchDecoder {
     /// Why a delivery cannot be persisted, ever (retrying would fail the same way).
     public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
@@ -15,22 +20,30 @@ public enum MetricBatchDecoder {
     /// The latest timestamp stored: the end of year 9999, the range of daily partition names.
     static let maxTimestampMs: Int64 = 253_402_300_799_999
 
-    public static func decode(_ delivery: Delivery) -> Result<Fleetwatch_V1_MetricBatch, Rejection> {
+    /// A batch the store accepts, and the values removed from it on the way.
+    public struct Decoded: Sendable {
+        public var batch: Fleetwatch_V1_MetricBatch
+        public var dropped: [DroppedValue]
+    }
+
+    public static func decode(_ delivery: Delivery) -> Result<Decoded, Rejection> {
         if let type = delivery.type, !type.isEmpty, type != MessageType.metricBatch {
             return .failure(Rejection(reason: "unexpected message type '\(type)', expected '\(MessageType.metricBatch)'"))
         }
-        let batch: Fleetwatch_V1_MetricBatch
+        var batch: Fleetwatch_V1_MetricBatch
         do {
             batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
         } catch {
             return .failure(
                 Rejection(reason: "undecodable \(MessageType.metricBatch) (\(delivery.body.count) bytes): \(error)"))
         }
+        let dropped = batch.removeUnusableValues()
         if let problem = validate(batch) { return .failure(Rejection(reason: problem)) }
-        return .success(batch)
+        return .success(Decoded(batch: batch, dropped: dropped))
     }
 
-    /// Nil when the store can take the batch; otherwise the first problem found.
+    /// Nil when the store can take the batch; otherwise the first problem found. `decode` removes unusable
+    /// values first, so for a delivery only structural problems remain.
     public static func validate(_ batch: Fleetwatch_V1_MetricBatch) -> String? {
         let machineID = batch.machine.machineID
         guard batch.hasMachine, !machineID.isEmpty else { return "missing machine.machine_id" }
@@ -48,7 +61,7 @@ public enum MetricBatchDecoder {
             let what = "sample \(index) of machine '\(machineID)' sequence \(batch.sequence)"
             guard !sample.name.isEmpty else { return "\(what): empty metric name" }
             let series = "\(what) (\(sample.name))"
-            guard sample.value.isFinite else { return "\(series): value \(sample.value) is not a finite number" }
+            if let problem = SampleValue.problem(with: sample.value) { return "\(series): \(problem)" }
             let timestamp = SampleTime.milliseconds(of: sample, in: batch)
             guard timestamp > 0, timestamp <= maxTimestampMs else {
                 return "\(series): timestamp_ms \(timestamp) is outside 1970-01-01 … 9999-12-31"

@@ -38,6 +38,8 @@ public struct Persister: Sendable {
     /// Echoes committed probe batches (`fleetwatch probe`); nil where nobody measures (tests).
     let echoes: ProbeEchoes?
     let metrics = PersisterMetrics()
+    /// Counts and logs (once per machine and series) the unusable values `MetricBatchDecoder` removed.
+    let droppedValues: DroppedValueReporter
 
     public init(
         consumer: any MessageConsumer, store: any MetricStore, configuration: PersisterConfiguration = .init(),
@@ -53,6 +55,8 @@ public struct Persister: Sendable {
         self.logger = logger
         self.now = now
         self.random = random
+        self.droppedValues = DroppedValueReporter(
+            counter: PersisterMetrics.droppedValues, stage: "persist", logger: logger)
     }
 
     /// Consumes until the task is cancelled or the consumer closes, running retention and rollups alongside.
@@ -186,9 +190,11 @@ public struct Persister: Sendable {
         var round = DecodedRound()
         for delivery in deliveries {
             switch MetricBatchDecoder.decode(delivery) {
-            case .success(let batch):
+            case .success(let decoded):
+                droppedValues.report(
+                    decoded.dropped, machine: decoded.batch.machine.machineID, sequence: decoded.batch.sequence)
                 round.good.append(delivery)
-                round.batches.append(batch)
+                round.batches.append(decoded.batch)
             case .failure(let rejection):
                 if await deadLetter(delivery, reason: rejection.reason) { round.deadLettered += 1 }
             }

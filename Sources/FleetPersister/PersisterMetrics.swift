@@ -7,6 +7,8 @@ struct PersisterMetrics: Sendable {
     let samplesDuplicate = Counter(label: "fleetwatch_persister_samples_duplicate_total")
     let batchesDuplicate = Counter(label: "fleetwatch_persister_batches_duplicate_total")
     let deadLettered = Counter(label: "fleetwatch_persister_dead_lettered_total")
+    /// Samples and process entries removed from a batch for an unusable value (`SampleValue`); the rest is persisted.
+    static let droppedValues = "fleetwatch_persister_dropped_values_total"
     /// 1-minute buckets the rollup passes of this process (re)computed.
     let rolledUpMinutes = Counter(label: "fleetwatch_persister_rolled_up_minutes_total")
     /// Every failed store call: each retry of a held round, and failed retention and rollup passes.

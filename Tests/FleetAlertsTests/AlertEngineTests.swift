@@ -49,6 +49,25 @@ import Testing
         #expect(firing.description_p == "host-m1 cpu 95")
     }
 
+    /// Anyone with broker access can publish on fleet.metrics: an Inf used to fire the rule with a value no reader of
+    /// alert history could encode, and a NaN (comparing false) to resolve a firing alert.
+    @Test func unusableValuesNeitherFireNorResolve() {
+        var engine = AlertEngine()
+        var transitions: [Fleetwatch_V1_AlertTransition] = []
+        for second in stride(from: Int64(0), through: 15, by: 5) {
+            transitions += engine.evaluate(batch("m1", at: second, cpu: .infinity), rules: [rule])
+        }
+        #expect(transitions.isEmpty)
+        for second in stride(from: Int64(20), through: 30, by: 5) {
+            transitions += engine.evaluate(batch("m1", at: second, cpu: 95), rules: [rule])
+        }
+        for second in stride(from: Int64(35), through: 60, by: 5) {
+            transitions += engine.evaluate(batch("m1", at: second, cpu: second.isMultiple(of: 2) ? .nan : 1e308), rules: [rule])
+        }
+        #expect(transitions.map(\.to) == [.pending, .firing])
+        #expect(transitions.allSatisfy { $0.value == 95 })
+    }
+
     @Test func restoredOpenAlertsContinueInsteadOfFiringAgain() {
         var engine = AlertEngine()
         #expect(engine.needsRestore("m1"))

@@ -51,6 +51,15 @@ import Testing
         #expect(summary.load1m == 0.5)
     }
 
+    /// Sums over series never overflow to Inf, which no JSON reader of the fleet could be sent.
+    @Test func sumsSaturateInsteadOfOverflowing() {
+        let summary = MachineSummary(latest: [
+            sample(MetricName.netRecvBytesPerSecond, ["iface": "eth0"], .greatestFiniteMagnitude),
+            sample(MetricName.netRecvBytesPerSecond, ["iface": "eth1"], .greatestFiniteMagnitude),
+        ])
+        #expect(summary.netRecvBytesPerSecond == .greatestFiniteMagnitude)
+    }
+
     @Test func unknownValuesAreNil() {
         #expect(MachineSummary(latest: []) == MachineSummary())
         #expect(MachineSummary(latest: [sample(MetricName.cpuUsagePercent, ["cpu": "1"], 50)]).cpuPercent == nil)
@@ -129,6 +138,31 @@ import Testing
         var cache = LastValueCache()
         #expect(cache.apply(batch("", at: 1, [("a", [:], 1)])) == nil)
         #expect(cache.machines.isEmpty)
+    }
+
+    /// Issue 12, defect 1: an Inf taken into the live view made /api/v1/machines answer 500 and the fleet
+    /// WebSocket fall silent. The cache keeps the usable values of the batch and counts the others.
+    @Test func unusableValuesAreNeverHeld() throws {
+        var cache = LastValueCache()
+        var bad = batch(
+            "m1", at: 1000,
+            [
+                ("cpu.usage_percent", ["cpu": "total"], .infinity), ("load.1m", [:], .nan), ("load.5m", [:], 1e308),
+                ("mem.used_percent", [:], 40),
+            ], processes: true)
+        bad.processes.byCpu = [.with { $0.pid = 9; $0.cpuPercent = -.infinity }, .with { $0.pid = 10; $0.cpuPercent = 1 }]
+        let change = cache.apply(bad)
+        #expect(change?.series == [SeriesKey(metric: "mem.used_percent", labels: "")])
+        cache.seed(
+            identity: .with { $0.machineID = "m1" }, lastSeenMs: 500,
+            latest: [LiveSample(metric: "disk.used_percent", labels: [:], value: .infinity, timeMs: 500)],
+            processes: nil)
+        let machine = try #require(cache.machines["m1"])
+        #expect(machine.latest.map(\.value) == [40])
+        #expect(machine.processes?.byCpu.map(\.pid) == [10])
+        #expect(machine.summary.cpuPercent == nil)
+        #expect(cache.unusable == 5)
+        #expect(cache.rejected == 0)
     }
 
     @Test func seedingKeepsNewerLiveData() throws {

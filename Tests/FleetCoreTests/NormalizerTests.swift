@@ -101,6 +101,57 @@ import Testing
         }
     }
 
+    /// Issue 12, defect 1: `stat.cpu.busy_ratio = 1e308` became +Inf once scaled to percent, and the persister
+    /// dead-lettered the whole batch. Now every canonical value is finite and usable, and the good ones stay.
+    @Test func hugeReadingsAreDroppedAndTheGoodOnesKept() throws {
+        let raw = Self.batch([
+            Self.reading(ProcReading.cpuBusyRatio, 1e308, ["cpu": "total"]),
+            Self.reading(ProcReading.cpuIowaitRatio, -1e308),
+            Self.reading(ProcReading.memTotalKiB, 1e308),
+            Self.reading(ProcReading.memAvailableKiB, 250),
+            Self.reading(ProcReading.swapTotalKiB, 1e299),  // 1e302 bytes: finite, yet beyond ±1e300
+            Self.reading(ProcReading.swapFreeKiB, 1),
+            Self.reading(ProcReading.diskSectorsReadPerSecond, .greatestFiniteMagnitude, ["device": "vda"]),
+            Self.reading(ProcReading.fsUsedBytes, 1e308, ["mount": "/"]),
+            Self.reading(ProcReading.fsAvailBytes, 1e308, ["mount": "/"]),
+            Self.reading(ProcReading.loadavg1, 1.5),
+            Self.reading(ProcReading.netRxBytesPerSecond, 300, ["iface": "eth0"]),
+        ])
+        let result = try Normalizer().normalize(raw, receivedMs: Self.now, nowMs: Self.now)
+        let out = result.batch
+        #expect(out.samples.allSatisfy { $0.value.isFinite && abs($0.value) <= SampleValue.maxMagnitude })
+        #expect(value(out, MetricName.load1m) == 1.5)
+        #expect(value(out, MetricName.netRecvBytesPerSecond, ["iface": "eth0"]) == 300)
+        #expect(value(out, MetricName.memAvailableBytes) == 256_000)
+        #expect(
+            Set(out.samples.map(\.name))
+                == [MetricName.load1m, MetricName.netRecvBytesPerSecond, MetricName.memAvailableBytes])
+        #expect(
+            Set(result.dropped.map(\.series)) == [
+                "cpu.usage_percent{cpu=total}", "cpu.iowait_percent", "mem.total_bytes", "mem.used_bytes",
+                "mem.used_percent", "swap.used_percent", "disk.read_bytes_per_s{device=vda}",
+                "disk.used_bytes{mount=/}", "disk.used_percent{mount=/}",
+            ])
+    }
+
+    /// The edge refuses a non-finite reading; one published straight on fleet.raw used to send the whole batch
+    /// to the dead-letter queue from the normalizer. Now only that reading is left out.
+    @Test func nonFiniteReadingsFromTheBusAreDroppedNotTheBatch() throws {
+        var raw = Self.batch([
+            Self.reading(ProcReading.loadavg1, .nan),
+            Self.reading(ProcReading.loadavg5, .infinity),
+            Self.reading(ProcReading.loadavg15, 0.5),
+        ])
+        raw.processes = .with {
+            $0.timestampMs = Self.now - 1000
+            $0.byCpu = [.with { $0.pid = 1; $0.cpuPercent = .nan }, .with { $0.pid = 2; $0.cpuPercent = 12 }]
+        }
+        let result = try Normalizer().normalize(raw, receivedMs: Self.now, nowMs: Self.now)
+        #expect(result.batch.samples.map(\.name) == [MetricName.load15m])
+        #expect(result.batch.processes.byCpu.map(\.pid) == [2])
+        #expect(result.dropped.map(\.series) == [ProcReading.loadavg1, ProcReading.loadavg5, "process 1 cpu_percent"])
+    }
+
     @Test func everyProcReadingHasACanonicalName() throws {
         let keys = [
             ProcReading.cpuBusyRatio, ProcReading.cpuIowaitRatio, ProcReading.loadavg1, ProcReading.loadavg5,

@@ -132,3 +132,17 @@ func nextUpdate(_ subscription: LiveSubscription) async throws -> LiveUpdate {
         #expect(count <= 1)
     }
 }
+
+extension LiveHubTests {
+    /// Whoever feeds the hub, it never holds a value the gateway cannot send (`LastValueCache`).
+    @Test func theHubKeepsOnlyUsableValues() async throws {
+        let hub = LiveHub()
+        hub.apply(metricBatch("m1", at: 1, [("load.1m", 2), ("load.5m", -.infinity), ("load.15m", 1e301)]))
+        let subscription = hub.subscribe()
+        defer { subscription.cancel() }
+        subscription.follow(.machine("m1"))
+        let snapshot = try await nextUpdate(subscription)
+        #expect(snapshot.samples.map(\.metric) == ["load.1m"])
+        #expect(snapshot.samples.allSatisfy { $0.value.isFinite })
+    }
+}

@@ -12,6 +12,11 @@ import Testing
 
 /// A store that answers history with one canned point per query and records what it was asked.
 final class CannedStore: MetricStore, AlertStore {
+    /// The min, max and sum of every point (of 2 samples).
+    let point: (min: Double, max: Double, sum: Double)
+
+    init(point: (min: Double, max: Double, sum: Double) = (1, 3, 4)) { self.point = point }
+
     func record(_ transitions: [Fleetwatch_V1_AlertTransition]) async throws {}
     func alerts(_ filter: Fleetwatch_V1_ListAlertsRequest) async throws -> [Fleetwatch_V1_Alert] { [] }
     func alert(id: String) async throws -> Fleetwatch_V1_Alert? { nil }
@@ -25,7 +30,7 @@ final class CannedStore: MetricStore, AlertStore {
     ) async throws -> MetricHistory {
         MetricHistory(
             resolution: .minute, step: .seconds(60),
-            points: [HistoryPoint(time: from, min: 1, max: 3, sum: 4, count: 2)])
+            points: [HistoryPoint(time: from, min: point.min, max: point.max, sum: point.sum, count: 2)])
     }
     func machines() async throws -> [MachineRecord] { [] }
     func latestProcesses(machine: String) async throws -> Fleetwatch_V1_ProcessSnapshot? { nil }
@@ -37,13 +42,13 @@ final class CannedStore: MetricStore, AlertStore {
         .appendingPathComponent("../../web").standardized.path
     let nowMs: Int64 = 1_800_000_000_000
 
-    func application(hub: LiveHub) -> some ApplicationProtocol {
+    func application(hub: LiveHub, store: CannedStore = CannedStore()) -> some ApplicationProtocol {
         let nowMs = self.nowMs
         let server = GatewayServer(
             configuration: .init(
                 host: "127.0.0.1", port: 0, web: WebFiles(root: Self.webRoot),
                 thresholds: .init(staleAfter: .seconds(15), offlineAfter: .seconds(60)), gatewayID: "gw-test"),
-            hub: hub, store: CannedStore(), config: nil,
+            hub: hub, store: store, config: nil,
             health: HealthRoutes(readiness: Readiness([]), registry: PrometheusCollectorRegistry()),
             logger: .init(label: "test"), now: { nowMs })
         return Application(router: server.makeRouter())
@@ -131,6 +136,56 @@ final class CannedStore: MetricStore, AlertStore {
             }
             try await client.execute(uri: "/api/v1/machines/nope/history?metric=load.1m", method: .get) { response in
                 #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    /// Issue 12, defect 1: an Inf taken into the live view made /api/v1/machines answer 500 (JSON has no Inf),
+    /// and the dashboard showed "Could not load machines" for the whole fleet.
+    @Test func machinesAnswerWhateverValuesWerePublished() async throws {
+        let hub = hubWithMachines()
+        hub.apply(
+            .with {
+                $0.machine = .with { $0.machineID = "m1" }
+                $0.timestampMs = nowMs
+                $0.samples = [
+                    .with {
+                        $0.name = MetricName.cpuUsagePercent
+                        $0.labels = ["cpu": "total"]
+                        $0.value = .infinity
+                        $0.timestampMs = nowMs
+                    },
+                    .with {
+                        $0.name = MetricName.memUsedPercent
+                        $0.value = .nan
+                        $0.timestampMs = nowMs
+                    },
+                ]
+            })
+        try await application(hub: hub).test(.router) { client in
+            try await client.execute(uri: "/api/v1/machines", method: .get) { response in
+                #expect(response.status == .ok)
+                let machines = try #require(try json(response.body)["machines"] as? [[String: Any]])
+                #expect(machines.count == 3)
+                let summary = try #require(machines.first?["summary"] as? [String: Any])
+                #expect(summary["cpu_percent"] as? Double == 12.5)
+            }
+            try await client.execute(uri: "/api/v1/machines/m1", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    /// No stored value can make a read endpoint fail: a non-finite aggregate is answered as null.
+    @Test func historyAnswersNonFiniteStoredValuesAsNull() async throws {
+        let store = CannedStore(point: (min: -.infinity, max: .infinity, sum: .nan))
+        try await application(hub: hubWithMachines(), store: store).test(.router) { client in
+            try await client.execute(uri: "/api/v1/machines/m1/history?metric=cpu.usage_percent", method: .get) {
+                response in
+                #expect(response.status == .ok)
+                let point = try #require((try json(response.body)["points"] as? [[String: Any]])?.first)
+                #expect(point["min"] is NSNull && point["max"] is NSNull && point["avg"] is NSNull)
+                #expect(point["count"] as? Int == 2)
             }
         }
     }

@@ -29,13 +29,10 @@ import Testing
     }
 
     @Test func poisonMessagesAreDeadLetteredWithAPreciseReasonAndTheRestPersisted() async throws {
-        var nan = Deliveries.batch(sequence: 2)
-        nan.samples[0].value = .nan
         var anonymous = Deliveries.batch(sequence: 3)
         anonymous.machine.machineID = ""
         let round = [
             try Deliveries.of(Deliveries.batch(sequence: 1), tag: 1),
-            try Deliveries.of(nan, tag: 2),
             try Deliveries.of(anonymous, tag: 3),
             Deliveries.raw([0xFF, 0xFF, 0xFF], tag: 4),
             try Deliveries.of(Deliveries.batch(sequence: 5), tag: 5, type: "fleetwatch.v1.RawBatch"),
@@ -49,16 +46,49 @@ import Testing
             Issue.record("expected a settled round, got \(outcome)")
             return
         }
-        #expect(persisted == 2 && deadLettered == 4 && storeFailures == 0)
+        #expect(persisted == 2 && deadLettered == 3 && storeFailures == 0)
         #expect(consumer.state.withLock { $0.acked } == [1, 6])
         #expect(consumer.state.withLock { $0.requeued }.isEmpty)
         let reasons = Dictionary(uniqueKeysWithValues: consumer.state.withLock { $0.deadLettered })
-        #expect(
-            reasons[2]?.contains("sample 0 of machine 'web-1' sequence 2 (cpu.usage_percent): value nan is not a finite number")
-                == true)
         #expect(reasons[3] == "missing machine.machine_id")
         #expect(reasons[4]?.hasPrefix("undecodable fleetwatch.v1.MetricBatch (3 bytes)") == true)
         #expect(reasons[5] == "unexpected message type 'fleetwatch.v1.RawBatch', expected 'fleetwatch.v1.MetricBatch'")
+    }
+
+    /// Issue 12, defect 1: a batch with one NaN, Inf or out-of-range value (published straight on fleet.metrics)
+    /// went whole to the DLQ, and replay refused it again. Now the bad values are dropped and the rest persisted.
+    @Test func unusableValuesAreDroppedAndTheRestOfTheBatchPersisted() async throws {
+        var mixed = Deliveries.batch(sequence: 2, value: 42)
+        let bad: [(String, Double)] = [
+            ("load.1m", .infinity), ("load.5m", -.infinity), ("load.15m", .nan), ("mem.used_bytes", 1e308),
+        ]
+        for (name, value) in bad {
+            mixed.samples.append(.with {
+                $0.name = name
+                $0.value = value
+            })
+        }
+        mixed.processes = .with {
+            $0.timestampMs = mixed.timestampMs
+            $0.byCpu = [.with { $0.pid = 1; $0.cpuPercent = .infinity }, .with { $0.pid = 2; $0.cpuPercent = 3 }]
+        }
+        let round = [try Deliveries.of(Deliveries.batch(sequence: 1), tag: 1), try Deliveries.of(mixed, tag: 2)]
+        let consumer = FakeConsumer(rounds: [round])
+        let store = FakeStore()
+        let outcome = await Persister(consumer: consumer, store: store, configuration: fast).persistRound(round)
+
+        guard case .settled(let persisted, let deadLettered, _, _) = outcome else {
+            Issue.record("expected a settled round, got \(outcome)")
+            return
+        }
+        #expect(persisted == 2 && deadLettered == 0)
+        #expect(consumer.state.withLock { $0.acked } == [1, 2])
+        #expect(consumer.state.withLock { $0.deadLettered }.isEmpty)
+        let stored = try #require(store.state.withLock { $0.persisted.first?.last })
+        #expect(stored.sequence == 2)
+        #expect(stored.samples.map(\.name) == [MetricName.cpuUsagePercent])
+        #expect(stored.samples.map(\.value) == [42])
+        #expect(stored.processes.byCpu.map(\.pid) == [2])
     }
 
     @Test(arguments: [1, 3, 12])
@@ -198,6 +228,23 @@ import Testing
 @Suite struct MetricBatchDecoderTests {
     @Test func validBatchesPass() {
         #expect(MetricBatchDecoder.validate(Deliveries.batch(sequence: 1)) == nil)
+    }
+
+    @Test func decodingDropsUnusableValuesAndSaysWhich() throws {
+        var batch = Deliveries.batch(sequence: 4, value: 7)
+        batch.samples.append(.with {
+            $0.name = "net.recv_bytes_per_s"
+            $0.labels = ["iface": "eth0"]
+            $0.value = .infinity
+        })
+        batch.samples.append(.with {
+            $0.name = "disk.read_bytes_per_s"
+            $0.value = -1e301
+        })
+        let decoded = try MetricBatchDecoder.decode(Deliveries.of(batch, tag: 1)).get()
+        #expect(decoded.batch.samples.map(\.value) == [7])
+        #expect(decoded.dropped.map(\.series) == ["net.recv_bytes_per_s{iface=eth0}", "disk.read_bytes_per_s"])
+        #expect(MetricBatchDecoder.validate(decoded.batch) == nil)
     }
 
     @Test func rejectsWhatTheStoreCannotHold() {

@@ -5,12 +5,18 @@ import FleetProto
 ///
 /// Bounded: at most `maxMachines` machines and `maxSeriesPerMachine` series each; what does not fit is
 /// counted in `rejected`, never stored. Out-of-order deliveries never move a series back in time.
+///
+/// Only usable values (`SampleValue`) are kept, whatever the caller checked before: a batch on fleet.metrics
+/// can come from anyone with broker access, a seed from history written before the check, and one Inf held
+/// here would make every reader of the fleet fail to encode it. Those are counted in `unusable`.
 public struct LastValueCache: Sendable {
     public private(set) var machines: [String: LiveMachine] = [:]
     public let maxMachines: Int
     public let maxSeriesPerMachine: Int
     /// Samples and machines refused by the bounds.
     public private(set) var rejected = 0
+    /// Samples and process entries refused for a value that is not usable.
+    public private(set) var unusable = 0
 
     public init(maxMachines: Int = 100_000, maxSeriesPerMachine: Int = 2_000) {
         self.maxMachines = max(1, maxMachines)
@@ -29,6 +35,8 @@ public struct LastValueCache: Sendable {
     /// no machine or the cache is full.
     @discardableResult
     public mutating func apply(_ batch: Fleetwatch_V1_MetricBatch) -> Change? {
+        var batch = batch
+        unusable += batch.removeUnusableValues().count
         let id = batch.machine.machineID
         guard !id.isEmpty else { return nil }
         let seenMs = SampleTime.seenMilliseconds(of: batch)
@@ -62,6 +70,8 @@ public struct LastValueCache: Sendable {
         guard !id.isEmpty, var machine = machines[id] ?? admit(identity, seenMs: lastSeenMs) else { return }
         machine.lastSeenMs = max(machine.lastSeenMs, lastSeenMs)
         for sample in latest { store(sample, in: &machine) }
+        var processes = processes
+        if let unusableEntries = processes?.removeUnusableEntries() { unusable += unusableEntries.count }
         if let processes, processes.timestampMs >= (machine.processes?.timestampMs ?? .min) {
             machine.processes = processes
         }
@@ -79,6 +89,10 @@ public struct LastValueCache: Sendable {
     /// Keeps `sample` unless the series already holds a newer one; true when it was stored.
     @discardableResult
     private mutating func store(_ sample: LiveSample, in machine: inout LiveMachine) -> Bool {
+        guard SampleValue.isUsable(sample.value) else {
+            unusable += 1
+            return false
+        }
         let key = sample.series
         if let current = machine.series[key] {
             guard sample.timeMs >= current.timeMs else { return false }

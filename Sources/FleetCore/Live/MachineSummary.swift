@@ -24,7 +24,12 @@ public struct MachineSummary: Sendable, Equatable, Codable {
     }
 
     private mutating func fold(_ sample: LiveSample) {
-        func add(_ value: Double, to total: inout Double?) { total = (total ?? 0) + value }
+        // Saturating: values are bounded (`SampleValue`), but a sum over many series must not overflow to Inf
+        // either, which no JSON reader could be sent.
+        func add(_ value: Double, to total: inout Double?) {
+            let sum = (total ?? 0) + value
+            total = sum.isFinite ? sum : (sum > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+        }
         switch sample.metric {
         case MetricName.cpuUsagePercent where sample.labels["cpu"] == "total":
             cpuPercent = sample.value

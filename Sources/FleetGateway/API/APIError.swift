@@ -37,12 +37,10 @@ private struct ErrorBody: Encodable {
     enum CodingKeys: String, CodingKey { case error, parameter }
 }
 
-/// JSON responses with the content type set.
+/// JSON responses with the content type set; non-finite numbers are written as null (`GatewayJSON`).
 enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
+        let data = try GatewayJSON.encode(value, formatting: [.sortedKeys, .withoutEscapingSlashes])
         return Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -151,10 +151,9 @@ enum LiveMessage {
         return frames
     }
 
+    /// Non-finite numbers are written as null (`GatewayJSON`), so no value can silence the feed.
     static func encode(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try GatewayJSON.encode(value, formatting: [.withoutEscapingSlashes]), as: UTF8.self)
     }
 }
 

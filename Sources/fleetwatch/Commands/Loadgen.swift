@@ -15,6 +15,8 @@ struct Loadgen: AsyncParsableCommand {
     @Option(help: "Collector token (FLEETWATCH_TOKEN).") var token: String?
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") var tokenFile: String?
     @Option(help: "Seed of the simulated values.") var seed: UInt64 = 1
+    @Option(help: "Unacked batches per machine before its ticks are deferred, as a collector's outbox would (1...1000).")
+    var maxInFlight = 1
     @Flag(help: "Print the final report as JSON.") var json = false
 
     func run() async throws {
@@ -28,6 +30,10 @@ struct Loadgen: AsyncParsableCommand {
             host: target.host, port: target.port, token: token, machines: machines,
             interval: .milliseconds(Int64(interval * 1000)), duration: .milliseconds(Int64(duration * 1000)))
         configuration.seed = seed
+        guard (1...1000).contains(maxInFlight) else {
+            throw ValidationError("--max-in-flight: expected 1...1000, got \(maxInFlight)")
+        }
+        configuration.maxInFlight = maxInFlight
         let generator = try LoadGenerator(configuration, now: currentTimeMillis)
         FileHandle.standardError.write(
             Data("loadgen: \(machines) machines every \(interval) s for \(duration) s against \(target)\n".utf8))
@@ -37,6 +43,7 @@ struct Loadgen: AsyncParsableCommand {
         if json {
             print(
                 "{\"batches_sent\": \(report.batchesSent), \"batches_acked\": \(report.batchesAcked), \"readings_sent\": \(report.samplesSent), "
+                    + "\"ticks_deferred\": \(report.ticksDeferred), "
                     + "\"batches_per_second\": \(report.batchesPerSecond), \"readings_per_second\": \(report.readingsPerSecond), "
                     + "\"ack_p50_ms\": \(report.ackLatencyP50), \"ack_p99_ms\": \(report.ackLatencyP99)}")
         } else {
