@@ -41,13 +41,8 @@ extension SQLiteMetricStore {
                     try db.execute(
                         sql: "DELETE FROM rollup_dirty WHERE tier IN (?, ?) AND bucket < ?",
                         arguments: [SQLiteRollupTier.hour, SQLiteRollupTier.hourPass, minuteCutoff])
-                    let keep = try db.cachedStatement(
-                        sql: """
-                            INSERT INTO rollup_state (tier, watermark) VALUES (?, ?)
-                            ON CONFLICT (tier) DO UPDATE SET watermark = max(watermark, excluded.watermark)
-                            """)
-                    try keep.execute(arguments: [SQLiteRollupTier.rawKeptFrom, rawCutoff])
-                    try keep.execute(arguments: [SQLiteRollupTier.minutesKeptFrom, minuteCutoff])
+                    try SQLiteRollupState.advance(SQLiteRollupTier.rawKeptFrom, to: rawCutoff, in: db)
+                    try SQLiteRollupState.advance(SQLiteRollupTier.minutesKeptFrom, to: minuteCutoff, in: db)
                     return report
                 }
             }

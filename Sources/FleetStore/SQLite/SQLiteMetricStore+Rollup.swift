@@ -54,14 +54,8 @@ extension SQLiteMetricStore {
         }
 
         report.minuteWatermark = try await pool.write { db in
-            // Only forward: a pass with an older clock must not hand rolled-up buckets back to raw reads.
-            let advance = try db.cachedStatement(
-                sql: """
-                    INSERT INTO rollup_state (tier, watermark) VALUES (?, ?)
-                    ON CONFLICT (tier) DO UPDATE SET watermark = max(watermark, excluded.watermark)
-                    """)
-            try advance.execute(arguments: [SQLiteRollupTier.minute, watermark])
-            try advance.execute(arguments: [SQLiteRollupTier.hour, hourWatermark])
+            try SQLiteRollupState.advance(SQLiteRollupTier.minute, to: watermark, in: db)
+            try SQLiteRollupState.advance(SQLiteRollupTier.hour, to: hourWatermark, in: db)
             return try Self.state(SQLiteRollupTier.minute, in: db) ?? watermark
         }
         if report.minutes > 0 || report.hours > 0 {

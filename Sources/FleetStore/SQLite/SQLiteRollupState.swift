@@ -35,6 +35,17 @@ struct SQLiteRollupState: Sendable {
     var dirtyHours: Set<Int64> = []
 
     /// The state, with the marks of buckets in [`from`, `to`).
+    /// Moves the mark `tier` forward to `milliseconds`, never back (a pass or retention run with an older
+    /// clock must not hand rolled-up or deleted buckets back).
+    static func advance(_ tier: String, to milliseconds: Int64, in db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO rollup_state (tier, watermark) VALUES (?, ?)
+                ON CONFLICT (tier) DO UPDATE SET watermark = max(watermark, excluded.watermark)
+                """
+        ).execute(arguments: [tier, milliseconds])
+    }
+
     static func read(_ db: Database, from: Int64, to: Int64) throws -> SQLiteRollupState {
         var state = SQLiteRollupState()
         for row in try Row.fetchAll(db, sql: "SELECT tier, watermark FROM rollup_state") {
