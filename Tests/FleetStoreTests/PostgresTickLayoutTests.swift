@@ -146,11 +146,13 @@ import Testing
                 continued.append(("cpu.usage_percent", ["cpu": "total"], Double(second), at))
             }
             _ = try await store.persist([B.make(sequence: 1, at: legacyStart + 570_000, samples: continued)])
+            // The upgrade happened "now" (after these days): the legacy minutes answer from their rollups, and the
+            // minute the new ticks re-opened is recomputed, with its legacy rows, by the next pass.
+            try await store.rollUp(now: Date())
             let minutes = try await minuteHistory(store, from: legacyStart, to: B.noon)
             #expect(minutes.points.map(\.count) == Array(repeating: 60, count: 10))
-            try await store.rollUp(now: B.date(B.noon + B.minute))
-            #expect(try await minuteHistory(store, from: legacyStart, to: B.noon) == minutes)
             #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 600)
+            #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1h") == 600)
             #expect(try await store.latest(machine: "web-1").first?.value == 599)
         }
     }

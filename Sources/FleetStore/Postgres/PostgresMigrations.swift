@@ -150,14 +150,16 @@ enum PostgresMigrations {
                 // samples_1h; tier legacy: rows of the row-per-sample table `samples` (before this migration) end here.
                 "CREATE TABLE rollup_state (tier text PRIMARY KEY, watermark timestamptz NOT NULL)",
                 // Rows written before this migration were rolled up as they were inserted, so their rollups are
-                // complete up to the minute of the newest; that minute is recomputed (with them) by the first pass.
+                // complete up to now; the minute the upgrade cuts is recomputed (with them) by the first pass.
+                // `now()`, not max(ts): the old table has no index on ts, and a full scan of 30 days of rows
+                // would hold every starting replica at the migration lock.
                 """
                 INSERT INTO rollup_state (tier, watermark)
-                SELECT 'legacy', coalesce(max(ts) + interval '1 millisecond', timestamptz 'epoch') FROM samples
+                SELECT 'legacy', CASE WHEN EXISTS (SELECT 1 FROM samples) THEN now() ELSE timestamptz 'epoch' END
                 """,
                 """
                 INSERT INTO rollup_state (tier, watermark)
-                SELECT 'm', coalesce(date_trunc('minute', max(ts), 'UTC'), timestamptz 'epoch') FROM samples
+                SELECT 'm', date_trunc('minute', watermark, 'UTC') FROM rollup_state WHERE tier = 'legacy'
                 """,
                 """
                 INSERT INTO rollup_state (tier, watermark)
@@ -165,7 +167,7 @@ enum PostgresMigrations {
                 """,
                 """
                 INSERT INTO rollup_dirty (tier, bucket, writer)
-                SELECT 'm', date_trunc('minute', max(ts), 'UTC'), 0 FROM samples HAVING count(*) > 0
+                SELECT 'm', watermark, 0 FROM rollup_state WHERE tier = 'm' AND watermark > timestamptz 'epoch'
                 """,
                 // Every stored sample as one row, for ad-hoc SQL and tests; the store itself never reads it.
                 """
