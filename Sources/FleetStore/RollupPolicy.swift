@@ -20,8 +20,7 @@ public struct RollupPolicy: Sendable, Equatable {
 
     /// Start of the first minute that is not closed at `now` (ms since 1970): every minute before it is closed.
     public func minuteWatermark(now: Date) -> Int64 {
-        let graceMs = Int64(ResolutionPolicy.seconds(grace) * 1000)
-        return Self.floor(Int64((now.timeIntervalSince1970 * 1000).rounded(.down)) - graceMs, to: Self.minuteMilliseconds)
+        Self.floor(now.millisecondsSince1970 - grace.wholeMilliseconds, to: Self.minuteMilliseconds)
     }
 
     /// Start of the first hour with a minute that is not rolled up, given the minute watermark.

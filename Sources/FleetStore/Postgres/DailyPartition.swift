@@ -30,7 +30,7 @@ struct DailyPartition: Hashable, Sendable, Comparable {
     }
 
     init(containing date: Date, parent: Parent = .ticks) {
-        self.init(containingMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)), parent: parent)
+        self.init(containingMilliseconds: date.millisecondsSince1970, parent: parent)
     }
 
     /// Parses a partition name; nil for anything else.

@@ -11,6 +11,7 @@ struct PersistPlan: Sendable {
     static let copyChunkBytes = 1 << 20
 
     var ticks: [MachineTick] = []
+    /// Every sample of the call, repeats included (a repeat or a batch listed twice counts as a duplicate).
     var sampleCount = 0
     var days: Set<DailyPartition> = []
 
@@ -35,10 +36,8 @@ struct PersistPlan: Sendable {
 
     init(_ batches: [Fleetwatch_V1_MetricBatch]) throws {
         ticks = MachineTick.group(batches)
-        for tick in ticks {
-            sampleCount += tick.values.count
-            days.insert(DailyPartition(containingMilliseconds: tick.milliseconds))
-        }
+        sampleCount = batches.reduce(0) { $0 + $1.samples.count }
+        for tick in ticks { days.insert(DailyPartition(containingMilliseconds: tick.milliseconds)) }
 
         var machines: [String: (identity: Fleetwatch_V1_MachineIdentity, first: Int64, last: Int64, sequence: UInt64)] =
             [:]

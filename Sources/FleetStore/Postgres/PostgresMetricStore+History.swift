@@ -79,11 +79,11 @@ extension PostgresMetricStore {
                             min(value), max(value), sum(value), count(*)
                         FROM (\(raw)) r GROUP BY b ORDER BY b
                         """)
-                query.binds.append(Self.milliseconds(step))
+                query.binds.append(step.wholeMilliseconds)
             case (let resolution, let step):
                 // Each tier answers the buckets it holds for sure (before its watermark); the finer tiers
                 // answer the rest, so the answer does not depend on whether the rollup pass has run yet.
-                let stepMs = Self.milliseconds(step ?? resolution.bucket!)
+                let stepMs = (step ?? resolution.bucket!).wholeMilliseconds
                 let hourTier =
                     resolution == .hour
                     ? """
@@ -139,8 +139,7 @@ extension PostgresMetricStore {
 
     /// The start of the `stepMs` bucket (aligned to 1970) that holds `date`.
     static func binStart(_ date: Date, stepMs: Int64) -> Date {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        return Date(timeIntervalSince1970: Double(RollupPolicy.floor(ms, to: stepMs)) / 1000)
+        Date(timeIntervalSince1970: Double(RollupPolicy.floor(date.millisecondsSince1970, to: stepMs)) / 1000)
     }
 
     public func machines() async throws -> [MachineRecord] {
@@ -189,10 +188,5 @@ extension PostgresMetricStore {
             }
             return accounting
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -40,7 +40,10 @@ extension PostgresMetricStore {
     /// Ids of `layouts`, writing the ones `layouts` does not hold yet. Layouts are immutable and shared,
     /// so they are written outside the persist transaction and cached for the life of the store.
     func layoutIDs(for layouts: Set<SeriesLayout>) async throws -> [SeriesLayout: Int32] {
-        var ids = layoutIDs.withLock { cache in cache.filter { layouts.contains($0.key) } }
+        // Look up this call's few layouts, not the whole cache: it holds every layout of the fleet.
+        var ids = layoutIDs.withLock { cache in
+            Dictionary(uniqueKeysWithValues: layouts.compactMap { layout in cache[layout].map { (layout, $0) } })
+        }
         for layout in layouts where ids[layout] == nil {
             let identity = layout.identity
             try await client.query(

@@ -53,19 +53,18 @@ extension PostgresMetricStore {
     @discardableResult
     public func rollUp(now: Date) async throws -> RollupReport {
         let watermark = rollup.minuteWatermark(now: now)
-        let hourWatermark = RollupPolicy.hourWatermark(minuteWatermark: watermark)
         return try await wrap("rollUp") {
             try await client.withConnection { connection in
-                var report = RollupReport(minuteWatermark: watermark)
                 var locked = false
                 for try await acquired in try await connection.query(
                     "SELECT pg_try_advisory_lock(\(unescaped: Self.rollupLock))", logger: logger
                 ).decode(Bool.self) {
                     locked = acquired
                 }
-                guard locked else { return report }
+                guard locked else { return RollupReport(minuteWatermark: watermark) }
+                let report: RollupReport
                 do {
-                    report = try await rollUp(on: connection, watermark: watermark, hourWatermark: hourWatermark, report)
+                    report = try await rollUp(on: connection, watermark: watermark)
                 } catch {
                     _ = try? await connection.query("SELECT pg_advisory_unlock(\(unescaped: Self.rollupLock))", logger: logger)
                     throw error
@@ -76,10 +75,9 @@ extension PostgresMetricStore {
         }
     }
 
-    private func rollUp(
-        on connection: PostgresConnection, watermark: Int64, hourWatermark: Int64, _ report: RollupReport
-    ) async throws -> RollupReport {
-        var report = report
+    private func rollUp(on connection: PostgresConnection, watermark: Int64) async throws -> RollupReport {
+        let hourWatermark = RollupPolicy.hourWatermark(minuteWatermark: watermark)
+        var report = RollupReport(minuteWatermark: watermark)
         var legacyEnd: Int64 = 0
         for try await end in try await connection.query(
             "SELECT \(unescaped: Self.milliseconds(of: "watermark")) FROM rollup_state WHERE tier = 'legacy'", logger: logger

@@ -47,8 +47,8 @@ extension SQLiteMetricStore {
     ) async throws -> MetricHistory {
         let plan = resolutionPolicy.plan(from: from, to: to, step: step, now: now())
         let series = LabelSet.key(labels)
-        let fromMs = Self.milliseconds(from)
-        let toMs = Self.milliseconds(to)
+        let fromMs = from.millisecondsSince1970
+        let toMs = to.millisecondsSince1970
         return try await wrap("history") {
             let points = try await pool.read { [layouts] db in
                 let reader = SQLiteSeriesReader(machine: machine, metric: metric, labels: series, layouts: layouts, db: db)
@@ -60,11 +60,11 @@ extension SQLiteMetricStore {
                     }
                     return points
                 case (.raw, let step?):
-                    var fold = SQLiteStepFold(stepMs: Self.milliseconds(step))
+                    var fold = SQLiteStepFold(stepMs: step.wholeMilliseconds)
                     try reader.raw(from: fromMs, to: toMs) { ts, value in fold.add(at: ts, SQLiteAggregate(value)) }
                     return fold.points
                 case (let resolution, let step):
-                    let stepMs = Self.milliseconds(step ?? resolution.bucket!)
+                    let stepMs = (step ?? resolution.bucket!).wholeMilliseconds
                     let width = resolution == .hour ? RollupPolicy.hourMilliseconds : RollupPolicy.minuteMilliseconds
                     let start = RollupPolicy.floor(fromMs, to: stepMs)
                     let end = RollupPolicy.floor(toMs + width - 1, to: width)

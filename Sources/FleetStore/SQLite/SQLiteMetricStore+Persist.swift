@@ -9,7 +9,7 @@ extension SQLiteMetricStore {
     /// snapshots. Grouping, packing and encoding happen before the transaction, so the writer lock is held only
     /// for the statements.
     public func persist(_ batches: [Fleetwatch_V1_MetricBatch]) async throws -> PersistResult {
-        let seenAt = Self.milliseconds(now())
+        let seenAt = now().millisecondsSince1970
         return try await wrap("persist") {
             let plan = try SQLitePersistPlan(batches, layouts: layouts)
             let (result, added) = try await pool.write { db in try plan.write(seenAt: seenAt, in: db) }

@@ -7,11 +7,11 @@ extension SQLiteMetricStore {
     /// retention. Ticks go a minute at a time, each in its own transaction, so `persist` never waits long.
     /// Records how far retention has deleted (`SQLiteRollupTier`): buckets before that keep their rollups.
     public func applyRetention(now: Date) async throws -> RetentionReport {
-        let nowMs = Self.milliseconds(now)
+        let nowMs = now.millisecondsSince1970
         let day: Int64 = 86_400_000
-        let rawCutoff = RollupPolicy.floor(nowMs - Self.milliseconds(retention.raw), to: day)
-        let minuteCutoff = nowMs - Self.milliseconds(retention.minuteRollup)
-        let hourCutoff = nowMs - Self.milliseconds(retention.hourRollup)
+        let rawCutoff = RollupPolicy.floor(nowMs - retention.raw.wholeMilliseconds, to: day)
+        let minuteCutoff = nowMs - retention.minuteRollup.wholeMilliseconds
+        let hourCutoff = nowMs - retention.hourRollup.wholeMilliseconds
         return try await wrap("retention") {
             try await passes.run {
                 _ = try await self.rollUpPass(now: now)
