@@ -27,11 +27,15 @@ def rolled_up_closed_minutes(where=""):
             scalar(f"select count(*) from sample_rows where ts < {hour} {condition}"),
         )
 
+    def settled():
+        if scalar("select (extract(epoch from watermark) * 1000)::bigint from rollup_state where tier = 'm'") \
+                < (first // 60_000 + 1) * 60_000:
+            return False
+        raw, minutes, _, _ = counts()
+        return raw == minutes
+
     # Samples that arrive after their minute closed are rolled up by the next pass: wait for it to settle.
-    wait_for(
-        lambda: scalar("select (extract(epoch from watermark) * 1000)::bigint from rollup_state where tier = 'm'")
-        >= (first // 60_000 + 1) * 60_000 and counts()[0] == counts()[1],
-        120, "the rollup pass to close the data's first minute")
+    wait_for(settled, 120, "the rollup pass to close the data's first minute")
     return counts()
 
 
