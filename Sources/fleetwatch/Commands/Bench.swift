@@ -8,7 +8,7 @@ import Logging
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Baseline benchmarks measured on this machine (docs/benchmarks.md; scripts/bench runs them all).",
-        subcommands: [AMQP.self, Store.self]
+        subcommands: [AMQP.self, Store.self, History.self]
     )
 
     struct AMQP: AsyncParsableCommand {
@@ -38,6 +38,21 @@ struct Bench: AsyncParsableCommand {
             _ = try await StoreBenchmark.run(
                 configuration: try PostgresStoreConfiguration(url: database.url), rows: rows,
                 rowsPerTransaction: rowsPerTransaction)
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "history",
+            abstract: "History query latency (1 h raw, 30 d rollups) over a fleet's worth of data (scratch schema).")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Machines whose hour of 1 s ticks and 30 days of hour rollups are loaded.") var machines = 1_000
+        @Option(help: "Queries per measurement.") var queries = 300
+
+        func run() async throws {
+            guard machines > 0, queries > 10 else { throw ValidationError("--machines must be > 0 and --queries > 10") }
+            _ = try await HistoryBenchmark.run(
+                configuration: try PostgresStoreConfiguration(url: database.url), machines: machines, queries: queries)
         }
     }
 }
