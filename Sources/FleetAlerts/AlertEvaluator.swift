@@ -115,13 +115,15 @@ public final class AlertEvaluator: Sendable {
             var good: [Delivery] = []
             for delivery in deliveries {
                 do {
-                    var batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
-                    droppedValues.report(
-                        batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
-                    batches.append(batch)
+                    // A bundle of the machines of one slot (all on this partition), or one batch from before bundles.
+                    for var batch in try DeliveryBatches.metric(delivery) {
+                        droppedValues.report(
+                            batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
+                        batches.append(batch)
+                    }
                     good.append(delivery)
                 } catch {
-                    try? await consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.MetricBatch: \(error)")
+                    try? await consumer.deadLetter(delivery, reason: error.reason)
                 }
             }
             slot.startedBatch(machines: batches.map(\.machine.machineID), atMs: now())
@@ -147,7 +149,7 @@ public final class AlertEvaluator: Sendable {
                 logger.warning("ack failed after evaluation; expect a harmless redelivery", metadata: ["error": "\(error)"])
             }
             await echoes.publish(for: batches, at: now())
-            BatchSpans.record("evaluate batch", zip(good, batches), from: tracedFrom, logger: logger, message: "batch evaluated")
+            BatchSpans.record("evaluate batch", batches, from: tracedFrom, logger: logger, message: "batch evaluated")
             // A hand-over waited for this batch: end the subscription now that nothing of it is unacked.
             if slot.finishedBatch() { return }
         }

@@ -49,17 +49,24 @@ public final class AMQPConsumer: MessageConsumer {
     /// reason, queue, original exchange and routing key in headers; acks the original once the copy
     /// is confirmed. If the publish fails the original stays unacked and the error is thrown.
     public func deadLetter(_ delivery: Delivery, reason: String) async throws {
+        try await publisher.publish([deadLetterCopy(of: delivery, body: delivery.body, type: delivery.type ?? "", reason: reason)])
+        try await settle([delivery], .ack)
+        metrics.deadLettered.increment()
+    }
+
+    public func deadLetter(part body: [UInt8], type: String, of delivery: Delivery, reason: String) async throws {
+        try await publisher.publish([deadLetterCopy(of: delivery, body: body, type: type, reason: reason)])
+        metrics.deadLettered.increment()
+    }
+
+    private func deadLetterCopy(of delivery: Delivery, body: [UInt8], type: String, reason: String) -> OutgoingMessage {
         var headers = delivery.headers
         headers[BusHeader.deadLetterReason] = reason
         headers[BusHeader.deadLetterQueue] = queue
         headers[BusHeader.originalExchange] = delivery.exchange
         headers[BusHeader.originalRoutingKey] = delivery.routingKey
-        let copy = OutgoingMessage(
-            exchange: FleetExchange.deadLetter, routingKey: queue, body: delivery.body, type: delivery.type ?? "",
-            headers: headers, persistent: true)
-        try await publisher.publish([copy])
-        try await settle([delivery], .ack)
-        metrics.deadLettered.increment()
+        return OutgoingMessage(
+            exchange: FleetExchange.deadLetter, routingKey: queue, body: body, type: type, headers: headers, persistent: true)
     }
 
     /// Closes the consumer's connection: unacked deliveries, including those buffered here but not

@@ -40,6 +40,11 @@ public protocol MessageConsumer: Sendable {
     /// (publish to `fleet.dlx` confirmed first, then ack), so nothing is ever silently dropped.
     func deadLetter(_ delivery: Delivery, reason: String) async throws
 
+    /// Moves one part of a delivery (a batch of a bundle) to the dead-letter queue with `reason`, as a message
+    /// of its own with `body` and `type`, confirmed before this returns. The delivery itself stays unsettled:
+    /// the caller acks it with the rest of its work, so one bad batch never costs the others.
+    func deadLetter(part body: [UInt8], type: String, of delivery: Delivery, reason: String) async throws
+
     /// Stops consuming; unacked deliveries go back to the queue.
     func close() async
 }

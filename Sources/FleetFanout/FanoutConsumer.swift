@@ -83,13 +83,14 @@ public struct FanoutConsumer: Sendable {
                     continue
                 }
                 do {
-                    var batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
-                    droppedValues.report(
-                        batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
-                    hub.apply(batch)
-                    hub.recordProbeArrival(batch, atMs: nowMs)
-                    if batch.timestampMs > 0, nowMs >= batch.timestampMs {
-                        latency.recordMilliseconds(nowMs - batch.timestampMs)
+                    for var batch in try DeliveryBatches.metric(delivery) {
+                        droppedValues.report(
+                            batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
+                        hub.apply(batch)
+                        hub.recordProbeArrival(batch, atMs: nowMs)
+                        if batch.timestampMs > 0, nowMs >= batch.timestampMs {
+                            latency.recordMilliseconds(nowMs - batch.timestampMs)
+                        }
                     }
                 } catch {
                     undecodable.increment()

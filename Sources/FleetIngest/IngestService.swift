@@ -7,9 +7,10 @@ import Metrics
 import Tracing
 
 /// The edge: authenticates a collector's stream, validates each batch, publishes it to fleet.raw with
-/// a publisher confirm and only then acks its sequence number back to the collector.
+/// a publisher confirm and only then acks its sequence number back to the collector. Batches of all streams
+/// travel together: the `BundlePublisher` puts what arrives during one confirm round trip in one message.
 public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
-    private let publisher: PublishCoalescer
+    private let publisher: BundlePublisher
     private let authenticator: TokenAuthenticator
     private let limits: BatchLimits
     private let now: @Sendable () -> Int64
@@ -22,7 +23,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
 
     /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
     public init(
-        publisher: PublishCoalescer, authenticator: TokenAuthenticator, limits: BatchLimits = .standard,
+        publisher: BundlePublisher, authenticator: TokenAuthenticator, limits: BatchLimits = .standard,
         logger: Logger, now: @escaping @Sendable () -> Int64,
         onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
@@ -98,18 +99,15 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                 metadata: ["machine": "\(batch.machineID.prefix(128))", "sequence": "\(batch.sequence)", "error": "\(error)"])
             throw RPCError(code: .invalidArgument, message: "batch \(batch.sequence): \(error)")
         }
-        var headers = [BusHeader.receivedAt: String(receivedMs)]
-        TraceHeaders.inject(ServiceContext.current ?? .topLevel, into: &headers)
-        let message = OutgoingMessage(
-            exchange: FleetExchange.raw,
-            routingKey: RoutingKey.raw(source: batch.source, machine: batch.machineID),
-            body: try batch.serializedBytes(),
-            type: MessageType.rawBatch,
-            headers: headers
-        )
+        // The edge stamps what the next hops need into the batch itself: it travels in a bundle of many.
+        var stamped = batch
+        stamped.receivedMs = receivedMs
+        let edgeSpan = TraceHeaders.traceParent(of: ServiceContext.current ?? .topLevel)
+        if !edgeSpan.isEmpty { stamped.traceParent = edgeSpan }
+        let encoded: [UInt8] = try stamped.serializedBytes()
         let started = ContinuousClock.now
         do {
-            try await publisher.publish(message)
+            try await publisher.publish(encoded)
         } catch {
             onBrokerAvailability(false)
             metrics.publishFailures.increment()

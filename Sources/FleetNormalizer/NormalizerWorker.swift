@@ -69,47 +69,53 @@ public struct NormalizerWorker: Sendable {
         logger.info("normalizer stopped")
     }
 
-    /// Normalizes one batch of deliveries, publishes the results and acks. A failed publish is retried
+    /// Normalizes one round of deliveries, publishes the results and acks. A failed publish is retried
     /// with backoff while holding the deliveries — requeueing would count toward the delivery limit and
     /// dead-letter good data during a broker hiccup; on shutdown the held deliveries are requeued.
+    ///
+    /// A delivery is a bundle of many machines' batches (or, from before bundles, one batch). A batch that
+    /// cannot be normalized goes to the dead-letter queue on its own and the rest of its bundle goes on.
     private func process(_ deliveries: [Delivery], consumer: any MessageConsumer) async {
-        var outgoing: [OutgoingMessage] = []
+        var output = MetricBundles()
         var good: [Delivery] = []
         var probes: [Fleetwatch_V1_MetricBatch] = []
         let nowMs = now()
-        // One span per batch, continuing the edge's trace; it ends once the batch is published (or dead-lettered).
-        var spans: [any Span] = []
-        defer { for span in spans { span.end() } }
         for delivery in deliveries {
             metrics.consumed.increment()
-            let span = startSpan("normalize batch", context: TraceHeaders.context(from: delivery.headers), ofKind: .consumer)
-            spans.append(span)
-            await ServiceContext.withValue(span.context) {
-                switch normalize(delivery, nowMs: nowMs) {
-                case .success(let normalized):
-                    outgoing += normalized.messages
-                    if let probe = normalized.probe { probes.append(probe) }
-                    good.append(delivery)
-                    logger.debug("batch normalized", metadata: ["routing_key": "\(delivery.routingKey)"])
-                case .failure(let error):
-                    span.setStatus(SpanStatus(code: .error, message: error.description))
-                    metrics.deadLettered.increment()
-                    logger.warning(
-                        "poison message dead-lettered",
-                        metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(error)"])
-                    do {
-                        try await consumer.deadLetter(delivery, reason: error.description)
-                    } catch {
-                        // Never dropped: back to the queue, and past the delivery limit the broker dead-letters it.
-                        logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
-                        try? await consumer.requeue([delivery])
-                    }
-                }
+            let batches: [Fleetwatch_V1_RawBatch]
+            do {
+                batches = try DeliveryBatches.raw(delivery)
+            } catch {
+                await deadLetter(delivery, reason: error, consumer: consumer)
+                continue
             }
+            var settled = true
+            for raw in batches {
+                metrics.batches.increment()
+                // One span per batch, continuing the edge's trace; what it publishes carries this span's context.
+                let span = startSpan("normalize batch", context: TraceHeaders.context(traceParent: raw.traceParent), ofKind: .consumer)
+                defer { span.end() }
+                switch normalize(raw, nowMs: nowMs, context: span.context) {
+                case .success(let batch):
+                    do {
+                        try output.add(batch)
+                    } catch {
+                        settled = await reject(raw, of: delivery, alone: batches.count == 1, consumer: consumer,
+                            reason: ValidationError("batch", "cannot be encoded: \(error)"), span: span)
+                        continue
+                    }
+                    if Probe.isProbe(batch.machine) { probes.append(batch) }
+                case .failure(let error):
+                    settled = await reject(raw, of: delivery, alone: batches.count == 1, consumer: consumer, reason: error, span: span)
+                }
+                if !settled { break }
+            }
+            if settled { good.append(delivery) }
         }
         guard !good.isEmpty else { return }
+        let outgoing = output.messages
         var attempt = 0
-        while true {
+        while !outgoing.isEmpty {
             do {
                 try await bus.publish(outgoing)
                 onBrokerAvailability(true)
@@ -138,28 +144,57 @@ public struct NormalizerWorker: Sendable {
         await echoes.publish(for: probes, at: now())
     }
 
-    /// What one raw batch became: the messages to publish, and the canonical batch when it came from a probe
-    /// machine (its echo is published once the batch is acked).
-    struct Normalized {
-        var messages: [OutgoingMessage]
-        var probe: Fleetwatch_V1_MetricBatch?
+    /// Dead-letters a whole delivery that holds nothing usable (undecodable, wrong type).
+    private func deadLetter(_ delivery: Delivery, reason: ValidationError, consumer: any MessageConsumer) async {
+        metrics.deadLettered.increment()
+        logger.warning(
+            "poison message dead-lettered", metadata: ["routing_key": "\(delivery.routingKey)", "reason": "\(reason)"])
+        do {
+            try await consumer.deadLetter(delivery, reason: reason.description)
+        } catch {
+            // Never dropped: back to the queue, and past the delivery limit the broker dead-letters it.
+            logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
+            try? await consumer.requeue([delivery])
+        }
     }
 
-    private func normalize(_ delivery: Delivery, nowMs: Int64) -> Result<Normalized, ValidationError> {
-        if let type = delivery.type, !type.isEmpty, type != MessageType.rawBatch {
-            return .failure(ValidationError("type", "expected \(MessageType.rawBatch), got '\(type)'"))
-        }
-        let raw: Fleetwatch_V1_RawBatch
+    /// Dead-letters one batch that cannot be normalized: the delivery itself when the batch is all it holds,
+    /// otherwise a message of its own, and the rest of the bundle goes on. False when the delivery must not be
+    /// acked (the dead-letter publish failed: the delivery went back to the queue, never dropped).
+    private func reject(
+        _ raw: Fleetwatch_V1_RawBatch, of delivery: Delivery, alone: Bool, consumer: any MessageConsumer,
+        reason: ValidationError, span: any Span
+    ) async -> Bool {
+        span.setStatus(SpanStatus(code: .error, message: reason.description))
+        metrics.deadLettered.increment()
+        logger.warning(
+            "poison batch dead-lettered",
+            metadata: [
+                "machine": "\(raw.machineID.prefix(128))", "sequence": "\(raw.sequence)",
+                "routing_key": "\(delivery.routingKey)", "reason": "\(reason)",
+            ])
         do {
-            raw = try Fleetwatch_V1_RawBatch(serializedBytes: delivery.body)
+            if alone {
+                try await consumer.deadLetter(delivery, reason: reason.description)
+            } else {
+                try await consumer.deadLetter(
+                    part: try raw.serializedBytes(), type: MessageType.rawBatch, of: delivery, reason: reason.description)
+                return true
+            }
         } catch {
-            return .failure(
-                ValidationError("body", "not a decodable \(MessageType.rawBatch) (\(delivery.body.count) bytes): \(error)"))
+            logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
+            try? await consumer.requeue([delivery])
         }
-        let receivedMs = delivery.headers[BusHeader.receivedAt].flatMap { Int64($0) } ?? nowMs
+        return false
+    }
+
+    /// Normalizes one raw batch; the canonical batch carries `context` (this hop's span) for the next hop.
+    private func normalize(
+        _ raw: Fleetwatch_V1_RawBatch, nowMs: Int64, context: ServiceContext
+    ) -> Result<Fleetwatch_V1_MetricBatch, ValidationError> {
         let result: Normalizer.Result
         do {
-            result = try normalizer.normalize(raw, receivedMs: receivedMs, nowMs: nowMs)
+            result = try normalizer.normalize(raw, receivedMs: raw.receivedMs > 0 ? raw.receivedMs : nowMs, nowMs: nowMs)
         } catch {
             return .failure(error)
         }
@@ -168,39 +203,10 @@ public struct NormalizerWorker: Sendable {
             logger.debug("readings without a canonical name", metadata: ["keys": "\(result.unknownKeys.prefix(10))"])
         }
         droppedValues.report(result.dropped, machine: result.batch.machine.machineID, sequence: result.batch.sequence)
-        do {
-            return .success(
-                Normalized(
-                    messages: try Self.messages(for: result.batch, headers: delivery.headers),
-                    probe: Probe.isProbe(result.batch.machine) ? result.batch : nil))
-        } catch {
-            return .failure(ValidationError("batch", "cannot be encoded: \(error)"))
-        }
-    }
-
-    /// The samples as one message and, when present, the process snapshot as its own (DESIGN.md).
-    static func messages(for batch: Fleetwatch_V1_MetricBatch, headers: [String: String]) throws -> [OutgoingMessage] {
-        let machine = batch.machine.machineID
-        var passed = [BusHeader.receivedAt: String(batch.receivedMs)]
-        // The normalizer's span (current while it normalizes) is the parent of what comes next.
-        TraceHeaders.inject(ServiceContext.current ?? TraceHeaders.context(from: headers), into: &passed)
-        var samples = batch
-        samples.clearProcesses()
-        var messages = [
-            OutgoingMessage(
-                exchange: FleetExchange.metrics, routingKey: RoutingKey.metrics(machine: machine, group: .samples),
-                body: try samples.serializedBytes(), type: MessageType.metricBatch, headers: passed)
-        ]
-        if batch.hasProcesses {
-            var processes = batch
-            processes.samples = []
-            messages.append(
-                OutgoingMessage(
-                    exchange: FleetExchange.metrics,
-                    routingKey: RoutingKey.metrics(machine: machine, group: .processes),
-                    body: try processes.serializedBytes(), type: MessageType.metricBatch, headers: passed))
-        }
-        return messages
+        var batch = result.batch
+        let hop = TraceHeaders.traceParent(of: context)
+        batch.traceParent = hop.isEmpty ? raw.traceParent : hop
+        return .success(batch)
     }
 }
 
@@ -211,6 +217,8 @@ struct NormalizerMetrics: Sendable {
     let deadLettered = Counter(label: "fleetwatch_normalizer_dead_lettered_total")
     let publishFailures = Counter(label: "fleetwatch_normalizer_publish_failures_total")
     let unknownReadings = Counter(label: "fleetwatch_normalizer_unknown_readings_total")
+    /// Collector batches taken from the consumed messages (a message is a bundle of many).
+    let batches = Counter(label: "fleetwatch_normalizer_batches_total")
     /// Readings and canonical values left out for not being usable (`SampleValue`); the rest of the batch goes on.
     static let droppedValues = "fleetwatch_normalizer_dropped_values_total"
 }

@@ -3,15 +3,16 @@ import FleetCore
 import FleetProto
 import SwiftProtobuf
 
-/// Turns a delivery from fleet.persist into a `Fleetwatch_V1_MetricBatch` the store accepts, or says
-/// precisely why not: that reason travels with the message to the dead-letter queue.
+/// Turns a delivery from fleet.persist (a `MetricBundle`, or a single `MetricBatch` from before bundles)
+/// into the batches the store accepts, or says precisely why not: that reason travels with the message, or
+/// with the one batch of a bundle, to the dead-letter queue.
 ///
 /// A bad value is not a bad batch: samples and process entries whose value is not usable (`SampleValue`:
 /// NaN, ±Inf, beyond ±1e300) are removed and reported, and the rest is persisted. Anyone with broker access can
 /// publish on fleet.metrics, and dead-lettering the batch would lose its good samples for good (replay would
-/// refuse it again).
+/// refuse it again). Likewise a bad batch is not a bad bundle: it alone is rejected.
 public enum MetricBatchDecoder {
-    /// Why a delivery cannot be persisted, ever (retrying would fail the same way).
+    /// Why a delivery or a batch cannot be persisted, ever (retrying would fail the same way).
     public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
         public var reason: String
         public var description: String { reason }
@@ -21,25 +22,43 @@ public enum MetricBatchDecoder {
     static let maxTimestampMs: Int64 = 253_402_300_799_999
 
     /// A batch the store accepts, and the values removed from it on the way.
-    public struct Decoded: Sendable {
+    public struct Accepted: Sendable {
         public var batch: Fleetwatch_V1_MetricBatch
         public var dropped: [DroppedValue]
     }
 
+    /// A batch of the delivery the store can never take, and why.
+    public struct Refused: Sendable {
+        public var batch: Fleetwatch_V1_MetricBatch
+        public var rejection: Rejection
+    }
+
+    /// What a decodable delivery holds, in order.
+    public struct Decoded: Sendable {
+        public var accepted: [Accepted] = []
+        public var refused: [Refused] = []
+        /// Batches the delivery carried.
+        public var count: Int { accepted.count + refused.count }
+    }
+
+    /// Fails only when nothing of the delivery can be read (undecodable, or not a batch at all).
     public static func decode(_ delivery: Delivery) -> Result<Decoded, Rejection> {
-        if let type = delivery.type, !type.isEmpty, type != MessageType.metricBatch {
-            return .failure(Rejection(reason: "unexpected message type '\(type)', expected '\(MessageType.metricBatch)'"))
-        }
-        var batch: Fleetwatch_V1_MetricBatch
+        let batches: [Fleetwatch_V1_MetricBatch]
         do {
-            batch = try Fleetwatch_V1_MetricBatch(serializedBytes: delivery.body)
+            batches = try DeliveryBatches.metric(delivery)
         } catch {
-            return .failure(
-                Rejection(reason: "undecodable \(MessageType.metricBatch) (\(delivery.body.count) bytes): \(error)"))
+            return .failure(Rejection(reason: error.reason))
         }
-        let dropped = batch.removeUnusableValues()
-        if let problem = validate(batch) { return .failure(Rejection(reason: problem)) }
-        return .success(Decoded(batch: batch, dropped: dropped))
+        var decoded = Decoded()
+        for var batch in batches {
+            let dropped = batch.removeUnusableValues()
+            if let problem = validate(batch) {
+                decoded.refused.append(Refused(batch: batch, rejection: Rejection(reason: problem)))
+            } else {
+                decoded.accepted.append(Accepted(batch: batch, dropped: dropped))
+            }
+        }
+        return .success(decoded)
     }
 
     /// Nil when the store can take the batch; otherwise the first problem found. `decode` removes unusable

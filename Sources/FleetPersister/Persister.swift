@@ -121,7 +121,13 @@ public struct Persister: Sendable {
         metrics.messagesConsumed.increment(by: deliveries.count)
         let round = await Task { await decode(deliveries) }.value
         guard !round.batches.isEmpty else {
-            return .settled(persisted: 0, deadLettered: round.deadLettered, result: PersistResult(), storeFailures: 0)
+            // Bundles whose every batch went to the DLQ on its own: nothing to write, but settled all the same.
+            if !round.good.isEmpty {
+                let good = round.good
+                try? await Task { try await consumer.ack(good) }.value
+            }
+            return .settled(
+                persisted: round.good.count, deadLettered: round.deadLettered, result: PersistResult(), storeFailures: 0)
         }
 
         var failures = 0
@@ -144,7 +150,7 @@ public struct Persister: Sendable {
                 }
                 await settle(round, result: result, started: started)
                 BatchSpans.record(
-                    "persist batch", zip(round.good, round.batches), from: tracedFrom, logger: logger, message: "batch persisted")
+                    "persist batch", round.batches, from: tracedFrom, logger: logger, message: "batch persisted")
                 return .settled(
                     persisted: round.good.count, deadLettered: round.deadLettered, result: result,
                     storeFailures: failures)
@@ -191,10 +197,24 @@ public struct Persister: Sendable {
         for delivery in deliveries {
             switch MetricBatchDecoder.decode(delivery) {
             case .success(let decoded):
-                droppedValues.report(
-                    decoded.dropped, machine: decoded.batch.machine.machineID, sequence: decoded.batch.sequence)
+                // A delivery that is one bad batch goes to the DLQ whole, as before bundles.
+                if decoded.count == 1, let refused = decoded.refused.first {
+                    if await deadLetter(delivery, reason: refused.rejection.reason) { round.deadLettered += 1 }
+                    continue
+                }
+                var settled = true
+                for refused in decoded.refused where settled {
+                    settled = await deadLetter(refused.batch, of: delivery, reason: refused.rejection.reason)
+                    if settled { round.deadLettered += 1 }
+                }
+                // A bad batch that could not reach the DLQ: the delivery went back to the queue whole.
+                guard settled else { continue }
+                for accepted in decoded.accepted {
+                    droppedValues.report(
+                        accepted.dropped, machine: accepted.batch.machine.machineID, sequence: accepted.batch.sequence)
+                    round.batches.append(accepted.batch)
+                }
                 round.good.append(delivery)
-                round.batches.append(decoded.batch)
             case .failure(let rejection):
                 if await deadLetter(delivery, reason: rejection.reason) { round.deadLettered += 1 }
             }
@@ -254,6 +274,26 @@ public struct Persister: Sendable {
             return true
         } catch {
             logger.error("dead-lettering failed; requeueing", metadata: ["error": "\(error)"])
+            try? await consumer.requeue([delivery])
+            return false
+        }
+    }
+
+    /// True once one batch of a bundle sits in the DLQ as a message of its own. If that fails the whole
+    /// delivery is requeued, never dropped.
+    private func deadLetter(_ batch: Fleetwatch_V1_MetricBatch, of delivery: Delivery, reason: String) async -> Bool {
+        logger.warning(
+            "dead-lettering a batch of a bundle",
+            metadata: [
+                "reason": "\(reason)", "machine": "\(batch.machine.machineID.prefix(128))", "sequence": "\(batch.sequence)",
+            ])
+        do {
+            try await consumer.deadLetter(
+                part: try batch.serializedBytes(), type: MessageType.metricBatch, of: delivery, reason: reason)
+            metrics.deadLettered.increment()
+            return true
+        } catch {
+            logger.error("dead-lettering failed; requeueing the delivery", metadata: ["error": "\(error)"])
             try? await consumer.requeue([delivery])
             return false
         }

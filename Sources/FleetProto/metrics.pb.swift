@@ -100,51 +100,89 @@ public nonisolated struct Fleetwatch_V1_ProcessSnapshot: Sendable {
 }
 
 /// What a collector sends per tick: published as-is to fleet.raw.
-public nonisolated struct Fleetwatch_V1_RawBatch: Sendable {
+public nonisolated struct Fleetwatch_V1_RawBatch: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var machineID: String = String()
+  public var machineID: String {
+    get {_storage._machineID}
+    set {_uniqueStorage()._machineID = newValue}
+  }
 
   /// Per machine, starts at 1, +1 per batch; the collector keeps a batch until the edge acks this number.
-  public var sequence: UInt64 = 0
+  public var sequence: UInt64 {
+    get {_storage._sequence}
+    set {_uniqueStorage()._sequence = newValue}
+  }
 
   /// Names the vocabulary of readings: "proc" (Linux /proc and /sys), "node_exporter", "synthetic".
-  public var source: String = String()
+  public var source: String {
+    get {_storage._source}
+    set {_uniqueStorage()._source = newValue}
+  }
 
-  public var timestampMs: Int64 = 0
+  public var timestampMs: Int64 {
+    get {_storage._timestampMs}
+    set {_uniqueStorage()._timestampMs = newValue}
+  }
 
   public var identity: Fleetwatch_V1_MachineIdentity {
-    get {_identity ?? Fleetwatch_V1_MachineIdentity()}
-    set {_identity = newValue}
+    get {_storage._identity ?? Fleetwatch_V1_MachineIdentity()}
+    set {_uniqueStorage()._identity = newValue}
   }
   /// Returns true if `identity` has been explicitly set.
-  public var hasIdentity: Bool {self._identity != nil}
+  public var hasIdentity: Bool {_storage._identity != nil}
   /// Clears the value of `identity`. Subsequent reads from it will return its default value.
-  public mutating func clearIdentity() {self._identity = nil}
+  public mutating func clearIdentity() {_uniqueStorage()._identity = nil}
 
-  public var readings: [Fleetwatch_V1_Reading] = []
+  public var readings: [Fleetwatch_V1_Reading] {
+    get {_storage._readings}
+    set {_uniqueStorage()._readings = newValue}
+  }
 
   public var processes: Fleetwatch_V1_ProcessSnapshot {
-    get {_processes ?? Fleetwatch_V1_ProcessSnapshot()}
-    set {_processes = newValue}
+    get {_storage._processes ?? Fleetwatch_V1_ProcessSnapshot()}
+    set {_uniqueStorage()._processes = newValue}
   }
   /// Returns true if `processes` has been explicitly set.
-  public var hasProcesses: Bool {self._processes != nil}
+  public var hasProcesses: Bool {_storage._processes != nil}
   /// Clears the value of `processes`. Subsequent reads from it will return its default value.
-  public mutating func clearProcesses() {self._processes = nil}
+  public mutating func clearProcesses() {_uniqueStorage()._processes = nil}
 
   /// W3C trace context of this batch ("00-<trace id>-<span id>-<flags>"): a stream carries many batches,
   /// so the context travels per batch; the stream's own context is in the gRPC metadata "traceparent".
-  public var traceParent: String = String()
+  public var traceParent: String {
+    get {_storage._traceParent}
+    set {_uniqueStorage()._traceParent = newValue}
+  }
+
+  /// When the edge accepted the batch (ms since 1970). Set by the edge, which also replaces trace_parent with
+  /// its own span's context; whatever a collector sends in this field is ignored.
+  public var receivedMs: Int64 {
+    get {_storage._receivedMs}
+    set {_uniqueStorage()._receivedMs = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _identity: Fleetwatch_V1_MachineIdentity? = nil
-  fileprivate var _processes: Fleetwatch_V1_ProcessSnapshot? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Many collectors' batches in one message on fleet.raw (key raw.bundle): the edge gathers what arrives while
+/// its previous publish is being confirmed, so the broker carries one message per round trip, not per batch.
+public nonisolated struct Fleetwatch_V1_RawBundle: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batches: [Fleetwatch_V1_RawBatch] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// One canonical sample (DESIGN.md metric names).
@@ -199,12 +237,30 @@ public nonisolated struct Fleetwatch_V1_MetricBatch: Sendable {
   /// When the edge accepted the batch (for latency accounting).
   public var receivedMs: Int64 = 0
 
+  /// W3C trace context of the hop that produced this batch, so the next hop continues the trace.
+  public var traceParent: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _machine: Fleetwatch_V1_MachineIdentity? = nil
   fileprivate var _processes: Fleetwatch_V1_ProcessSnapshot? = nil
+}
+
+/// What the normalizer publishes to fleet.metrics: the batches of the machines of one slot
+/// (key metrics.s<slot>.samples or .processes, slot = MetricSlot.of(machine)), so a consumer that
+/// partitions by routing key, like the alert evaluator, still sees each machine on one partition.
+public nonisolated struct Fleetwatch_V1_MetricBundle: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var batches: [Fleetwatch_V1_MetricBatch] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// A synthetic transaction's trace: each hop of the pipeline (normalizer, persister, alert evaluator)
@@ -430,7 +486,133 @@ nonisolated extension Fleetwatch_V1_ProcessSnapshot: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RawBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0\u{3}trace_parent\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0\u{3}trace_parent\0\u{3}received_ms\0")
+
+  fileprivate class _StorageClass {
+    var _machineID: String = String()
+    var _sequence: UInt64 = 0
+    var _source: String = String()
+    var _timestampMs: Int64 = 0
+    var _identity: Fleetwatch_V1_MachineIdentity? = nil
+    var _readings: [Fleetwatch_V1_Reading] = []
+    var _processes: Fleetwatch_V1_ProcessSnapshot? = nil
+    var _traceParent: String = String()
+    var _receivedMs: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _machineID = source._machineID
+      _sequence = source._sequence
+      _source = source._source
+      _timestampMs = source._timestampMs
+      _identity = source._identity
+      _readings = source._readings
+      _processes = source._processes
+      _traceParent = source._traceParent
+      _receivedMs = source._receivedMs
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._machineID) }()
+        case 2: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequence) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._source) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._timestampMs) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._identity) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._readings) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._processes) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._traceParent) }()
+        case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._receivedMs) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._machineID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._machineID, fieldNumber: 1)
+      }
+      if _storage._sequence != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sequence, fieldNumber: 2)
+      }
+      if !_storage._source.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._source, fieldNumber: 3)
+      }
+      if _storage._timestampMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._timestampMs, fieldNumber: 4)
+      }
+      try { if let v = _storage._identity {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._readings.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._readings, fieldNumber: 6)
+      }
+      try { if let v = _storage._processes {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._traceParent.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._traceParent, fieldNumber: 8)
+      }
+      if _storage._receivedMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._receivedMs, fieldNumber: 9)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_RawBatch, rhs: Fleetwatch_V1_RawBatch) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._machineID != rhs_storage._machineID {return false}
+        if _storage._sequence != rhs_storage._sequence {return false}
+        if _storage._source != rhs_storage._source {return false}
+        if _storage._timestampMs != rhs_storage._timestampMs {return false}
+        if _storage._identity != rhs_storage._identity {return false}
+        if _storage._readings != rhs_storage._readings {return false}
+        if _storage._processes != rhs_storage._processes {return false}
+        if _storage._traceParent != rhs_storage._traceParent {return false}
+        if _storage._receivedMs != rhs_storage._receivedMs {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_RawBundle: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RawBundle"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -438,60 +620,21 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.machineID) }()
-      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.source) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.timestampMs) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._identity) }()
-      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.readings) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._processes) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.traceParent) }()
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.batches) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.machineID.isEmpty {
-      try visitor.visitSingularStringField(value: self.machineID, fieldNumber: 1)
-    }
-    if self.sequence != 0 {
-      try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 2)
-    }
-    if !self.source.isEmpty {
-      try visitor.visitSingularStringField(value: self.source, fieldNumber: 3)
-    }
-    if self.timestampMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.timestampMs, fieldNumber: 4)
-    }
-    try { if let v = self._identity {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.readings.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.readings, fieldNumber: 6)
-    }
-    try { if let v = self._processes {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
-    if !self.traceParent.isEmpty {
-      try visitor.visitSingularStringField(value: self.traceParent, fieldNumber: 8)
+    if !self.batches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.batches, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Fleetwatch_V1_RawBatch, rhs: Fleetwatch_V1_RawBatch) -> Bool {
-    if lhs.machineID != rhs.machineID {return false}
-    if lhs.sequence != rhs.sequence {return false}
-    if lhs.source != rhs.source {return false}
-    if lhs.timestampMs != rhs.timestampMs {return false}
-    if lhs._identity != rhs._identity {return false}
-    if lhs.readings != rhs.readings {return false}
-    if lhs._processes != rhs._processes {return false}
-    if lhs.traceParent != rhs.traceParent {return false}
+  public static func ==(lhs: Fleetwatch_V1_RawBundle, rhs: Fleetwatch_V1_RawBundle) -> Bool {
+    if lhs.batches != rhs.batches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -544,7 +687,7 @@ nonisolated extension Fleetwatch_V1_Sample: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MetricBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}machine\0\u{1}sequence\0\u{3}timestamp_ms\0\u{1}samples\0\u{1}processes\0\u{3}received_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}machine\0\u{1}sequence\0\u{3}timestamp_ms\0\u{1}samples\0\u{1}processes\0\u{3}received_ms\0\u{3}trace_parent\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -558,6 +701,7 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.samples) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._processes) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.receivedMs) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.traceParent) }()
       default: break
       }
     }
@@ -586,6 +730,9 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
     if self.receivedMs != 0 {
       try visitor.visitSingularInt64Field(value: self.receivedMs, fieldNumber: 6)
     }
+    if !self.traceParent.isEmpty {
+      try visitor.visitSingularStringField(value: self.traceParent, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -596,6 +743,37 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
     if lhs.samples != rhs.samples {return false}
     if lhs._processes != rhs._processes {return false}
     if lhs.receivedMs != rhs.receivedMs {return false}
+    if lhs.traceParent != rhs.traceParent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_MetricBundle: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MetricBundle"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}batches\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.batches) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.batches.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.batches, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_MetricBundle, rhs: Fleetwatch_V1_MetricBundle) -> Bool {
+    if lhs.batches != rhs.batches {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,6 +13,7 @@ import Testing
         func ack(_ deliveries: [Delivery]) async throws {}
         func requeue(_ deliveries: [Delivery]) async throws {}
         func deadLetter(_ delivery: Delivery, reason: String) async throws {}
+        func deadLetter(part body: [UInt8], type: String, of delivery: Delivery, reason: String) async throws {}
         func close() async { closed.withLock { $0 += 1 } }
     }
 

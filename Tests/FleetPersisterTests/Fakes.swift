@@ -12,6 +12,8 @@ final class FakeConsumer: MessageConsumer {
         var acked: [UInt64] = []
         var requeued: [UInt64] = []
         var deadLettered: [(UInt64, String)] = []
+        /// Batches of a bundle dead-lettered on their own: the delivery's tag, the batch, the reason.
+        var deadLetteredParts: [(UInt64, [UInt8], String)] = []
         var closed = false
         /// Rounds handed out by `nextBatch`.
         var fetches = 0
@@ -47,6 +49,9 @@ final class FakeConsumer: MessageConsumer {
     func requeue(_ deliveries: [Delivery]) async throws { state.withLock { $0.requeued += deliveries.map(\.tag) } }
     func deadLetter(_ delivery: Delivery, reason: String) async throws {
         state.withLock { $0.deadLettered.append((delivery.tag, reason)) }
+    }
+    func deadLetter(part body: [UInt8], type: String, of delivery: Delivery, reason: String) async throws {
+        state.withLock { $0.deadLetteredParts.append((delivery.tag, body, reason)) }
     }
     func close() async { state.withLock { $0.closed = true } }
 }

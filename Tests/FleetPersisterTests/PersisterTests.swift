@@ -51,8 +51,50 @@ import Testing
         #expect(consumer.state.withLock { $0.requeued }.isEmpty)
         let reasons = Dictionary(uniqueKeysWithValues: consumer.state.withLock { $0.deadLettered })
         #expect(reasons[3] == "missing machine.machine_id")
-        #expect(reasons[4]?.hasPrefix("undecodable fleetwatch.v1.MetricBatch (3 bytes)") == true)
-        #expect(reasons[5] == "unexpected message type 'fleetwatch.v1.RawBatch', expected 'fleetwatch.v1.MetricBatch'")
+        #expect(reasons[4]?.hasPrefix("not a decodable fleetwatch.v1.MetricBatch (3 bytes)") == true)
+        #expect(
+            reasons[5]
+                == "expected fleetwatch.v1.MetricBundle or fleetwatch.v1.MetricBatch, got 'fleetwatch.v1.RawBatch'")
+    }
+
+    /// A bundle carries many machines' batches: a bad one goes to the DLQ on its own, as a replayable
+    /// MetricBatch with the reason, and the bundle's other batches are persisted and the bundle acked.
+    @Test func aBadBatchOfABundleIsDeadLetteredAloneAndTheRestPersisted() async throws {
+        var anonymous = Deliveries.batch(sequence: 2)
+        anonymous.machine.machineID = ""
+        var bundle = BundleBody()
+        for batch in [Deliveries.batch(sequence: 1), anonymous, Deliveries.batch(sequence: 3)] {
+            bundle.append(try batch.serializedBytes())
+        }
+        let delivery = Deliveries.raw(bundle.bytes, tag: 7, type: MessageType.metricBundle)
+        let consumer = FakeConsumer(rounds: [[delivery]])
+        let store = FakeStore()
+        let outcome = await Persister(consumer: consumer, store: store, configuration: fast).persistRound([delivery])
+
+        guard case .settled(let persisted, let deadLettered, _, _) = outcome else {
+            Issue.record("expected a settled round, got \(outcome)")
+            return
+        }
+        #expect(persisted == 1 && deadLettered == 1)
+        #expect(consumer.state.withLock { $0.acked } == [7])
+        #expect(consumer.state.withLock { $0.deadLettered }.isEmpty, "the bundle itself is not dead-lettered")
+        let parts = consumer.state.withLock { $0.deadLetteredParts }
+        #expect(parts.count == 1 && parts.first?.0 == 7 && parts.first?.2 == "missing machine.machine_id")
+        let part = try Fleetwatch_V1_MetricBatch(serializedBytes: parts.first?.1 ?? [])
+        #expect(part.sequence == 2)
+        #expect(store.state.withLock { $0.persisted }.flatMap { $0 }.map(\.sequence) == [1, 3])
+    }
+
+    /// A bundle whose every batch went to the DLQ on its own is still acked, never left unsettled.
+    @Test func aBundleOfOnlyBadBatchesIsAcked() async throws {
+        var anonymous = Deliveries.batch(sequence: 2)
+        anonymous.machine.machineID = ""
+        let bundle = BundleBody([try anonymous.serializedBytes(), try anonymous.serializedBytes()])
+        let delivery = Deliveries.raw(bundle.bytes, tag: 9, type: MessageType.metricBundle)
+        let consumer = FakeConsumer(rounds: [[delivery]])
+        _ = await Persister(consumer: consumer, store: FakeStore(), configuration: fast).persistRound([delivery])
+        #expect(consumer.state.withLock { $0.acked } == [9])
+        #expect(consumer.state.withLock { $0.deadLetteredParts }.count == 2)
     }
 
     /// Issue 12, defect 1: a batch with one NaN, Inf or out-of-range value (published straight on fleet.metrics)
@@ -242,9 +284,11 @@ import Testing
             $0.value = -1e301
         })
         let decoded = try MetricBatchDecoder.decode(Deliveries.of(batch, tag: 1)).get()
-        #expect(decoded.batch.samples.map(\.value) == [7])
-        #expect(decoded.dropped.map(\.series) == ["net.recv_bytes_per_s{iface=eth0}", "disk.read_bytes_per_s"])
-        #expect(MetricBatchDecoder.validate(decoded.batch) == nil)
+        let accepted = try #require(decoded.accepted.first)
+        #expect(decoded.count == 1)
+        #expect(accepted.batch.samples.map(\.value) == [7])
+        #expect(accepted.dropped.map(\.series) == ["net.recv_bytes_per_s{iface=eth0}", "disk.read_bytes_per_s"])
+        #expect(MetricBatchDecoder.validate(accepted.batch) == nil)
     }
 
     @Test func rejectsWhatTheStoreCannotHold() {

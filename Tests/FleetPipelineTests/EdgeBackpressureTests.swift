@@ -57,7 +57,7 @@ import Testing
             try await retry.result.get()
             try await normalizer.ack(taken)
             let resent = try #require(try await normalizer.next())
-            #expect(try Fleetwatch_V1_RawBatch(serializedBytes: resent.body).sequence == 3)
+            #expect(try DeliveryBatches.raw(resent).map(\.sequence) == [3])
         }
         await bus.shutdown()
     }
@@ -82,7 +82,7 @@ func withEdge(
 ) async throws {
     let transport = InProcessTransport()
     let ingest = IngestService(
-        publisher: PublishCoalescer(bus: bus), authenticator: TokenAuthenticator(tokens: [testToken]),
+        publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [testToken]),
         logger: Logger(label: "test.edge"), now: { testNowMs })
     // Both shut down gracefully when their closures return.
     try await withGRPCServer(transport: transport.server, services: [ingest]) { _ in

@@ -14,7 +14,10 @@ import Testing
         let worker = NormalizerWorker(bus: bus, logger: Logger(label: "test.normalizer"), now: { testNowMs })
         let running = Task { try await worker.run() }
 
-        try await bus.publish([raw(1), raw(2)])
+        // One at a time: a round of several batches would go out as one bundle.
+        try await bus.publish([raw(1)])
+        try await eventually { bus.depth(of: FleetQueue.persist)! == (1, 0) }
+        try await bus.publish([raw(2)])
         try await eventually { bus.depth(of: FleetQueue.persist)! == (2, 0) }
         try await bus.publish([raw(3), raw(4)])
         try await eventually { bus.depth(of: FleetQueue.normalize)! == (0, 2) }
@@ -28,7 +31,7 @@ import Testing
         var persisted: [UInt64] = []
         while persisted.count < 4 {
             let deliveries = try await persister.nextBatch(max: 10, window: .zero)
-            persisted += try deliveries.map { try Fleetwatch_V1_MetricBatch(serializedBytes: $0.body).sequence }
+            persisted += try deliveries.flatMap { try DeliveryBatches.metric($0).map(\.sequence) }
             #expect(deliveries.allSatisfy { !$0.redelivered })
             try await persister.ack(deliveries)
         }

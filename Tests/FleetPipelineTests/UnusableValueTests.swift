@@ -47,7 +47,7 @@ import Testing
 
         let persist = try await bus.consume(queue: FleetQueue.persist, prefetch: 10)
         let deliveries = try await persist.nextBatch(max: 10, window: .zero)
-        let normalized = try #require(try deliveries.map { try Fleetwatch_V1_MetricBatch(serializedBytes: $0.body) }.first)
+        let normalized = try #require(try deliveries.flatMap { try DeliveryBatches.metric($0) }.first)
         #expect(normalized.sequence == 1)
         #expect(normalized.samples.allSatisfy { SampleValue.isUsable($0.value) })
         #expect(Set(normalized.samples.map(\.name)) == [MetricName.load1m, MetricName.memAvailableBytes])

@@ -97,6 +97,15 @@ final class InProcessConsumer: MessageConsumer {
         }
     }
 
+    func deadLetter(part body: [UInt8], type: String, of delivery: Delivery, reason: String) async throws {
+        try bus.state.withLock { state in
+            guard var (message, _) = state.queues[queue]?.unacked[delivery.tag] else { return }
+            message.body = body
+            message.type = type
+            try deadLetter(message, reason: reason, in: &state)
+        }
+    }
+
     private func deadLetter(_ message: InProcessQueue.Message, reason: String, in state: inout InProcessBus.State) throws {
         guard let definition = state.queues[queue] else { return }
         var headers = message.headers

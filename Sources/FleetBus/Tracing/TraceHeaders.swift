@@ -21,6 +21,14 @@ public enum TraceHeaders {
         InstrumentationSystem.instrument.inject(context, into: &headers, using: HeadersCarrier())
     }
 
+    /// The `traceparent` of `context` (normally the current span's), for a batch's `trace_parent` field; empty
+    /// when no tracer is set up.
+    public static func traceParent(of context: ServiceContext) -> String {
+        var headers: [String: String] = [:]
+        inject(context, into: &headers)
+        return headers[TraceParent.header] ?? ""
+    }
+
     struct HeadersCarrier: Injector, Extractor {
         func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
             carrier[key] = value

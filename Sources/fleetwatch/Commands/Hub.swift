@@ -71,7 +71,7 @@ struct Hub: AsyncParsableCommand {
         let hub = LiveHub()
 
         let ingest = IngestService(
-            publisher: PublishCoalescer(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
+            publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
             logger: logger, now: currentTimeMillis)
         let edge = GRPCServer(
             transport: .http2NIOPosix(

@@ -47,7 +47,7 @@ struct Ingest: AsyncParsableCommand {
         try await declareWhenReachable(bus, topology: .exchanges + .normalize, readiness: readiness, logger: logger)
 
         let ingest = IngestService(
-            publisher: PublishCoalescer(bus: bus),
+            publisher: BundlePublisher(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
             logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
         let server = GRPCServer(

@@ -1,0 +1,39 @@
+/// The body of a bundle message (`RawBundle`, `MetricBundle`): field 1, `repeated` of already-encoded
+/// messages. Protobuf encodes a repeated message field as the concatenation of its elements, each tagged and
+/// length-prefixed, so a bundle is built from the bytes its callers encoded once, concurrently, without
+/// decoding or encoding anything again.
+public struct BundleBody: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init(_ elements: some Sequence<[UInt8]>) {
+        for element in elements { append(element) }
+    }
+
+    /// Adds one encoded element (a serialized `RawBatch` or `MetricBatch`).
+    public mutating func append(_ element: [UInt8]) {
+        bytes.reserveCapacity(bytes.count + element.count + 6)
+        bytes.append(0x0A)  // field 1, wire type 2 (length-delimited)
+        var length = UInt64(element.count)
+        while length >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: length) | 0x80)
+            length >>= 7
+        }
+        bytes.append(UInt8(length))
+        bytes.append(contentsOf: element)
+        count += 1
+    }
+
+    /// The size of the body once `element` is added.
+    public func size(adding element: [UInt8]) -> Int {
+        var prefix = 2
+        var length = element.count >> 7
+        while length > 0 {
+            prefix += 1
+            length >>= 7
+        }
+        return bytes.count + prefix + element.count
+    }
+}
