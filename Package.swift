@@ -242,6 +242,7 @@ let package = Package(
                 "FleetIngest", "FleetNormalizer", "FleetBus", "FleetCore", "FleetProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),

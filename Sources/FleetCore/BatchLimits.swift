@@ -7,6 +7,16 @@ public struct BatchLimits: Sendable, Equatable {
     public var maxLabelNameLength = 64
     public var maxLabelValueLength = 256
     public var maxIdentityLabels = 32
+    /// Bytes (UTF-8) of `identity.hostname`: a fully qualified DNS name is at most 253.
+    public var maxHostnameLength = 253
+    /// Bytes of `identity.os` (the os-release PRETTY_NAME).
+    public var maxOSLength = 128
+    /// Bytes of `identity.kernel` (Linux caps the release string at 64).
+    public var maxKernelLength = 128
+    /// Bytes of `identity.agent_version`.
+    public var maxAgentVersionLength = 64
+    /// `identity.cpu_cores`, from 0 (unknown) up to this.
+    public var maxCPUCores: Int32 = 65_536
     public var maxProcesses = 100
     /// How far ahead of the edge's clock a batch may be stamped.
     public var maxFutureSkewMs: Int64 = 5 * 60 * 1000

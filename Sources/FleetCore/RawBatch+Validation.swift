@@ -17,10 +17,7 @@ extension Fleetwatch_V1_RawBatch {
         if timestampMs < nowMs - limits.maxAgeMs {
             throw ValidationError("timestamp_ms", "\(timestampMs) is older than \(limits.maxAgeMs / 86_400_000) days")
         }
-        if identity.labels.count > limits.maxIdentityLabels {
-            throw ValidationError("identity.labels", "\(identity.labels.count) labels, at most \(limits.maxIdentityLabels)")
-        }
-        try Self.validateLabels(identity.labels, field: "identity.labels", limits: limits)
+        try Self.validateIdentity(identity, limits: limits)
         if readings.count > limits.maxReadings {
             throw ValidationError("readings", "\(readings.count) readings, at most \(limits.maxReadings)")
         }
@@ -44,6 +41,26 @@ extension Fleetwatch_V1_RawBatch {
         for process in processes.byCpu + processes.byMemory where !process.cpuPercent.isFinite {
             throw ValidationError("processes.cpu_percent", "pid \(process.pid) has \(process.cpuPercent)")
         }
+    }
+
+    /// Every identity field is bounded: it is stored per machine and served on every fleet listing.
+    private static func validateIdentity(_ identity: Fleetwatch_V1_MachineIdentity, limits: BatchLimits) throws(ValidationError) {
+        try validateLength(identity.hostname, field: "identity.hostname", limit: limits.maxHostnameLength)
+        try validateLength(identity.os, field: "identity.os", limit: limits.maxOSLength)
+        try validateLength(identity.kernel, field: "identity.kernel", limit: limits.maxKernelLength)
+        try validateLength(identity.agentVersion, field: "identity.agent_version", limit: limits.maxAgentVersionLength)
+        if identity.cpuCores < 0 || identity.cpuCores > limits.maxCPUCores {
+            throw ValidationError("identity.cpu_cores", "\(identity.cpuCores) is outside 0-\(limits.maxCPUCores)")
+        }
+        if identity.labels.count > limits.maxIdentityLabels {
+            throw ValidationError("identity.labels", "\(identity.labels.count) labels, at most \(limits.maxIdentityLabels)")
+        }
+        try validateLabels(identity.labels, field: "identity.labels", limits: limits)
+    }
+
+    private static func validateLength(_ value: String, field: String, limit: Int) throws(ValidationError) {
+        let length = value.utf8.count
+        if length > limit { throw ValidationError(field, "\(length) bytes, at most \(limit)") }
     }
 
     private static func validateLabels(_ labels: [String: String], field: String, limits: BatchLimits) throws(ValidationError) {

@@ -17,6 +17,10 @@ final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
         /// End the stream with UNAVAILABLE after receiving this many batches (once).
         var failAfter: Int?
         var ack = true
+        /// Answer every batch with UNAVAILABLE after accepting the stream, as the edge does while its broker is down.
+        var unavailable = false
+        /// When each stream was opened.
+        var streamOpenings: [ContinuousClock.Instant] = []
         var commandsOnOpen: [Fleetwatch_V1_Command] = []
     }
 
@@ -29,6 +33,7 @@ final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
     ) async throws {
         let (commands, unauthenticated) = state.withLock { state in
             state.streams += 1
+            state.streamOpenings.append(.now)
             let refuse = state.unauthenticatedStreams > 0
             if refuse { state.unauthenticatedStreams -= 1 }
             return (state.commandsOnOpen, refuse)
@@ -47,10 +52,10 @@ final class FakeEdge: Fleetwatch_V1_Ingest.SimpleServiceProtocol, Sendable {
                 let rejected = state.reject.remove(batch.sequence) != nil
                 let failNow = state.failAfter == count
                 if failNow { state.failAfter = nil }
-                return (rejected, failNow, state.ack)
+                return (rejected, failNow || state.unavailable, state.ack)
             }
             if rejected { throw RPCError(code: .invalidArgument, message: "batch \(batch.sequence): readings missing") }
-            if failNow { throw RPCError(code: .unavailable, message: "edge going away") }
+            if failNow { throw RPCError(code: .unavailable, message: "broker unavailable, retry later") }
             if ack {
                 var message = Fleetwatch_V1_PublishResponse()
                 message.ack.machineID = batch.machineID

@@ -72,8 +72,30 @@ public struct CollectorConfiguration: Sendable {
                 setting: "FLEETWATCH_BUFFER_MAX_BATCHES / FLEETWATCH_BUFFER_MAX_MB",
                 expected: "at least 1 batch and 1 MiB", got: "\(maxBufferedBatches) / \(maxBufferedBytes)")
         }
+        try validateLabels()
         guard maxInFlight >= 1 else {
             throw ConfigError(setting: "maxInFlight", expected: "at least 1", got: "\(maxInFlight)")
+        }
+    }
+
+    /// Labels outside the edge's limits would get every batch refused: say so at start instead.
+    private func validateLabels() throws {
+        let limits = BatchLimits.standard
+        guard labels.count <= limits.maxIdentityLabels else {
+            throw ConfigError(
+                setting: "FLEETWATCH_LABELS", expected: "at most \(limits.maxIdentityLabels) labels", got: "\(labels.count)")
+        }
+        for (name, value) in labels.sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty, name.utf8.count <= limits.maxLabelNameLength else {
+                throw ConfigError(
+                    setting: "FLEETWATCH_LABELS", expected: "label names of 1-\(limits.maxLabelNameLength) bytes",
+                    got: String(name.prefix(40)))
+            }
+            guard value.utf8.count <= limits.maxLabelValueLength else {
+                throw ConfigError(
+                    setting: "FLEETWATCH_LABELS", expected: "label values of at most \(limits.maxLabelValueLength) bytes",
+                    got: "\(name)=<\(value.utf8.count) bytes>")
+            }
         }
     }
 }

@@ -35,14 +35,32 @@ public struct MachineIdentityBuilder {
         let host = hostname ?? Self.kernelHostname()
         var identity = Fleetwatch_V1_MachineIdentity()
         identity.machineID = try machineID(fileSystem: fileSystem, hostname: host)
-        identity.hostname = host
-        identity.os = Self.prettyName(fileSystem: fileSystem) ?? "Linux"
-        identity.kernel = ((try? fileSystem.readString("/proc/sys/kernel/osrelease")) ?? "")
-            .trimmingWhitespace()
-        identity.cpuCores = Int32(cpuCores ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        // Cut to the edge's limits: an identity over them would get every batch refused.
+        let limits = BatchLimits.standard
+        identity.hostname = Self.prefix(host, maxBytes: limits.maxHostnameLength)
+        identity.os = Self.prefix(Self.prettyName(fileSystem: fileSystem) ?? "Linux", maxBytes: limits.maxOSLength)
+        identity.kernel = Self.prefix(
+            ((try? fileSystem.readString("/proc/sys/kernel/osrelease")) ?? "").trimmingWhitespace(),
+            maxBytes: limits.maxKernelLength)
+        let cores = cpuCores ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        identity.cpuCores = Int32(clamping: min(max(cores, 0), Int(limits.maxCPUCores)))
         identity.labels = labels
-        identity.agentVersion = agentVersion
+        identity.agentVersion = Self.prefix(agentVersion, maxBytes: limits.maxAgentVersionLength)
         return identity
+    }
+
+    /// The longest prefix of `text` of at most `maxBytes` bytes of UTF-8 that ends on a character boundary.
+    static func prefix(_ text: String, maxBytes: Int) -> String {
+        guard text.utf8.count > maxBytes else { return text }
+        var bytes = 0
+        var end = text.startIndex
+        for index in text.indices {
+            let next = text.index(after: index)
+            bytes += text.utf8.distance(from: index, to: next)
+            if bytes > maxBytes { break }
+            end = next
+        }
+        return String(text[..<end])
     }
 
     private func machineID(fileSystem: some ProcFileSystem, hostname: String) throws -> String {

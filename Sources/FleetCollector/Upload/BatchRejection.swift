@@ -1,11 +1,12 @@
 import GRPCCore
 
-/// How the edge refuses one batch: it ends the stream with INVALID_ARGUMENT and a message
-/// "batch <sequence>: <reason>". Anything else is not a rejection of a specific batch.
+/// How the edge refuses one batch: it ends the stream with INVALID_ARGUMENT (outside the batch limits) or
+/// RESOURCE_EXHAUSTED (larger than the edge's message limit) and a message "batch <sequence>: <reason>".
+/// Either way that batch can never be accepted. Anything else is not a rejection of a specific batch.
 public enum BatchRejection {
     /// The sequence named by a rejection, or nil if `error` is not one.
     public static func rejectedSequence(in error: RPCError) -> UInt64? {
-        guard error.code == .invalidArgument else { return nil }
+        guard error.code == .invalidArgument || error.code == .resourceExhausted else { return nil }
         return rejectedSequence(inMessage: error.message)
     }
 

@@ -10,8 +10,11 @@ import Synchronization
 /// Sends every pending batch in sequence order (at most `maxInFlight` unacked at a time), forgets a
 /// batch when its ack arrives, and applies commands from the edge. When the stream fails it reconnects
 /// with exponential backoff and full jitter behind a circuit breaker, then resends everything still
-/// unacked, oldest first. A batch the edge rejects as invalid ("batch <seq>: …") is dropped and
-/// counted so one bad batch cannot wedge the agent.
+/// unacked, oldest first. Backoff and breaker follow the batches, not the stream (`DeliveryRetry`): only an
+/// ack resets them, so an edge that accepts the stream but answers UNAVAILABLE (its broker is down), closes it,
+/// or leaves a batch unacked for `ackTimeout` is backed off from like one that refuses connections. A batch
+/// the edge rejects as invalid or too large ("batch <seq>: …") is dropped and counted so one bad batch cannot
+/// wedge the agent.
 public final class IngestUploader: Sendable {
     /// Tuning for the uploader; the defaults suit production.
     public struct Options: Sendable {
@@ -21,29 +24,35 @@ public final class IngestUploader: Sendable {
         public var breaker: CircuitBreaker
         /// A random value in [0, 1) for the backoff jitter.
         public var random: @Sendable () -> Double
+        /// How long a sent batch may wait for its ack before the stream is given up as failed and its
+        /// batches are resent on a new one.
+        public var ackTimeout: Duration
 
         public init(
             maxInFlight: Int = 1, backoff: Backoff = Backoff(), breaker: CircuitBreaker = CircuitBreaker(),
-            random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+            random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+            ackTimeout: Duration = .seconds(60)
         ) {
             self.maxInFlight = max(1, maxInFlight)
             self.backoff = backoff
             self.breaker = breaker
             self.random = random
+            self.ackTimeout = max(.milliseconds(1), ackTimeout)
         }
     }
 
     private struct Link {
-        var breaker: CircuitBreaker
-        var failedAttempts = 0
+        var retry: DeliveryRetry
         var inFlight: Set<UInt64> = []
         var wakeup: AsyncStream<Void>.Continuation?
+        /// Whether an attempt failed since the last ack (the next stream is a reconnection).
         var hadFailure = false
-        /// Whether the current stream has proved itself (response headers or an ack arrived).
-        var confirmed = false
+        /// Since when the edge owes this stream an ack: set when a batch is sent with none in flight, moved on by
+        /// every ack that leaves others in flight, cleared when none are.
+        var awaitingAckSince: ContinuousClock.Instant?
     }
 
-    private enum Outcome {
+    private enum Outcome: Sendable {
         case cancelled
         case rejected(UInt64, String)
         case failed(String, unauthenticated: Bool)
@@ -70,7 +79,7 @@ public final class IngestUploader: Sendable {
         self.counters = counters
         self.options = options
         self.logger = logger
-        self.link = Mutex(Link(breaker: options.breaker))
+        self.link = Mutex(Link(retry: DeliveryRetry(backoff: options.backoff, breaker: options.breaker)))
     }
 
     /// Tells the uploader a batch was appended to the outbox (wakes the sender).
@@ -80,6 +89,9 @@ public final class IngestUploader: Sendable {
 
     /// Batches sent on the current stream and not yet acked.
     public var inFlightCount: Int { link.withLock { $0.inFlight.count } }
+
+    /// The backoff and breaker state now (for tests and diagnostics).
+    var deliveryRetry: DeliveryRetry { link.withLock { $0.retry } }
 
     /// Runs until the task is cancelled. Throws only if the transport cannot be created at all.
     public func run() async throws {
@@ -92,12 +104,7 @@ public final class IngestUploader: Sendable {
     private func publishUntilCancelled(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async {
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            let openUntil: ContinuousClock.Instant? = link.withLock { link in
-                if link.breaker.allowsCall(now: now) { return nil }
-                if case .open(let until) = link.breaker.state { return until }
-                return nil
-            }
-            if let openUntil {
+            if let openUntil = link.withLock({ $0.retry.blockedUntil(now: now) }) {
                 try? await Task.sleep(until: openUntil, clock: .continuous)
                 continue
             }
@@ -116,12 +123,10 @@ public final class IngestUploader: Sendable {
                         metadata: ["sequence": "\(sequence)", "reason": "\(reason)"])
                 }
             case .failed(let reason, let unauthenticated):
-                let delay: Duration = link.withLock { link in
-                    link.breaker.recordFailure(now: .now)
+                let (delay, failures) = link.withLock { link in
                     link.hadFailure = true
-                    let attempt = link.failedAttempts
-                    link.failedAttempts += 1
-                    return options.backoff.delay(attempt: attempt, unit: options.random())
+                    let delay = link.retry.recordFailure(now: .now, unit: options.random())
+                    return (delay, link.retry.consecutiveFailures)
                 }
                 if unauthenticated {
                     logger.error(
@@ -132,7 +137,7 @@ public final class IngestUploader: Sendable {
                         "publish stream failed; batches stay buffered and will be resent",
                         metadata: [
                             "endpoint": "\(endpoint.host):\(endpoint.port)", "error": "\(reason)",
-                            "retry_in": "\(delay)", "buffered": "\(buffer.depth)",
+                            "retry_in": "\(delay)", "buffered": "\(buffer.depth)", "failures": "\(failures)",
                         ])
                 }
                 try? await Task.sleep(for: delay)
@@ -140,12 +145,13 @@ public final class IngestUploader: Sendable {
         }
     }
 
+    /// One Publish stream, until it ends, fails, or leaves a batch unacked for `ackTimeout`.
     private func publishOnce(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async -> Outcome {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reconnecting = link.withLock { link in
             link.inFlight.removeAll()
+            link.awaitingAckSince = nil
             link.wakeup = continuation
-            link.confirmed = false
             return link.hadFailure
         }
         if reconnecting { counters.update { $0.reconnects += 1 } }
@@ -155,6 +161,19 @@ public final class IngestUploader: Sendable {
             continuation.finish()
             counters.update { $0.connected = false }
         }
+        return await withTaskGroup(of: Outcome.self) { group in
+            group.addTask { await self.stream(ingest, signals: signals) }
+            group.addTask { await self.watchAcks() }
+            // Whichever ends first decides; the other is cancelled (a stalled stream is abandoned).
+            let outcome = await group.next() ?? .cancelled
+            group.cancelAll()
+            return outcome
+        }
+    }
+
+    private func stream(
+        _ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>, signals: AsyncStream<Void>
+    ) async -> Outcome {
         var metadata: Metadata = [:]
         if let token { metadata.addString("Bearer \(token)", forKey: "authorization") }
         // The stream's trace context; each batch also carries its own (`trace_parent`).
@@ -168,7 +187,9 @@ public final class IngestUploader: Sendable {
                     try await self.sendPending(to: writer, signals: signals)
                 },
                 onResponse: { response in
-                    if case .success = response.accepted { self.streamConfirmed() }
+                    // An open stream is not yet a working path (the edge answers UNAVAILABLE per batch when its
+                    // broker is down): only acks reset the backoff and the breaker (`handle`).
+                    if case .success = response.accepted { self.counters.update { $0.connected = true } }
                     for try await message in response.messages {
                         self.handle(message)
                     }
@@ -187,6 +208,26 @@ public final class IngestUploader: Sendable {
         }
     }
 
+    /// Ends the attempt as failed once a sent batch has waited `ackTimeout` for its ack; runs until cancelled.
+    private func watchAcks() async -> Outcome {
+        let timeout = options.ackTimeout
+        while true {
+            let since = link.withLock { $0.awaitingAckSince }
+            do {
+                try await Task.sleep(until: (since ?? .now) + timeout, clock: .continuous)
+            } catch {
+                return .cancelled
+            }
+            let stalled = link.withLock { link in
+                guard let since = link.awaitingAckSince else { return false }
+                return ContinuousClock.now - since >= timeout
+            }
+            if stalled {
+                return .failed("no ack within \(timeout); abandoning the stream", unauthenticated: false)
+            }
+        }
+    }
+
     private func sendPending(to writer: RPCWriter<Fleetwatch_V1_RawBatch>, signals: AsyncStream<Void>) async throws {
         var cursor: UInt64 = 0
         for await _ in signals {
@@ -196,7 +237,10 @@ public final class IngestUploader: Sendable {
                 let batches = buffer.pending(after: cursor, limit: window)
                 guard !batches.isEmpty else { break }
                 for batch in batches {
-                    link.withLock { _ = $0.inFlight.insert(batch.sequence) }
+                    link.withLock { link in
+                        if link.inFlight.isEmpty { link.awaitingAckSince = .now }
+                        link.inFlight.insert(batch.sequence)
+                    }
                     try await writer.write(batch)
                     cursor = batch.sequence
                     counters.update { $0.batchesSent += 1 }
@@ -205,34 +249,27 @@ public final class IngestUploader: Sendable {
         }
     }
 
-    /// The edge answered on this stream: the connection works, so reset the breaker and the backoff.
-    private func streamConfirmed() {
-        let reconnected: Bool? = link.withLock { link in
-            guard !link.confirmed else { return nil }
-            link.confirmed = true
-            link.breaker.recordSuccess()
-            link.failedAttempts = 0
+    /// The edge acked a batch: the whole path (edge and broker) works, so reset the backoff and the breaker.
+    private func acknowledged(_ sequence: UInt64) {
+        let resumed = link.withLock { link in
+            link.retry.recordDelivery()
+            link.inFlight.remove(sequence)
+            link.awaitingAckSince = link.inFlight.isEmpty ? nil : .now
+            link.wakeup?.yield()
             defer { link.hadFailure = false }
             return link.hadFailure
         }
-        guard let reconnected else { return }
         counters.update { $0.connected = true }
-        if reconnected {
-            logger.info(
-                "publish stream re-established; resending unacked batches",
-                metadata: ["buffered": "\(buffer.depth)"])
+        if resumed {
+            logger.info("edge acks again; resending unacked batches", metadata: ["buffered": "\(buffer.depth)"])
         }
     }
 
     private func handle(_ message: Fleetwatch_V1_PublishResponse) {
         switch message.kind {
         case .ack(let ack):
-            streamConfirmed()
             let removed = buffer.ack(ack.sequence)
-            link.withLock { link in
-                _ = link.inFlight.remove(ack.sequence)
-                link.wakeup?.yield()
-            }
+            acknowledged(ack.sequence)
             if removed { counters.update { $0.batchesAcked += 1 } }
         case .command(let command):
             switch command.kind {

@@ -73,11 +73,7 @@ struct Hub: AsyncParsableCommand {
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
             logger: logger, now: currentTimeMillis)
-        let edge = GRPCServer(
-            transport: .http2NIOPosix(
-                address: .ipv4(host: settings.ingest.host, port: settings.ingest.port), transportSecurity: .plaintext,
-                config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
-            services: [ingest])
+        let edge = IngestServer.make(host: settings.ingest.host, port: settings.ingest.port, ingest: ingest)
         let changes = RuleChanges()
         let queries = GRPCServer(
             transport: .http2NIOPosix(

@@ -50,11 +50,7 @@ struct Ingest: AsyncParsableCommand {
             publisher: BundlePublisher(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
             logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
-        let server = GRPCServer(
-            transport: .http2NIOPosix(
-                address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext,
-                config: .defaults { $0.rpc.maxRequestPayloadSize = 8 << 20 }),
-            services: [ingest])
+        let server = IngestServer.make(host: address.host, port: address.port, ingest: ingest)
         logger.info(
             "ingest edge starting",
             metadata: ["listen": "\(address)", "amqp": "\((try? AMQPURL(parsing: broker.url))?.description ?? "?")"])

@@ -1,0 +1,18 @@
+import FleetProto
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+
+/// The edge's gRPC server, as `fleetwatch ingest` and the hub run it: plaintext HTTP/2 serving the ingest
+/// service with the batch size limit enforced where it can be answered with a status (`BatchSizeLimit`).
+public enum IngestServer {
+    public static func make(
+        host: String, port: Int, ingest: some Fleetwatch_V1_Ingest.StreamingServiceProtocol,
+        limit: BatchSizeLimit = .standard
+    ) -> GRPCServer<HTTP2ServerTransport.Posix> {
+        GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: host, port: port), transportSecurity: .plaintext,
+                config: .defaults { $0.rpc.maxRequestPayloadSize = limit.transportBytes }),
+            services: [SizeLimitedIngest(service: ingest, limit: limit)])
+    }
+}
