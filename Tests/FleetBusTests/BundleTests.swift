@@ -96,7 +96,7 @@ import Testing
         let inner = InProcessBus()
         try await inner.declare(.normalize)
         let bus = GatedBus(inner)
-        let publisher = BundlePublisher(bus: bus, limits: .init(maxBatches: 50))
+        let publisher = BundlePublisher(bus: bus, limits: .init(maxBatches: 50, maxInFlight: 1))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sequence: UInt64 in 1...200 {
                 group.addTask { try await publisher.publish(try self.raw(sequence, machine: "m\(sequence)").serializedBytes()) }

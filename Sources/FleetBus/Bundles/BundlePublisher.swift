@@ -1,7 +1,7 @@
 import FleetCore
 
-/// Group commit for the edge, as bundles. Each caller hands over one encoded batch; what arrives while the
-/// previous publish waits for its confirm goes out as one bundle message (several past `Limits`), so the
+/// Group commit for the edge, as bundles. Each caller hands over one encoded batch; what arrives while
+/// `maxInFlight` publishes wait for their confirms goes out as one bundle message (within `Limits`), so the
 /// broker carries one message per confirm round trip instead of one per batch. Each caller returns once the
 /// message holding its batch was confirmed, and fails with it. Nothing waits for a timer: on an idle edge a
 /// batch goes out at once, as a bundle of one; under load bundles grow by themselves.
@@ -10,10 +10,14 @@ public actor BundlePublisher {
     public struct Limits: Sendable {
         public var maxBatches: Int
         public var maxBytes: Int
+        /// Bundles published at once, each waiting for its confirm. More than one keeps a batch that arrives
+        /// during a round trip from waiting for it to end; a few suffice to keep the broker busy.
+        public var maxInFlight: Int
 
-        public init(maxBatches: Int = 1_000, maxBytes: Int = 1 << 20) {
+        public init(maxBatches: Int = 1_000, maxBytes: Int = 1 << 20, maxInFlight: Int = 4) {
             self.maxBatches = max(1, maxBatches)
             self.maxBytes = maxBytes
+            self.maxInFlight = max(1, maxInFlight)
         }
     }
 
@@ -23,7 +27,7 @@ public actor BundlePublisher {
     private let type: String
     private let limits: Limits
     private var waiting: [(batch: [UInt8], done: CheckedContinuation<Void, any Error>)] = []
-    private var flushing = false
+    private var inFlight = 0
 
     /// Batches waiting for the next bundle (the one before it is being published).
     public var waitingCount: Int { waiting.count }
@@ -44,42 +48,40 @@ public actor BundlePublisher {
     public func publish(_ batch: [UInt8]) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             waiting.append((batch, done))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
-            }
+            startPublishing()
         }
     }
 
-    private func flush() async {
-        while !waiting.isEmpty {
-            let group = waiting
-            waiting.removeAll(keepingCapacity: true)
-            let messages = Self.bundles(of: group.map(\.batch), limits: limits).map {
-                OutgoingMessage(exchange: exchange, routingKey: routingKey, body: $0.bytes, type: type)
-            }
-            do {
-                try await bus.publish(messages)
-                for entry in group { entry.done.resume() }
-            } catch {
-                for entry in group { entry.done.resume(throwing: error) }
-            }
+    /// Starts a bundle of what waits, while fewer than `maxInFlight` are being published.
+    private func startPublishing() {
+        while inFlight < limits.maxInFlight, !waiting.isEmpty {
+            let (body, callers) = takeBundle()
+            inFlight += 1
+            Task { await self.publish(body, for: callers) }
         }
-        flushing = false
     }
 
-    /// `batches` in order, cut into bundles within `limits` (a batch larger than `maxBytes` travels alone).
-    static func bundles(of batches: [[UInt8]], limits: Limits) -> [BundleBody] {
-        var bundles: [BundleBody] = []
-        var current = BundleBody()
-        for batch in batches {
-            if current.count > 0, current.count >= limits.maxBatches || current.size(adding: batch) > limits.maxBytes {
-                bundles.append(current)
-                current = BundleBody()
-            }
-            current.append(batch)
+    /// The oldest waiting batches that fit in one bundle, and their callers.
+    private func takeBundle() -> (BundleBody, [CheckedContinuation<Void, any Error>]) {
+        var body = BundleBody()
+        for entry in waiting {
+            guard body.count == 0 || (body.count < limits.maxBatches && body.size(adding: entry.batch) <= limits.maxBytes)
+            else { break }
+            body.append(entry.batch)
         }
-        if current.count > 0 { bundles.append(current) }
-        return bundles
+        let callers = waiting.prefix(body.count).map(\.done)
+        waiting.removeFirst(body.count)
+        return (body, callers)
+    }
+
+    private func publish(_ body: BundleBody, for callers: [CheckedContinuation<Void, any Error>]) async {
+        do {
+            try await bus.publish([OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body.bytes, type: type)])
+            for caller in callers { caller.resume() }
+        } catch {
+            for caller in callers { caller.resume(throwing: error) }
+        }
+        inFlight -= 1
+        startPublishing()
     }
 }
