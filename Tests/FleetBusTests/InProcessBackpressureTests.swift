@@ -36,6 +36,25 @@ import Testing
         await bus.shutdown()
     }
 
+    /// Messages are bundles of many batches: a queue is bounded by the bytes it holds too, not only by their number.
+    @Test func aQueueHoldingItsBoundInBytesMakesPublishersWait() async throws {
+        let bus = InProcessBus(defaultMaxLength: 100, defaultMaxBytes: 10, publishWait: .milliseconds(100))
+        try await bus.declare(Topology.exchanges + Topology.durableQueue("q"))
+        try await bus.publish([message("q", "12345678")])
+        await #expect(throws: BusError.nacked("queue 'q' is full (10 bytes of messages); retry later")) {
+            try await bus.publish([message("q", "abcd")])
+        }
+        try await bus.publish([message("q", "xy")])
+        #expect(bus.depth(of: "q")! == (2, 0))
+        let consumer = try await bus.consume(queue: "q", prefetch: 10)
+        let taken = try await consumer.nextBatch(max: 10, window: .zero)
+        try await consumer.ack(taken)
+        // An empty queue takes even a publish larger than its bound, which could otherwise never fit.
+        try await bus.publish([message("q", String(repeating: "z", count: 50))])
+        #expect(bus.depth(of: "q")! == (1, 0))
+        await bus.shutdown()
+    }
+
     @Test func aQueueStillFullAfterTheWaitRefusesThePublishAndKeepsNothingOfIt() async throws {
         let bus = InProcessBus(defaultMaxLength: 2, publishWait: .milliseconds(100))
         try await bus.declare(Topology.exchanges + Topology.durableQueue("q"))

@@ -31,9 +31,14 @@ public final class InProcessBus: MessageBus {
     /// a refusal costs them a failed stream, a reconnect with backoff and a resend, so it is kept for a
     /// pipeline that made no progress at all for this long (a stalled consumer).
     public let publishWait: Duration
+    /// Bytes of ready message bodies the same queues hold before publishers must wait: messages are bundles of
+    /// many batches, so a bound on their number alone bounds nothing (16 MiB is ~10,000 batches, a few seconds of
+    /// a few thousand machines, enough to keep every consumer fed).
+    public let defaultMaxBytes: Int
 
-    public init(defaultMaxLength: Int = 5_000, publishWait: Duration = .seconds(5)) {
+    public init(defaultMaxLength: Int = 5_000, defaultMaxBytes: Int = 16 << 20, publishWait: Duration = .seconds(5)) {
         self.defaultMaxLength = max(1, defaultMaxLength)
+        self.defaultMaxBytes = max(1, defaultMaxBytes)
         self.publishWait = max(.zero, publishWait)
     }
 
@@ -53,7 +58,7 @@ public final class InProcessBus: MessageBus {
                     }
                     continue
                 }
-                state.queues[queue.name] = InProcessQueue(queue, defaultMaxLength: defaultMaxLength)
+                state.queues[queue.name] = InProcessQueue(queue, defaultMaxLength: defaultMaxLength, maxBytes: defaultMaxBytes)
             }
             for binding in topology.bindings where !state.bindings.contains(binding) {
                 let destinationExists =
@@ -78,7 +83,7 @@ public final class InProcessBus: MessageBus {
                 guard let full = try Self.enqueue(messages, in: &state) else { return .enqueued }
                 guard full.needed <= full.maxLength, ContinuousClock.now < deadline else { return .refused(full) }
                 let room = Signal()
-                state.queues[full.queue]?.waitForRoom(full.needed, signal: room)
+                state.queues[full.queue]?.waitForRoom(full.needed, bytes: full.bytes, signal: room)
                 return .waiting(full, room)
             }
             switch outcome {
@@ -106,12 +111,18 @@ public final class InProcessBus: MessageBus {
     struct Full {
         var queue: String
         var needed: Int
+        var bytes: Int
         var maxLength: Int
+        /// The queue had room for the messages but not for their bytes.
+        var overBytes = false
+        var maxBytes = 0
 
         var refusal: BusError {
             needed > maxLength
                 ? .nacked("\(needed) messages for queue '\(queue)', which holds at most \(maxLength)")
-                : .nacked("queue '\(queue)' is full (\(maxLength) messages); retry later")
+                : overBytes
+                    ? .nacked("queue '\(queue)' is full (\(maxBytes) bytes of messages); retry later")
+                    : .nacked("queue '\(queue)' is full (\(maxLength) messages); retry later")
         }
     }
 
@@ -138,11 +149,16 @@ public final class InProcessBus: MessageBus {
             collect(message.routingKey, from: message.exchange, into: &targets, state: state, depth: 0)
             deliveries += targets.sorted().map { ($0, message) }
         }
-        var pending: [String: Int] = [:]
-        for (queue, _) in deliveries { pending[queue, default: 0] += 1 }
-        for (name, count) in pending.sorted(by: { $0.key < $1.key }) {
-            guard let queue = state.queues[name], !queue.hasRoom(for: count) else { continue }
-            return Full(queue: name, needed: count, maxLength: queue.maxLength)
+        var pending: [String: (count: Int, bytes: Int)] = [:]
+        for (queue, message) in deliveries {
+            pending[queue, default: (0, 0)].count += 1
+            pending[queue, default: (0, 0)].bytes += message.body.count
+        }
+        for (name, share) in pending.sorted(by: { $0.key < $1.key }) {
+            guard let queue = state.queues[name], !queue.hasRoom(for: share.count, bytes: share.bytes) else { continue }
+            return Full(
+                queue: name, needed: share.count, bytes: share.bytes, maxLength: queue.maxLength,
+                overBytes: queue.readyCount + share.count <= queue.maxLength, maxBytes: queue.maxBytes)
         }
         for (name, message) in deliveries {
             let ttl = state.queues[name]?.ttl

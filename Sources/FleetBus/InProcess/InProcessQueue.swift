@@ -30,6 +30,9 @@ struct InProcessQueue {
 
     let definition: Topology.Queue
     let maxLength: Int
+    /// Bytes of ready message bodies a reject-publish queue holds before publishers wait (a bundle can be large,
+    /// so a bound on messages alone does not bound memory).
+    let maxBytes: Int
     let overflow: Overflow
     let ttl: Duration?
     let deliveryLimit: Int?
@@ -38,14 +41,16 @@ struct InProcessQueue {
 
     private var ready: [Message] = []
     private var head = 0
+    private(set) var readyBytes = 0
     var unacked: [UInt64: (message: Message, consumer: Int)] = [:]
     var consumers: [Int: Signal] = [:]
     private(set) var dropped = 0
     /// Publishers waiting for room (reject-publish only), with how many messages each must place here: a
     /// waiter is woken only once its whole share fits, so a large publish is not woken for every single take.
-    private var roomWaiters: [(needed: Int, signal: Signal)] = []
+    private var roomWaiters: [(needed: Int, bytes: Int, signal: Signal)] = []
 
-    init(_ definition: Topology.Queue, defaultMaxLength: Int) {
+    init(_ definition: Topology.Queue, defaultMaxLength: Int, maxBytes: Int) {
+        self.maxBytes = maxBytes
         self.definition = definition
         func int(_ name: String) -> Int? {
             if case .int(let value)? = definition.arguments[name] { return value }
@@ -66,12 +71,16 @@ struct InProcessQueue {
     var readyCount: Int { ready.count - head }
     var isIdle: Bool { readyCount == 0 && unacked.isEmpty }
 
-    /// Whether `count` more messages can be enqueued now (a drop-head queue always makes room).
-    func hasRoom(for count: Int) -> Bool { overflow == .dropHead || readyCount + count <= maxLength }
+    /// Whether `count` more messages of `bytes` in all can be enqueued now (a drop-head queue always makes room;
+    /// an empty queue takes a publish larger than `maxBytes`, which could otherwise never fit).
+    func hasRoom(for count: Int, bytes: Int) -> Bool {
+        overflow == .dropHead
+            || (readyCount + count <= maxLength && (readyCount == 0 || readyBytes + bytes <= maxBytes))
+    }
 
-    /// Registers a publisher that needs room for `needed` messages; `signal` fires once they fit.
-    mutating func waitForRoom(_ needed: Int, signal: Signal) {
-        roomWaiters.append((needed, signal))
+    /// Registers a publisher that needs room for `needed` messages of `bytes`; `signal` fires once they fit.
+    mutating func waitForRoom(_ needed: Int, bytes: Int, signal: Signal) {
+        roomWaiters.append((needed, bytes, signal))
     }
 
     /// Forgets a waiter that gave up (timed out or cancelled) or was woken.
@@ -88,9 +97,9 @@ struct InProcessQueue {
     /// Wakes the waiting publishers whose messages now fit; each retries its whole publish under the lock.
     private mutating func wakePublishersThatFit() {
         guard !roomWaiters.isEmpty else { return }
-        let room = maxLength - readyCount
+        let queue = self
         roomWaiters.removeAll { waiter in
-            guard waiter.needed <= room else { return false }
+            guard queue.hasRoom(for: waiter.needed, bytes: waiter.bytes) else { return false }
             waiter.signal.notify()
             return true
         }
@@ -102,11 +111,13 @@ struct InProcessQueue {
             dropped += 1
         }
         ready.append(message)
+        readyBytes += message.body.count
         for signal in consumers.values { signal.notify() }
     }
 
     /// Puts a returned message back at the head, so order is kept for the next consumer.
     mutating func requeueAtHead(_ message: Message) {
+        readyBytes += message.body.count
         if head > 0 {
             head -= 1
             ready[head] = message
@@ -122,6 +133,7 @@ struct InProcessQueue {
         while head < ready.count {
             let message = ready[head]
             head += 1
+            readyBytes -= message.body.count
             if head > 1024 && head * 2 > ready.count {
                 ready.removeFirst(head)
                 head = 0
@@ -139,6 +151,7 @@ struct InProcessQueue {
         let count = readyCount
         ready = []
         head = 0
+        readyBytes = 0
         wakePublishersThatFit()
         return count
     }
