@@ -24,15 +24,22 @@ public final class AlertEvaluator: Sendable {
     /// Counts and logs (once per machine and series) the unusable values removed before evaluation: anyone with
     /// broker access can publish on fleet.metrics, and an Inf would fire a rule whose event no reader can encode.
     private let droppedValues: DroppedValueReporter
+    /// The edge's bounds, applied again to every batch taken from a partition (`Fleetwatch_V1_MetricBatch.validate`).
+    private let limits: BatchLimits
+    private let refused = Counter(label: "fleetwatch_alert_refused_batches_total")
+    /// Which (machine, field) refusals were logged: each once, the rest only counted.
+    private let refusalsLogged = Mutex(FirstSightings())
 
     public init(
-        bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64
+        bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64,
+        limits: BatchLimits = .standard
     ) {
         self.bus = bus
         self.store = store
         self.rules = rules
         self.logger = logger
         self.now = now
+        self.limits = limits
         self.echoes = ProbeEchoes(bus: bus, hop: .evaluated, logger: logger)
         self.droppedValues = DroppedValueReporter(
             counter: "fleetwatch_alert_dropped_values_total", stage: "alert", logger: logger)
@@ -73,7 +80,7 @@ public final class AlertEvaluator: Sendable {
         while !Task.isCancelled {
             var subscription: (any MessageConsumer)?
             guard await retrying("subscribing to an alert partition", queue: slot.queue, meanwhile: "retrying", {
-                subscription = try await bus.consume(queue: slot.queue, prefetch: 200)
+                subscription = try await bus.consume(queue: slot.queue, prefetch: 64)
             }), let consumer = subscription else { return }
             slot.subscribed(consumer)
             logger.info("evaluating alerts", metadata: ["queue": "\(slot.queue)"])
@@ -98,7 +105,7 @@ public final class AlertEvaluator: Sendable {
         while !Task.isCancelled {
             let deliveries: [Delivery]
             do {
-                deliveries = try await consumer.nextBatch(max: 200, window: .milliseconds(5))
+                deliveries = try await consumer.nextBatch(max: 64, window: .milliseconds(5))
             } catch is CancellationError {
                 return
             }
@@ -111,6 +118,7 @@ public final class AlertEvaluator: Sendable {
             }
             epoch = first.epoch
             let tracedFrom = DefaultTracerClock.now
+            let nowMs = now()
             var batches: [Fleetwatch_V1_MetricBatch] = []
             var good: [Delivery] = []
             for delivery in deliveries {
@@ -119,6 +127,7 @@ public final class AlertEvaluator: Sendable {
                     for var batch in try DeliveryBatches.metric(delivery) {
                         droppedValues.report(
                             batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
+                        guard accepts(batch, nowMs: nowMs) else { continue }
                         batches.append(batch)
                     }
                     good.append(delivery)
@@ -152,6 +161,32 @@ public final class AlertEvaluator: Sendable {
             BatchSpans.record("evaluate batch", batches, from: tracedFrom, logger: logger, message: "batch evaluated")
             // A hand-over waited for this batch: end the subscription now that nothing of it is unacked.
             if slot.finishedBatch() { return }
+        }
+    }
+
+    /// True when `batch` passes the edge's rules at this evaluator's time `nowMs`. Anyone with broker access can
+    /// publish on fleet.metrics: a batch of machine `../../x`, or stamped in the year 3000 (it would never look
+    /// silent to a no-data rule), is skipped, counted in `fleetwatch_alert_refused_batches_total` and logged once
+    /// per machine and field. It is not dead-lettered here: the persister dead-letters the same batch, replayably.
+    private func accepts(_ batch: Fleetwatch_V1_MetricBatch, nowMs: Int64) -> Bool {
+        do {
+            try batch.validate(limits: limits, nowMs: nowMs)
+            return true
+        } catch {
+            refused.increment()
+            // Truncated: the id comes from the sender, and the key is kept for the life of the process.
+            let machine = String(batch.machine.machineID.prefix(128))
+            switch refusalsLogged.withLock({ $0.sight("\(machine)\u{0}\(error.fieldKind)") }) {
+            case .first:
+                logger.warning(
+                    "batch refused at the evaluator's boundary and skipped (logged once per machine and field)",
+                    metadata: ["machine": "\(machine)", "sequence": "\(batch.sequence)", "error": "\(error)"])
+            case .overflow:
+                logger.warning("refused batches from too many machines and fields; further ones are only counted")
+            case .again, .full:
+                break
+            }
+            return false
         }
     }
 

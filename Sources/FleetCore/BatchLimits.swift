@@ -1,5 +1,6 @@
-/// The bounds the edge enforces on what a collector sends (documented in docs/operations.md).
-/// Anything outside them is refused with a precise message instead of reaching the pipeline.
+/// The bounds the edge enforces on what a collector sends (documented in docs/operations.md), and that every
+/// consumer of fleet.metrics enforces again at its own boundary (`Fleetwatch_V1_MetricBatch.validate`): anyone
+/// with broker access can publish there. Anything outside them is refused with a precise message.
 public struct BatchLimits: Sendable, Equatable {
     public var maxReadings = 10_000
     public var maxLabelsPerReading = 16
@@ -17,8 +18,10 @@ public struct BatchLimits: Sendable, Equatable {
     public var maxAgentVersionLength = 64
     /// `identity.cpu_cores`, from 0 (unknown) up to this.
     public var maxCPUCores: Int32 = 65_536
+    /// Entries per ranking of a process snapshot: at most this many by CPU and this many by memory (the
+    /// collector's `FLEETWATCH_TOP_PROCESSES` goes up to the same 100).
     public var maxProcesses = 100
-    /// How far ahead of the edge's clock a batch may be stamped.
+    /// How far ahead of the checker's clock (the edge's, or a consumer's) a batch may be stamped.
     public var maxFutureSkewMs: Int64 = 5 * 60 * 1000
     /// How old a batch may be (a collector backfilling after an outage); older data is past raw retention.
     public var maxAgeMs: Int64 = 30 * 24 * 3600 * 1000

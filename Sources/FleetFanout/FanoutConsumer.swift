@@ -8,6 +8,12 @@ import Metrics
 /// fleet.events, perishable. Deliveries are acked once applied; undecodable ones are dropped with a count and
 /// a log line — a live view has no use for a retry, and the durable queues keep the history. Unusable values
 /// (`SampleValue`) are removed from a batch before the hub sees it, counted and logged once per machine and series.
+///
+/// Anyone with broker access can publish on fleet.metrics, so every batch is checked with the edge's rules
+/// (`Fleetwatch_V1_MetricBatch.validate`: machine id, identity bounds, timestamps within the window of this
+/// consumer's clock) before the hub sees it; a refused batch is skipped, counted in
+/// `fleetwatch_fanout_refused_batches_total` and logged once per machine and field. A year-3000 stamp would
+/// otherwise show its machine online forever.
 public struct FanoutConsumer: Sendable {
     public let queue: String
     private let bus: any MessageBus
@@ -20,12 +26,17 @@ public struct FanoutConsumer: Sendable {
     private let undecodable = Counter(label: "fleetwatch_fanout_undecodable_total")
     private let latency = Timer(label: "fleetwatch_fanout_receive_latency_seconds")
     private let droppedValues: DroppedValueReporter
+    private let limits: BatchLimits
+    private let refusals: RefusedBatchLog
 
     public init(
-        bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 1000, logger: Logger,
+        bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 256, logger: Logger,
+        limits: BatchLimits = .standard,
         onAvailability: @escaping @Sendable (Bool) -> Void = { _ in },
         onEvent: @escaping @Sendable (Delivery) -> Void = { _ in }
     ) {
+        self.limits = limits
+        self.refusals = RefusedBatchLog(counter: "fleetwatch_fanout_refused_batches_total", logger: logger)
         self.onEvent = onEvent
         self.queue = FleetQueue.fanout(instance)
         self.bus = bus
@@ -86,6 +97,7 @@ public struct FanoutConsumer: Sendable {
                     for var batch in try DeliveryBatches.metric(delivery) {
                         droppedValues.report(
                             batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
+                        guard accepts(batch, nowMs: nowMs) else { continue }
                         hub.apply(batch)
                         hub.recordProbeArrival(batch, atMs: nowMs)
                         if batch.timestampMs > 0, nowMs >= batch.timestampMs {
@@ -100,6 +112,18 @@ public struct FanoutConsumer: Sendable {
                 }
             }
             try await consumer.ack(deliveries)
+        }
+    }
+
+    /// True when `batch` passes the edge's rules at `nowMs`; otherwise it is counted and logged once per machine
+    /// and field.
+    private func accepts(_ batch: Fleetwatch_V1_MetricBatch, nowMs: Int64) -> Bool {
+        do {
+            try batch.validate(limits: limits, nowMs: nowMs)
+            return true
+        } catch {
+            refusals.report(error, of: batch)
+            return false
         }
     }
 }

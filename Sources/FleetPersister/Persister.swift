@@ -194,8 +194,9 @@ public struct Persister: Sendable {
 
     private func decode(_ deliveries: [Delivery]) async -> DecodedRound {
         var round = DecodedRound()
+        let nowMs = Int64((now().timeIntervalSince1970 * 1000).rounded(.down))
         for delivery in deliveries {
-            switch MetricBatchDecoder.decode(delivery) {
+            switch MetricBatchDecoder.decode(delivery, limits: configuration.limits, nowMs: nowMs) {
             case .success(let decoded):
                 // A delivery that is one bad batch goes to the DLQ whole, as before bundles.
                 if decoded.count == 1, let refused = decoded.refused.first {

@@ -14,9 +14,11 @@ public struct PersisterConfiguration: Sendable {
     /// How often the rollup pass runs (`MetricStore.rollUp(now:)`); nil disables it. History stays correct
     /// without it (unrolled buckets are read from raw), only slower; every replica may run it, one at a time wins.
     public var rollupInterval: Duration?
+    /// The edge's bounds, applied again to every batch taken from fleet.persist (`MetricBatchDecoder`).
+    public var limits: BatchLimits = .standard
 
     public init(
-        batchSize: Int = 500, batchWindow: Duration = .milliseconds(50),
+        batchSize: Int = 100, batchWindow: Duration = .milliseconds(50),
         backoff: Backoff = Backoff(base: .milliseconds(200), cap: .seconds(30)),
         retentionInterval: Duration? = .seconds(3600), rollupInterval: Duration? = .seconds(10)
     ) {

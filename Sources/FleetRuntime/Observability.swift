@@ -15,7 +15,11 @@ public enum Observability {
     /// server exposes on /metrics.
     @discardableResult
     public static func bootstrap(service: String, level: Logger.Level = .info) -> PrometheusCollectorRegistry {
-        let traceIDs = OTel.makeLoggingMetadataProvider()
+        // The trace ids of the current span, whichever tracer made it: swift-otel's when spans are exported, the
+        // context-only tracer's otherwise.
+        let traceIDs = Logger.MetadataProvider.multiplex([
+            OTel.makeLoggingMetadataProvider(), ContextOnlyTracer.metadataProvider,
+        ])
         LoggingSystem.bootstrap { label in
             JSONLogHandler(label: label, service: service, level: level, metadataProvider: traceIDs)
         }
@@ -31,39 +35,50 @@ public enum Observability {
 
     /// W3C trace context everywhere; spans exported over OTLP/HTTP when an endpoint is configured with the
     /// standard variables (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, protocol
-    /// OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf by default, or http/json). Without one, spans are still
-    /// made — their ids travel with the data and appear in the logs — but not exported.
+    /// OTEL_EXPORTER_OTLP_PROTOCOL: http/protobuf by default, or http/json). Without one, the `ContextOnlyTracer`:
+    /// spans are still made — their ids travel with the data and appear in the logs — but nothing is recorded,
+    /// queued or exported (no span processor runs, so none can drop spans or log that it did).
     enum Tracing {
         static let service = Mutex<(any Service)?>(nil)
 
         static func bootstrap(service name: String) {
-            let environment = ProcessInfo.processInfo.environment
+            let (tracer, exporter) = backend(service: name, environment: ProcessInfo.processInfo.environment)
+            InstrumentationSystem.bootstrap(tracer)
+            Self.service.withLock { $0 = exporter }
+        }
+
+        /// True when `environment` asks for span export: an OTLP endpoint, or an exporter named in
+        /// OTEL_TRACES_EXPORTER (alone it means the default http://localhost:4318); not when that is `none` or
+        /// OTEL_SDK_DISABLED is `true`.
+        static func exports(_ environment: [String: String]) -> Bool {
+            if environment["OTEL_SDK_DISABLED"]?.lowercased() == "true" { return false }
+            if let exporter = environment["OTEL_TRACES_EXPORTER"], !exporter.isEmpty {
+                return exporter.lowercased() != "none"
+            }
+            return ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]
+                .contains { !(environment[$0] ?? "").isEmpty }
+        }
+
+        /// The tracer to install and the service that exports its spans: swift-otel's batch processor and OTLP
+        /// exporter when `environment` asks for export and this build can honour it, otherwise the
+        /// `ContextOnlyTracer` and nothing to run.
+        static func backend(service name: String, environment: [String: String]) -> (tracer: any Tracer, exporter: (any Service)?) {
+            guard exports(environment) else { return (ContextOnlyTracer(), nil) }
             var configuration = OTel.Configuration.default
             configuration.serviceName = name
             configuration.logs.enabled = false
             configuration.metrics.enabled = false
             configuration.diagnosticLogger = .custom(Logger(label: "fleetwatch.tracing"))
-            let exporting = ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_TRACES_EXPORTER"]
-                .contains { !(environment[$0] ?? "").isEmpty }
-            if !exporting { configuration.traces.exporter = .none }
             do {
-                try install(configuration)
+                let (tracer, exporter) = try OTel.makeTracingBackend(configuration: configuration)
+                return (tracer, exporter)
             } catch {
                 // Export settings this build cannot honour (say OTEL_EXPORTER_OTLP_PROTOCOL=grpc: only OTLP/HTTP is
                 // built in): keep making and passing on trace contexts, so the traces of the other services stay whole.
                 Logger(label: "fleetwatch.tracing").error(
                     "span export disabled: the OTEL_* settings cannot be used", metadata: ["error": "\(error)"])
-                configuration.traces.exporter = .none
-                do { try install(configuration) } catch {
-                    Logger(label: "fleetwatch.tracing").error("tracing disabled", metadata: ["error": "\(error)"])
-                }
+                return (ContextOnlyTracer(), nil)
             }
-        }
-
-        private static func install(_ configuration: OTel.Configuration) throws {
-            let (tracer, exporter) = try OTel.makeTracingBackend(configuration: configuration)
-            InstrumentationSystem.bootstrap(tracer)
-            Self.service.withLock { $0 = exporter }
         }
     }
 }

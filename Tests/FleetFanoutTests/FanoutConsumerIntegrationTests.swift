@@ -59,7 +59,9 @@ import Testing
                 }
             }
             let sent = Date()
-            try await Self.publish(metricBatch(machine, at: 42, [("load.1m", 4.2)]), on: bus)
+            // Stamped now: the consumer refuses a batch outside the edge's window of its clock.
+            let nowMs = Int64(sent.timeIntervalSince1970 * 1000)
+            try await Self.publish(metricBatch(machine, at: nowMs, [("load.1m", 4.2)]), on: bus)
             for subscription in subscriptions {
                 let update = try await nextUpdate(subscription)
                 #expect(update.samples.map(\.value) == [4.2])

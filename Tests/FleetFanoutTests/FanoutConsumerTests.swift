@@ -38,4 +38,42 @@ import Testing
         let machine = try #require(hub.machine("m1"))
         #expect(machine.latest.map(\.value) == [0.5])
     }
+
+    /// Issue 12, defect 4: a batch published straight on fleet.metrics reached the live view unchecked; a year-3000
+    /// stamp showed its machine online forever. The consumer applies the edge's rules at its own clock: refused
+    /// batches are skipped (counted, logged once), the rest of the bundle reaches the hub, markup stays text.
+    @Test func batchesTheEdgeWouldRefuseNeverReachTheLiveView() async throws {
+        let bus = InProcessBus()
+        try await bus.declare(.fanout(instance: "t"))
+        let hub = LiveHub()
+        let subscription = hub.subscribe()
+        defer { subscription.cancel() }
+        subscription.follow(.machine("m1"))
+        _ = try await nextUpdate(subscription)  // "no data from machine 'm1' yet"
+        let nowMs: Int64 = 1_800_000_000_000
+        let consumer = FanoutConsumer(bus: bus, instance: "t", hub: hub, logger: Logger(label: "test"))
+        let running = Task { try await consumer.run(now: { nowMs }) }
+        defer { running.cancel() }
+
+        var future = metricBatch("future", at: 32_503_680_000_000, [("load.1m", 1)])
+        future.receivedMs = 32_503_680_000_000
+        var huge = metricBatch("big", at: nowMs, [("load.1m", 1)])
+        huge.machine.hostname = String(repeating: "h", count: 1 << 20)
+        var good = metricBatch("m1", at: nowMs, [("load.1m", 0.5)])
+        good.machine.hostname = "<script>alert(1)</script>"
+        let batches = [metricBatch("../../x", at: nowMs, [("load.1m", 1)]), future, huge, good]
+        for _ in 0..<2 {  // twice: the second round is only counted, not logged
+            try await bus.publish([
+                OutgoingMessage(
+                    exchange: FleetExchange.metrics, routingKey: RoutingKey.metrics(machine: "m1", group: .samples),
+                    body: BundleBody(try batches.map { try $0.serializedBytes() as [UInt8] }).bytes,
+                    type: MessageType.metricBundle, persistent: false)
+            ])
+        }
+        let update = try await nextUpdate(subscription)
+        #expect(update.samples.map(\.value) == [0.5])
+        await bus.waitUntilIdle([FleetQueue.fanout("t")])
+        #expect(hub.machines().map(\.machineID) == ["m1"])
+        #expect(hub.machine("m1")?.identity.hostname == "<script>alert(1)</script>")
+    }
 }

@@ -131,11 +131,15 @@ final class FakeStore: MetricStore {
 }
 
 enum Deliveries {
+    /// The test run's clock: the persister checks every batch's timestamps against its own (the real one unless
+    /// injected), so the batches below are stamped a minute before it.
+    static let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+
     static func batch(machine: String = "web-1", sequence: UInt64, value: Double = 1) -> Fleetwatch_V1_MetricBatch {
         var batch = Fleetwatch_V1_MetricBatch()
         batch.machine.machineID = machine
         batch.sequence = sequence
-        batch.timestampMs = 1_795_780_800_000
+        batch.timestampMs = (nowMs / 1000 - 60) * 1000
         var sample = Fleetwatch_V1_Sample()
         sample.name = MetricName.cpuUsagePercent
         sample.labels = ["cpu": "total"]

@@ -269,7 +269,7 @@ import Testing
 
 @Suite struct MetricBatchDecoderTests {
     @Test func validBatchesPass() {
-        #expect(MetricBatchDecoder.validate(Deliveries.batch(sequence: 1)) == nil)
+        #expect(MetricBatchDecoder.validate(Deliveries.batch(sequence: 1), nowMs: Deliveries.nowMs) == nil)
     }
 
     @Test func decodingDropsUnusableValuesAndSaysWhich() throws {
@@ -283,33 +283,33 @@ import Testing
             $0.name = "disk.read_bytes_per_s"
             $0.value = -1e301
         })
-        let decoded = try MetricBatchDecoder.decode(Deliveries.of(batch, tag: 1)).get()
+        let decoded = try MetricBatchDecoder.decode(Deliveries.of(batch, tag: 1), nowMs: Deliveries.nowMs).get()
         let accepted = try #require(decoded.accepted.first)
         #expect(decoded.count == 1)
         #expect(accepted.batch.samples.map(\.value) == [7])
         #expect(accepted.dropped.map(\.series) == ["net.recv_bytes_per_s{iface=eth0}", "disk.read_bytes_per_s"])
-        #expect(MetricBatchDecoder.validate(accepted.batch) == nil)
+        #expect(MetricBatchDecoder.validate(accepted.batch, nowMs: Deliveries.nowMs) == nil)
     }
 
     @Test func rejectsWhatTheStoreCannotHold() {
         var infinite = Deliveries.batch(sequence: 1)
         infinite.samples[0].value = -.infinity
-        #expect(MetricBatchDecoder.validate(infinite)?.contains("value -inf is not a finite number") == true)
+        #expect(MetricBatchDecoder.validate(infinite, nowMs: Deliveries.nowMs)?.contains("value -inf is not a finite number") == true)
 
         var noName = Deliveries.batch(sequence: 1)
         noName.samples[0].name = ""
-        #expect(MetricBatchDecoder.validate(noName)?.hasSuffix("empty metric name") == true)
+        #expect(MetricBatchDecoder.validate(noName, nowMs: Deliveries.nowMs)?.hasSuffix("empty metric name") == true)
 
         var nul = Deliveries.batch(sequence: 1)
         nul.samples[0].labels = ["mount": "/a\0b"]
-        #expect(MetricBatchDecoder.validate(nul)?.contains("NUL") == true)
+        #expect(MetricBatchDecoder.validate(nul, nowMs: Deliveries.nowMs)?.contains("NUL") == true)
 
         var ancient = Deliveries.batch(sequence: 1)
         ancient.samples[0].timestampMs = -5
-        #expect(MetricBatchDecoder.validate(ancient)?.contains("timestamp_ms -5 is outside") == true)
+        #expect(MetricBatchDecoder.validate(ancient, nowMs: Deliveries.nowMs)?.contains("samples[0].timestamp_ms: -5 is older than 30 days") == true)
 
         var noIdentity = Deliveries.batch(sequence: 1)
         noIdentity.clearMachine()
-        #expect(MetricBatchDecoder.validate(noIdentity) == "missing machine.machine_id")
+        #expect(MetricBatchDecoder.validate(noIdentity, nowMs: Deliveries.nowMs) == "missing machine.machine_id")
     }
 }

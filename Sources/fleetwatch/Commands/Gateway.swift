@@ -65,7 +65,7 @@ struct Gateway: AsyncParsableCommand {
 
         let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
         let bus = try AMQPBus(url: broker.url, logger: logger)
-        let readiness = Readiness(["amqp", "database"])
+        let readiness = Readiness(["amqp", "database", LiveViewSeeding.condition])
         let hub = LiveHub()
         let fanout = FanoutConsumer(
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })

@@ -67,7 +67,7 @@ struct Hub: AsyncParsableCommand {
         try await store.migrate()
         let bus = InProcessBus()
         try await bus.declare(.pipeline + .fanout(instance: "hub") + .alerts(partitions: 1) + .ruleChanges(instance: "hub"))
-        let readiness = Readiness(["http", "history"])
+        let readiness = Readiness(["http", LiveViewSeeding.condition])
         let hub = LiveHub()
 
         let ingest = IngestService(
@@ -124,7 +124,7 @@ struct Hub: AsyncParsableCommand {
             },
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.persist]) }) {
                 let persister = Persister(
-                    consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 1000), store: store,
+                    consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 200), store: store,
                     logger: logger, echoes: ProbeEchoes(bus: bus, hop: .persisted, logger: logger))
                 await persister.run()
             },
@@ -132,9 +132,7 @@ struct Hub: AsyncParsableCommand {
                 try await normalizer.run()
             },
             WorkerService {
-                try await hub.seed(from: store, logger: logger)
-                try await hub.seedAlerts(from: store, logger: logger)
-                readiness.set("history", true)
+                try await LiveViewSeeding.run(hub: hub, store: store, alerts: store, readiness: readiness, logger: logger)
                 try await fanout.run(now: currentTimeMillis)
             },
             GRPCServerService(server: edge),

@@ -1,5 +1,6 @@
 import FleetBus
 import FleetFanout
+import FleetGateway
 import FleetRuntime
 import FleetSettings
 import FleetStore
@@ -7,7 +8,8 @@ import Foundation
 import Logging
 
 /// Feeds `hub` for as long as the process runs: declares this instance's fanout queue and follows it once
-/// the broker answers, and meanwhile seeds the hub from history once the database answers.
+/// the broker answers, and meanwhile seeds the hub from history once the database answers. The process is ready
+/// only once the seeding completed (`LiveViewSeeding.condition`), retried for as long as the database fails.
 func followLiveFeed(
     _ fanout: FanoutConsumer, seedingFrom store: PostgresMetricStore, into hub: LiveHub, instance: String,
     bus: any MessageBus, readiness: Readiness, logger: Logger
@@ -17,10 +19,10 @@ func followLiveFeed(
             try await declareWhenReachable(bus, topology: .fanout(instance: instance), readiness: readiness, logger: logger)
             try await fanout.run(now: currentTimeMillis)
         }
+        readiness.set(LiveViewSeeding.condition, false)
         group.addTask {
             try await migrateWhenReachable(store, readiness: readiness, logger: logger)
-            try await hub.seed(from: store, logger: logger)
-            try await hub.seedAlerts(from: store, logger: logger)
+            try await LiveViewSeeding.run(hub: hub, store: store, alerts: store, readiness: readiness, logger: logger)
         }
         try await group.waitForAll()
     }

@@ -1,0 +1,36 @@
+import FleetCore
+import FleetProto
+import Logging
+import Metrics
+import Synchronization
+
+/// How the live view accounts for the batches it refuses at its boundary (`Fleetwatch_V1_MetricBatch.validate`):
+/// every one is counted, and each (machine, field) is logged once for the life of the process, so a publisher that
+/// keeps sending a bad batch shows up once in the log instead of on every message. Memory is bounded
+/// (`FirstSightings`): beyond its capacity new pairs are only counted, which is itself logged once.
+final class RefusedBatchLog: Sendable {
+    private let counter: Counter
+    private let logger: Logger
+    private let logged = Mutex(FirstSightings())
+
+    init(counter: String, logger: Logger) {
+        self.counter = Counter(label: counter)
+        self.logger = logger
+    }
+
+    func report(_ error: ValidationError, of batch: Fleetwatch_V1_MetricBatch) {
+        counter.increment()
+        // Truncated: the id comes from the sender, and the key is kept for the life of the process.
+        let machine = String(batch.machine.machineID.prefix(128))
+        switch logged.withLock({ $0.sight("\(machine)\u{0}\(error.fieldKind)") }) {
+        case .first:
+            logger.warning(
+                "live batch refused and skipped (logged once per machine and field)",
+                metadata: ["machine": "\(machine)", "sequence": "\(batch.sequence)", "error": "\(error)"])
+        case .overflow:
+            logger.warning("refused live batches from too many machines and fields; further ones are only counted")
+        case .again, .full:
+            break
+        }
+    }
+}
