@@ -154,6 +154,8 @@ extension Topology {
     /// oldest messages (the broker drops the head), because a newer value replaces them anyway.
     public static let fanoutMessageTTL = Duration.seconds(10)
     public static let fanoutMaxLength = 10_000
+    /// The same bound in bytes: a message is a bundle of many machines' batches, so its count alone bounds nothing.
+    public static let fanoutMaxBytes = 32 << 20
 
     /// fleet.metrics + fleet.events → fleet.fanout.<instance>: exclusive to the connection that reads it
     /// (it disappears with its reader), perishable (TTL, max length with drop-oldest), not replicated.
@@ -167,6 +169,7 @@ extension Topology {
                         arguments: [
                             "x-message-ttl": .int(Int(fanoutMessageTTL.components.seconds) * 1000),
                             "x-max-length": .int(fanoutMaxLength),
+                            "x-max-length-bytes": .int(fanoutMaxBytes),
                             "x-overflow": .string("drop-head"),
                         ])
                 ],

@@ -20,7 +20,7 @@ public struct NormalizerWorker: Sendable {
     private let droppedValues: DroppedValueReporter
 
     public init(
-        bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 500, logger: Logger,
+        bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 64, logger: Logger,
         now: @escaping @Sendable () -> Int64, onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
         self.onBrokerAvailability = onBrokerAvailability
@@ -105,6 +105,9 @@ public struct NormalizerWorker: Sendable {
                         continue
                     }
                     if Probe.isProbe(batch.machine) { probes.append(batch) }
+                    ServiceContext.withValue(span.context) {
+                        logger.debug("batch normalized", metadata: ["machine": "\(raw.machineID)", "sequence": "\(raw.sequence)"])
+                    }
                 case .failure(let error):
                     settled = await reject(raw, of: delivery, alone: batches.count == 1, consumer: consumer, reason: error, span: span)
                 }

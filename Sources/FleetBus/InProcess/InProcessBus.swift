@@ -32,11 +32,11 @@ public final class InProcessBus: MessageBus {
     /// pipeline that made no progress at all for this long (a stalled consumer).
     public let publishWait: Duration
     /// Bytes of ready message bodies the same queues hold before publishers must wait: messages are bundles of
-    /// many batches, so a bound on their number alone bounds nothing (16 MiB is ~10,000 batches, a few seconds of
-    /// a few thousand machines, enough to keep every consumer fed).
+    /// many batches, so a bound on their number alone bounds nothing (8 MiB is ~6,000 batches, two seconds of
+    /// 3,000 machines, enough to keep every consumer fed; more only holds memory the collectors' outboxes hold better).
     public let defaultMaxBytes: Int
 
-    public init(defaultMaxLength: Int = 5_000, defaultMaxBytes: Int = 16 << 20, publishWait: Duration = .seconds(5)) {
+    public init(defaultMaxLength: Int = 5_000, defaultMaxBytes: Int = 8 << 20, publishWait: Duration = .seconds(5)) {
         self.defaultMaxLength = max(1, defaultMaxLength)
         self.defaultMaxBytes = max(1, defaultMaxBytes)
         self.publishWait = max(.zero, publishWait)

@@ -50,7 +50,7 @@ struct InProcessQueue {
     private var roomWaiters: [(needed: Int, bytes: Int, signal: Signal)] = []
 
     init(_ definition: Topology.Queue, defaultMaxLength: Int, maxBytes: Int) {
-        self.maxBytes = maxBytes
+        self.maxBytes = if case .int(let bytes)? = definition.arguments["x-max-length-bytes"] { bytes } else { maxBytes }
         self.definition = definition
         func int(_ name: String) -> Int? {
             if case .int(let value)? = definition.arguments[name] { return value }
@@ -106,7 +106,9 @@ struct InProcessQueue {
     }
 
     mutating func enqueue(_ message: Message) {
-        if readyCount >= maxLength, overflow == .dropHead {
+        while overflow == .dropHead, readyCount > 0,
+            readyCount >= maxLength || readyBytes + message.body.count > maxBytes
+        {
             _ = dequeue()
             dropped += 1
         }

@@ -20,7 +20,7 @@ struct Normalize: AsyncParsableCommand {
         let registry = Observability.bootstrap(service: "normalize", level: try service.level())
         let logger = Logger(label: "fleetwatch.normalize")
         let prefetch = try Setting.integer(
-            Setting.value(self.prefetch.map(String.init), env: "FLEETWATCH_PREFETCH", default: "500"),
+            Setting.value(self.prefetch.map(String.init), env: "FLEETWATCH_PREFETCH", default: "64"),
             setting: "FLEETWATCH_PREFETCH", in: 1...10_000)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])

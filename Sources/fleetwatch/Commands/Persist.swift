@@ -28,7 +28,7 @@ struct Persist: AsyncParsableCommand {
             setting: "FLEETWATCH_RETENTION_DAYS", in: 1...3650)
         var persisterConfiguration = PersisterConfiguration()
         persisterConfiguration.batchSize = try Setting.integer(
-            Setting.value(batchSize.map(String.init), env: "FLEETWATCH_PERSIST_BATCH", default: "500"),
+            Setting.value(batchSize.map(String.init), env: "FLEETWATCH_PERSIST_BATCH", default: "100"),
             setting: "FLEETWATCH_PERSIST_BATCH", in: 1...10_000)
         var retention = RetentionPolicy()
         retention.raw = RetentionPolicy.day * days
