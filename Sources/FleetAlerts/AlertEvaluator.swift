@@ -26,14 +26,17 @@ public final class AlertEvaluator: Sendable {
     private let droppedValues: DroppedValueReporter
     /// The edge's bounds, applied again to every batch taken from a partition (`Fleetwatch_V1_MetricBatch.validate`).
     private let limits: BatchLimits
+    /// How a failing database or broker is retried while the deliveries are held.
+    private let retry: RetryPolicy
     private let refused = Counter(label: "fleetwatch_alert_refused_batches_total")
     /// Which (machine, field) refusals were logged: each once, the rest only counted.
     private let refusalsLogged = Mutex(FirstSightings())
 
     public init(
         bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64,
-        limits: BatchLimits = .standard
+        limits: BatchLimits = .standard, retry: RetryPolicy = RetryPolicy()
     ) {
+        self.retry = retry
         self.bus = bus
         self.store = store
         self.rules = rules
@@ -196,23 +199,16 @@ public final class AlertEvaluator: Sendable {
         _ what: String, queue: String, meanwhile: String = "holding the deliveries and retrying",
         _ operation: () async throws -> Void
     ) async -> Bool {
-        var failures = 0
-        while true {
-            do {
-                try await operation()
-                if failures > 0 { logger.notice("\(what): recovered", metadata: ["queue": "\(queue)", "attempts": "\(failures + 1)"]) }
-                return true
-            } catch {
-                if Task.isCancelled { return false }
-                failures += 1
-                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures - 1, unit: Double.random(in: 0.5..<1))
-                logger.warning(
-                    "\(what) failed; \(meanwhile)",
-                    metadata: ["error": "\(error)", "queue": "\(queue)", "attempt": "\(failures)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
-                if Task.isCancelled { return false }
-            }
-        }
+        var failed = 0
+        let done: Void? = await retry.run(operation, onFailure: { error, failures, delay in
+            failed = failures
+            logger.warning(
+                "\(what) failed; \(meanwhile)",
+                metadata: ["error": "\(error)", "queue": "\(queue)", "attempt": "\(failures)", "retry_in": "\(delay)"])
+        })
+        guard done != nil else { return false }
+        if failed > 0 { logger.notice("\(what): recovered", metadata: ["queue": "\(queue)", "attempts": "\(failed + 1)"]) }
+        return true
     }
 
     /// Seeds the engine with the open alerts of machines it meets for the first time (a partition that moved here).

@@ -21,6 +21,8 @@ final class PartitionBalancer: Sendable {
     /// A replica still receiving from a partition it handed over hands it over again after this long.
     let retryMs: Int64
     private let membership: Mutex<EvaluatorMembership>
+    /// How a lost broker connection is retried.
+    private let retryPolicy = RetryPolicy()
 
     init(
         bus: any MessageBus, instance: String, slots: [PartitionSlot], logger: Logger, now: @escaping @Sendable () -> Int64,
@@ -45,11 +47,11 @@ final class PartitionBalancer: Sendable {
                 try await followMembers()
             } catch {
                 if Task.isCancelled { return }
-                let delay = Backoff(cap: .seconds(10)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
                 failures += 1
+                let delay = retryPolicy.delay(afterFailures: failures)
                 logger.warning(
                     "following the other evaluators failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
+                _ = await retryPolicy.wait(delay)
             }
         }
     }

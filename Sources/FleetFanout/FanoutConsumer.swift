@@ -28,6 +28,8 @@ public struct FanoutConsumer: Sendable {
     private let droppedValues: DroppedValueReporter
     private let limits: BatchLimits
     private let refusals: RefusedBatchLog
+    /// How a lost subscription is retried.
+    private let retry = RetryPolicy(backoff: Backoff(cap: .seconds(5)))
 
     public init(
         bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 256, logger: Logger,
@@ -66,8 +68,8 @@ public struct FanoutConsumer: Sendable {
                 onAvailability(false)
                 logger.warning(
                     "live feed interrupted; subscribing again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                try? await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
                 failures += 1
+                _ = await retry.wait(retry.delay(afterFailures: failures))
             }
         }
     }

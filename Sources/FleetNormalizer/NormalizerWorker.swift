@@ -18,11 +18,14 @@ public struct NormalizerWorker: Sendable {
     private let onBrokerAvailability: @Sendable (Bool) -> Void
     private let echoes: ProbeEchoes
     private let droppedValues: DroppedValueReporter
+    private let retry: RetryPolicy
 
     public init(
         bus: any MessageBus, normalizer: Normalizer = Normalizer(), prefetch: Int = 64, logger: Logger,
-        now: @escaping @Sendable () -> Int64, onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+        now: @escaping @Sendable () -> Int64, onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in },
+        retry: RetryPolicy = RetryPolicy()
     ) {
+        self.retry = retry
         self.onBrokerAvailability = onBrokerAvailability
         self.bus = bus
         self.normalizer = normalizer
@@ -55,10 +58,11 @@ public struct NormalizerWorker: Sendable {
                 logger.error("the broker cancelled the subscription; stopping", metadata: ["reason": "\(why)"])
                 break
             } catch {
-                logger.warning("receiving from the bus failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(
-                    for: Backoff(cap: .seconds(10)).delay(attempt: receiveFailures, unit: Double.random(in: 0.5..<1)))
                 receiveFailures += 1
+                let delay = retry.delay(afterFailures: receiveFailures)
+                logger.warning(
+                    "receiving from the bus failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                _ = await retry.wait(delay)
                 continue
             }
             // An empty batch means the consumer was closed underneath us.
@@ -117,24 +121,23 @@ public struct NormalizerWorker: Sendable {
         }
         guard !good.isEmpty else { return }
         let outgoing = output.messages
-        var attempt = 0
-        while !outgoing.isEmpty {
-            do {
+        if !outgoing.isEmpty {
+            let published: Void? = await retry.run({
                 try await bus.publish(outgoing)
                 onBrokerAvailability(true)
-                break
-            } catch {
+            }, onFailure: { error, failures, delay in
                 metrics.publishFailures.increment()
                 onBrokerAvailability(false)
-                if Task.isCancelled {
-                    try? await consumer.requeue(good)
-                    return
-                }
                 logger.warning(
                     "publish to fleet.metrics failed; holding the batch and retrying",
-                    metadata: ["error": "\(error)", "count": "\(good.count)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: Backoff(cap: .seconds(10)).delay(attempt: attempt, unit: Double.random(in: 0.5..<1)))
-                attempt += 1
+                    metadata: [
+                        "error": "\(error)", "count": "\(good.count)", "attempt": "\(failures)", "retry_in": "\(delay)",
+                    ])
+            })
+            // Stopped while retrying: the held deliveries go back to the queue.
+            guard published != nil else {
+                try? await consumer.requeue(good)
+                return
             }
         }
         metrics.published.increment(by: outgoing.count)

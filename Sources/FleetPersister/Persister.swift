@@ -302,8 +302,7 @@ public struct Persister: Sendable {
 
     /// Exponential backoff with jitter, at least half the ceiling so a failing dependency is never spun on.
     func backoffDelay(afterFailures failures: Int) -> Duration {
-        let ceiling = configuration.backoff.ceiling(attempt: failures - 1)
-        return ceiling / 2 + configuration.backoff.delay(attempt: failures - 1, unit: random()) / 2
+        RetryPolicy(backoff: configuration.backoff, random: random).delay(afterFailures: failures)
     }
 
     /// Waits `backoffDelay(afterFailures:)`; returns early when the task is cancelled.

@@ -19,27 +19,20 @@ public enum LiveViewSeeding {
     /// Returns once loaded; throws only `CancellationError`.
     public static func run(
         hub: LiveHub, store: any MetricStore, alerts: any AlertStore, readiness: Readiness, logger: Logger,
-        backoff: Backoff = Backoff(base: .milliseconds(200), cap: .seconds(5)),
-        random: @Sendable () -> Double = { Double.random(in: 0.5..<1) }
+        backoff: Backoff = Backoff(base: .milliseconds(200), cap: .seconds(5))
     ) async throws {
         readiness.set(condition, false)
         var failures = 0
-        while true {
-            try Task.checkCancellation()
-            do {
-                try await hub.seed(from: store, logger: logger)
-                try await hub.seedAlerts(from: alerts, logger: logger)
-                break
-            } catch {
-                try Task.checkCancellation()
-                let delay = backoff.delay(attempt: failures, unit: random())
-                failures += 1
-                logger.warning(
-                    "loading the fleet from history failed; not ready, retrying",
-                    metadata: ["error": "\(error)", "attempt": "\(failures)", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
-            }
-        }
+        let loaded: Void? = await RetryPolicy(backoff: backoff).run({
+            try await hub.seed(from: store, logger: logger)
+            try await hub.seedAlerts(from: alerts, logger: logger)
+        }, onFailure: { error, failed, delay in
+            failures = failed
+            logger.warning(
+                "loading the fleet from history failed; not ready, retrying",
+                metadata: ["error": "\(error)", "attempt": "\(failed)", "retry_in": "\(delay)"])
+        })
+        guard loaded != nil else { throw CancellationError() }
         if failures > 0 { logger.notice("the fleet loaded from history", metadata: ["attempts": "\(failures + 1)"]) }
         readiness.set(condition, true)
     }

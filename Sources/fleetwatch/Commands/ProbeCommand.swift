@@ -110,10 +110,11 @@ struct ProbeCommand: AsyncParsableCommand {
                             if Task.isCancelled { break }
                             runner.abandonInFlight()
                             interruptions.increment()
-                            let delay = Backoff(cap: .seconds(30)).delay(attempt: failures, unit: Double.random(in: 0.5..<1))
                             failures += 1
+                            let retry = RetryPolicy(backoff: Backoff(cap: .seconds(30)))
+                            let delay = retry.delay(afterFailures: failures)
                             logger.warning("probing interrupted; starting again", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                            try? await Task.sleep(for: delay)
+                            _ = await retry.wait(delay)
                         }
                     }
                 },

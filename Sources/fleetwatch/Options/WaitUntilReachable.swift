@@ -9,7 +9,8 @@ import Logging
 /// `isRetryable` rejects (a topology conflict, say) are thrown at once.
 func untilReachable(
     _ dependency: String, condition: String, readiness: Readiness, logger: Logger,
-    isRetryable: (any Error) -> Bool = { _ in true }, _ attempt: () async throws -> Void
+    isRetryable: (any Error) -> Bool = { _ in true }, retry: RetryPolicy = RetryPolicy(backoff: Backoff(cap: .seconds(5))),
+    _ attempt: () async throws -> Void
 ) async throws {
     var failures = 0
     while true {
@@ -17,11 +18,13 @@ func untilReachable(
             try await attempt()
             readiness.set(condition, true)
             return
-        } catch  where isRetryable(error) && !(error is CancellationError) {
-            logger.warning(
-                "\(dependency) not reachable yet; retrying", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-            try await Task.sleep(for: Backoff(cap: .seconds(5)).delay(attempt: failures, unit: Double.random(in: 0.5..<1)))
+        } catch where isRetryable(error) && !(error is CancellationError) {
             failures += 1
+            let delay = retry.delay(afterFailures: failures)
+            logger.warning(
+                "\(dependency) not reachable yet; retrying",
+                metadata: ["error": "\(error)", "attempt": "\(failures)", "retry_in": "\(delay)"])
+            guard await retry.wait(delay) else { throw CancellationError() }
         }
     }
 }
