@@ -28,15 +28,14 @@ public final class AlertEvaluator: Sendable {
     private let limits: BatchLimits
     /// How a failing database or broker is retried while the deliveries are held.
     private let retry: RetryPolicy
-    private let refused = Counter(label: "fleetwatch_alert_refused_batches_total")
-    /// Which (machine, field) refusals were logged: each once, the rest only counted.
-    private let refusalsLogged = Mutex(FirstSightings())
+    private let refusals: RefusedBatchLog
 
     public init(
         bus: any MessageBus, store: any AlertStore, rules: RuleBook, logger: Logger, now: @escaping @Sendable () -> Int64,
         limits: BatchLimits = .standard, retry: RetryPolicy = RetryPolicy()
     ) {
         self.retry = retry
+        self.refusals = RefusedBatchLog(counter: "fleetwatch_alert_refused_batches_total", stage: "evaluator", logger: logger)
         self.bus = bus
         self.store = store
         self.rules = rules
@@ -176,19 +175,7 @@ public final class AlertEvaluator: Sendable {
             try batch.validate(limits: limits, nowMs: nowMs)
             return true
         } catch {
-            refused.increment()
-            // Truncated: the id comes from the sender, and the key is kept for the life of the process.
-            let machine = String(batch.machine.machineID.prefix(128))
-            switch refusalsLogged.withLock({ $0.sight("\(machine)\u{0}\(error.fieldKind)") }) {
-            case .first:
-                logger.warning(
-                    "batch refused at the evaluator's boundary and skipped (logged once per machine and field)",
-                    metadata: ["machine": "\(machine)", "sequence": "\(batch.sequence)", "error": "\(error)"])
-            case .overflow:
-                logger.warning("refused batches from too many machines and fields; further ones are only counted")
-            case .again, .full:
-                break
-            }
+            refusals.report(error, of: batch)
             return false
         }
     }

@@ -38,7 +38,7 @@ public struct FanoutConsumer: Sendable {
         onEvent: @escaping @Sendable (Delivery) -> Void = { _ in }
     ) {
         self.limits = limits
-        self.refusals = RefusedBatchLog(counter: "fleetwatch_fanout_refused_batches_total", logger: logger)
+        self.refusals = RefusedBatchLog(counter: "fleetwatch_fanout_refused_batches_total", stage: "live view", logger: logger)
         self.onEvent = onEvent
         self.queue = FleetQueue.fanout(instance)
         self.bus = bus
