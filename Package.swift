@@ -70,12 +70,25 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
+        // The bus every consumer sees: the MessageBus protocol, the topology, bundles, trace headers and the
+        // in-process bus. No broker library.
         .target(
             name: "FleetBus",
             dependencies: [
-                "FleetCore", "FleetProto", "FleetSettings", "CRabbitMQ",
+                "FleetCore", "FleetProto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The RabbitMQ adapter over rabbitmq-c (AMQPBus), the management API inspector and the AMQP benchmark.
+        // Only executables and integration tests import it.
+        .target(
+            name: "FleetAMQP",
+            dependencies: [
+                "FleetBus", "FleetCore", "FleetSettings", "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -211,7 +224,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetStore", "FleetCollector",
+                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetAMQP", "FleetStore", "FleetCollector",
                 "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetProbe", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -227,14 +240,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),
+        // The intended module graph, checked on the import lines of Sources/ (reads files only; no dependencies).
+        .testTarget(name: "ModuleGraphTests", swiftSettings: strict),
         .testTarget(
             name: "FleetCollectorTests", dependencies: ["FleetCollector"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         .testTarget(name: "FleetBusTests", dependencies: ["FleetBus"], swiftSettings: strict),
+        // The RabbitMQ adapter against a real broker, and BusConformanceTests on both buses.
+        .testTarget(name: "FleetAMQPTests", dependencies: ["FleetAMQP", "FleetBus"], swiftSettings: strict),
         .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetSettings"], swiftSettings: strict),
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
-        .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus"], swiftSettings: strict),
+        .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus", "FleetAMQP"], swiftSettings: strict),
         // The edge and the normalizer on the in-process bus: back-pressure from a full queue, hop by hop.
         .testTarget(
             name: "FleetPipelineTests",

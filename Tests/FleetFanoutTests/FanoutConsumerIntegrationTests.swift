@@ -1,3 +1,4 @@
+import FleetAMQP
 import FleetBus
 import FleetCore
 import FleetFanout

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetAlerts
+import FleetAMQP
 import FleetBus
 import FleetRuntime
 import FleetSettings

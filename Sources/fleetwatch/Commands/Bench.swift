@@ -1,5 +1,5 @@
 import ArgumentParser
-import FleetBus
+import FleetAMQP
 import FleetRuntime
 import FleetSettings
 import FleetStore

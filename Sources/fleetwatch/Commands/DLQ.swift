@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetAMQP
 import FleetBus
 import FleetRuntime
 import FleetSettings

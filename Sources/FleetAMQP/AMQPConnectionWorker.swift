@@ -1,4 +1,5 @@
 import CRabbitMQ
+import FleetBus
 import Logging
 
 #if canImport(Glibc)

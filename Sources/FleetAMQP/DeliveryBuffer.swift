@@ -1,3 +1,4 @@
+import FleetBus
 import Synchronization
 
 /// Hands deliveries from a connection thread to async callers: the thread pushes, `receive` takes

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import FleetBus
+@testable import FleetAMQP
 
 @Suite struct AMQPURLTests {
     @Test func parsesTheDefaultURL() throws {

@@ -1,4 +1,5 @@
 import CRabbitMQ
+import FleetBus
 
 #if canImport(Glibc)
     import Glibc

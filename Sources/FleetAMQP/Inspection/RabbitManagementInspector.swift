@@ -1,3 +1,4 @@
+import FleetBus
 import FleetSettings
 import Foundation
 

@@ -1,7 +1,8 @@
+import FleetBus
 import Foundation
 import Testing
 
-@testable import FleetBus
+@testable import FleetAMQP
 
 /// The RabbitMQ the integration tests use: FLEETWATCH_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672/%2f
 /// (`scripts/services/rabbitmq start DIR` starts one). Unreachable: the test is skipped with a note,

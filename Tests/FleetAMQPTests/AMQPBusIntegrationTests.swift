@@ -1,7 +1,8 @@
+import FleetBus
 import Foundation
 import Testing
 
-@testable import FleetBus
+@testable import FleetAMQP
 
 /// Against a real RabbitMQ (see `TestBroker`). Every test uses its own queues and deletes them.
 @Suite(.timeLimit(.minutes(2))) struct AMQPBusIntegrationTests {

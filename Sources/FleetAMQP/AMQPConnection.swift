@@ -1,4 +1,5 @@
 import CRabbitMQ
+import FleetBus
 import Foundation
 import Logging
 import Synchronization

@@ -1,6 +1,7 @@
+import FleetBus
 import Testing
 
-@testable import FleetBus
+@testable import FleetAMQP
 
 @Suite struct AMQPHeadersTests {
     @Test func flattensScalars() {

@@ -1,3 +1,5 @@
+import FleetBus
+
 /// Raw throughput of the AMQP adapter against a real broker, for docs/benchmarks and the lead's
 /// checks: small transient messages (persistent on request) published with confirms in arrays of `batch`, then
 /// consumed back with batched acks. Uses a temporary queue that is deleted afterwards.

@@ -1,7 +1,8 @@
+import FleetBus
 import Foundation
 import Testing
 
-@testable import FleetBus
+@testable import FleetAMQP
 
 /// Stops and restarts a private broker (scripts/services/rabbitmq) to check that publishers fail
 /// fast while it is down and that publishers and consumers recover. Takes ~45 s, so opt-in:

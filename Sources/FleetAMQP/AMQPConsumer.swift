@@ -1,3 +1,5 @@
+import FleetBus
+
 /// A subscription to one RabbitMQ queue on its own connection: prefetch-bounded, manual acks, and
 /// resubscribed automatically after the connection dies. Deliveries received before a reconnect
 /// carry an older `epoch`; settling them is a no-op because the broker already requeued them.

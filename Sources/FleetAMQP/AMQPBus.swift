@@ -1,3 +1,4 @@
+import FleetBus
 import Foundation
 import Logging
 import Synchronization
