@@ -134,7 +134,8 @@ public enum BusHeader {
     public static let originalRoutingKey = "x-fleetwatch-original-routing-key"
     /// The queue a message was dead-lettered from.
     public static let deadLetterQueue = "x-fleetwatch-queue"
-    /// The edge's receive time in milliseconds since 1970.
+    /// The edge's receive time in milliseconds since 1970, on single batches from before bundles (a bundled batch
+    /// carries it in its `received_ms`); still read, no longer written.
     public static let receivedAt = "x-fleetwatch-received-ms"
     /// W3C trace context.
     public static let traceParent = "traceparent"
