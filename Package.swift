@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "FleetCore", "FleetSettings", "FleetLogging",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -93,11 +94,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What every consumer of storage sees: the store protocols, their value types, the tick layout shared by
+        // both stores, rollup, retention and resolution policies. No database library.
+        .target(name: "FleetStore", dependencies: ["FleetCore", "FleetProto"], swiftSettings: strict),
+        // The PostgreSQL store over postgres-nio (COPY, daily partitions, rollup, retention, migrations) and the
+        // store benchmarks. Only executables and integration tests import it.
         .target(
-            name: "FleetStore",
+            name: "FleetPostgres",
             dependencies: [
-                "FleetCore", "FleetSettings",
+                "FleetStore", "FleetCore", "FleetProto", "FleetSettings",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The SQLite store over GRDB, for the single-process hub. Only executables and integration tests import it.
+        .target(
+            name: "FleetSQLite",
+            dependencies: [
+                "FleetStore", "FleetCore", "FleetProto",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -163,7 +178,7 @@ let package = Package(
         .target(
             name: "FleetGateway",
             dependencies: [
-                "FleetCore", "FleetBus", "FleetFanout", "FleetStore", "FleetRuntime", "FleetAlerts", "FleetProto",
+                "FleetCore", "FleetBus", "FleetFanout", "FleetStore", "FleetRuntime", "FleetProto",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -190,7 +205,7 @@ let package = Package(
         .target(
             name: "FleetConfig",
             dependencies: [
-                "FleetCore", "FleetFanout", "FleetProto", "FleetAlerts", "FleetBus", "FleetStore",
+                "FleetCore", "FleetFanout", "FleetProto", "FleetBus", "FleetStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -202,7 +217,7 @@ let package = Package(
         .target(
             name: "FleetProbe",
             dependencies: [
-                "FleetCore", "FleetProto", "FleetCollector",
+                "FleetCore", "FleetProto", "FleetCollector", "FleetRuntime",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -224,7 +239,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetAMQP", "FleetStore", "FleetCollector",
+                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetAMQP", "FleetStore", "FleetPostgres", "FleetSQLite", "FleetCollector",
                 "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetProbe", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -248,7 +263,10 @@ let package = Package(
         .testTarget(name: "FleetBusTests", dependencies: ["FleetBus"], swiftSettings: strict),
         // The RabbitMQ adapter against a real broker, and BusConformanceTests on both buses.
         .testTarget(name: "FleetAMQPTests", dependencies: ["FleetAMQP", "FleetBus"], swiftSettings: strict),
-        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetSettings"], swiftSettings: strict),
+        // The store protocols' conformance suites on both stores, and each adapter against its database.
+        .testTarget(
+            name: "FleetStoreTests", dependencies: ["FleetStore", "FleetPostgres", "FleetSQLite", "FleetSettings"],
+            swiftSettings: strict),
         .testTarget(
             name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
         .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus", "FleetAMQP"], swiftSettings: strict),
@@ -268,7 +286,8 @@ let package = Package(
             dependencies: ["FleetConfig", "FleetFanout", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .testTarget(
-            name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore"], swiftSettings: strict),
+            name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore", "FleetSQLite"],
+            swiftSettings: strict),
         .testTarget(
             name: "FleetGatewayTests",
             dependencies: [

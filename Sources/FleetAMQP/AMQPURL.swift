@@ -64,28 +64,21 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
             }
         }
 
-        var host: Substring
-        var portText: Substring?
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
-            host = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
-            let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") {
-                portText = after.dropFirst()
-            } else if !after.isEmpty {
-                throw fail("unexpected '\(after)' after the IPv6 address")
+        let host: Substring
+        let portText: Substring?
+        do {
+            (host, portText) = try HostPort.split(hostPort)
+        } catch {
+            switch error {
+            case .unterminatedIPv6: throw fail("unterminated IPv6 address")
+            case .unexpectedAfterIPv6(let after): throw fail("unexpected '\(after)' after the IPv6 address")
             }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            host = hostPort[..<colon]
-            portText = hostPort[hostPort.index(after: colon)...]
-        } else {
-            host = hostPort
         }
         guard !host.isEmpty else { throw fail("missing host") }
 
         var port = 5672
         if let portText, !portText.isEmpty {
-            guard let value = Int(portText), (1...65535).contains(value) else {
+            guard let value = HostPort.port(portText) else {
                 throw fail("port '\(portText)' is not a number between 1 and 65535")
             }
             port = value

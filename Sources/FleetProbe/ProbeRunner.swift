@@ -1,4 +1,5 @@
 import FleetCollector
+import FleetRuntime
 import FleetCore
 import FleetProto
 import Foundation

@@ -13,12 +13,13 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         var rest = Substring(text)
         for scheme in ["http://", "https://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]),
-            (0...65535).contains(port), colon != rest.startIndex
+        guard let parts = try? Self.split(rest), !parts.host.isEmpty, let portText = parts.port,
+            let port = Self.port(portText, in: 0...65535)
         else {
             throw ConfigError(setting: setting, expected: "host:port (for example 127.0.0.1:8080)", got: text)
         }
-        self.host = String(rest[..<colon])
+        // The host as written, brackets included: it is shown and connected to as given.
+        self.host = String(rest[..<rest.index(before: portText.startIndex)])
         self.port = port
     }
 

@@ -16,7 +16,7 @@ public protocol RuleStore: Sendable {
 
 extension RuleStore {
     /// Throws `.notFound` or `.conflict` for a versioned write that matched no row.
-    func explainMissedWrite(id: String, expectedVersion: Int64) async throws {
+    public func explainMissedWrite(id: String, expectedVersion: Int64) async throws {
         guard let current = try await rule(id: id) else { throw StoreError.notFound("no rule '\(id)'") }
         throw StoreError.conflict("rule '\(id)' is at version \(current.version), not \(expectedVersion); read it again")
     }

@@ -49,7 +49,8 @@ public struct ResolutionPolicy: Sendable, Equatable {
         return Plan(resolution: resolution, step: .seconds(Int64(stepSeconds)))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    /// `duration` in seconds, fractions included.
+    public static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

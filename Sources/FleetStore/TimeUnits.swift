@@ -3,11 +3,13 @@ import Foundation
 /// Time as both stores key it: whole milliseconds since 1970 (rounded down, so an instant never lands in the
 /// next bucket) and durations in whole milliseconds.
 extension Date {
-    var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Whole milliseconds since 1970, rounded down.
+    public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
 }
 
 extension Duration {
-    var wholeMilliseconds: Int64 {
+    /// The duration in whole milliseconds (sub-millisecond parts dropped).
+    public var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

@@ -2,6 +2,7 @@ import FleetAlerts
 import FleetBus
 import FleetCore
 import FleetProto
+import FleetSQLite
 import FleetStore
 import Foundation
 import Logging

@@ -2,6 +2,8 @@ import FleetProto
 import Foundation
 import Testing
 
+@testable import FleetPostgres
+@testable import FleetSQLite
 @testable import FleetStore
 
 /// Rules and alert history behave the same on PostgreSQL and SQLite.

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 @Suite struct CopyTextEncoderTests {

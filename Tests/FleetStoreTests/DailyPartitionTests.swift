@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 @Suite struct DailyPartitionTests {

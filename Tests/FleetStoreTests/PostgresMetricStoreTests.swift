@@ -2,6 +2,7 @@ import FleetProto
 import Foundation
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 @Suite struct PostgresMetricStoreTests {

@@ -1,6 +1,7 @@
 import FleetSettings
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 @Suite struct PostgresStoreConfigurationTests {

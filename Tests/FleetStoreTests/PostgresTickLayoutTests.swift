@@ -3,6 +3,7 @@ import Foundation
 import PostgresNIO
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 /// The PostgreSQL tick layout: one row per machine instant, rollups by a periodic pass over closed buckets,

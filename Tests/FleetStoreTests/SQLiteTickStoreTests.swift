@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 
+@testable import FleetSQLite
 @testable import FleetStore
 
 /// The SQLite store's tick layout: rollups exact under late data and redelivery, history the same whether or

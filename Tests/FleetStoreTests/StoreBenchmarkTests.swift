@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 /// Runs `StoreBenchmark` when FLEETWATCH_STORE_BENCH_ROWS is set (e.g. 200000); otherwise does nothing,

@@ -2,6 +2,8 @@ import FleetProto
 import Foundation
 import Testing
 
+@testable import FleetPostgres
+@testable import FleetSQLite
 @testable import FleetStore
 
 /// The behaviour every `MetricStore` must have, run against each implementation: PostgreSQL (the distributed

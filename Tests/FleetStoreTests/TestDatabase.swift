@@ -5,6 +5,7 @@ import Logging
 import PostgresNIO
 import Testing
 
+@testable import FleetPostgres
 @testable import FleetStore
 
 /// Integration tests run against the PostgreSQL at FLEETWATCH_DATABASE_URL (scripts/services/postgres),

@@ -9,8 +9,10 @@ import Testing
     static let restricted: [String: Set<String>] = [
         "FleetAMQP": ["fleetwatch"],
         "CRabbitMQ": ["FleetAMQP"],
-        "GRDB": ["FleetStore"],
-        "PostgresNIO": ["FleetStore"],
+        "FleetPostgres": ["fleetwatch"],
+        "FleetSQLite": ["fleetwatch"],
+        "GRDB": ["FleetSQLite"],
+        "PostgresNIO": ["FleetPostgres"],
         // Consumers never import the gateway.
         "FleetGateway": ["fleetwatch"],
     ]
@@ -19,7 +21,9 @@ import Testing
     static let coreAllowed: Set<String> = ["FleetProto", "Foundation", "FoundationEssentials", "SwiftProtobuf", "Synchronization"]
 
     /// Never reached from the portable agent, directly or through the modules it imports.
-    static let agentForbidden: Set<String> = ["FleetBus", "FleetAMQP", "CRabbitMQ", "FleetStore", "GRDB", "PostgresNIO"]
+    static let agentForbidden: Set<String> = [
+        "FleetBus", "FleetAMQP", "CRabbitMQ", "FleetStore", "FleetPostgres", "FleetSQLite", "GRDB", "PostgresNIO",
+    ]
 
     @Test func adapterModulesAreImportedOnlyWhereTheyAreWired() throws {
         let graph = try Self.importGraph()
@@ -38,6 +42,24 @@ import Testing
             Issue.record(
                 "FleetCore imports \(imported) (\(files.sorted().joined(separator: ", "))); it may import only \(Self.coreAllowed.sorted().joined(separator: ", "))"
             )
+        }
+    }
+
+    /// The consumer modules: the hops the pipeline's messages go through, and the alert evaluator.
+    static let consumers: Set<String> = ["FleetAlerts", "FleetPersister", "FleetNormalizer", "FleetIngest"]
+
+    /// The serving modules, which share words with the consumers only through FleetCore.
+    static let servers: [String] = ["FleetGateway", "FleetConfig"]
+
+    @Test func theGatewayAndConfigServiceImportNoConsumer() throws {
+        let graph = try Self.importGraph()
+        for module in Self.servers {
+            let imports = try #require(graph[module], "Sources/\(module) not found")
+            for (imported, files) in imports.sorted(by: { $0.key < $1.key }) where Self.consumers.contains(imported) {
+                Issue.record(
+                    "\(module) imports the consumer module \(imported) (\(files.sorted().joined(separator: ", "))); shared words belong in FleetCore"
+                )
+            }
         }
     }
 
@@ -64,10 +86,17 @@ import Testing
     /// The checks read real files: make sure they found them, so a moved folder cannot make them pass vacuously.
     @Test func theGraphCoversEveryModule() throws {
         let graph = try Self.importGraph()
-        for module in ["FleetCore", "FleetBus", "FleetAMQP", "FleetStore", "FleetIngest", "fleetwatch", "fleetwatch-agent"] {
+        for module in [
+            "FleetCore", "FleetBus", "FleetAMQP", "FleetStore", "FleetPostgres", "FleetSQLite", "FleetIngest", "fleetwatch",
+            "fleetwatch-agent",
+        ] {
             #expect(graph[module] != nil, "no Sources/\(module) with Swift files")
         }
-        #expect(graph["fleetwatch"]?["FleetAMQP"] != nil, "the import scan found no 'import FleetAMQP' in the executable")
+        for adapter in ["FleetAMQP", "FleetPostgres", "FleetSQLite"] {
+            #expect(graph["fleetwatch"]?[adapter] != nil, "the import scan found no 'import \(adapter)' in the executable")
+        }
+        #expect(graph["FleetPostgres"]?["PostgresNIO"] != nil, "the import scan found no 'import PostgresNIO' in FleetPostgres")
+        #expect(graph["FleetSQLite"]?["GRDB"] != nil, "the import scan found no 'import GRDB' in FleetSQLite")
     }
 
     // MARK: - Reading the imports

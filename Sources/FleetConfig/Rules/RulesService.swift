@@ -1,4 +1,3 @@
-import FleetAlerts
 import FleetBus
 import FleetCore
 import FleetProto

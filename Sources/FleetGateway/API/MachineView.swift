@@ -1,4 +1,3 @@
-import FleetAlerts
 import FleetCore
 import FleetFanout
 

@@ -1,4 +1,4 @@
-import FleetAlerts
+import FleetCore
 import FleetProto
 
 /// A rule as the API shows and accepts it (docs/api.md, "Alerts and rules").

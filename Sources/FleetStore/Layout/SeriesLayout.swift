@@ -8,7 +8,7 @@ public struct SeriesLayout: Hashable, Sendable {
     public private(set) var labels: [String]
 
     /// `series` must be sorted by (metric, labels) and free of repeats; `MachineTick.group` ensures both.
-    init(sorted series: [(metric: String, labels: String)]) {
+    public init(sorted series: [(metric: String, labels: String)]) {
         metrics = series.map(\.metric)
         labels = series.map(\.labels)
     }

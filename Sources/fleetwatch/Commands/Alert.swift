@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetAlerts
 import FleetAMQP
 import FleetBus
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import FleetStore

@@ -1,5 +1,4 @@
 import ArgumentParser
-import FleetAlerts
 import FleetCore
 import FleetProto
 import Foundation

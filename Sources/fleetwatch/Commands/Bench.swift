@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetAMQP
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import FleetStore

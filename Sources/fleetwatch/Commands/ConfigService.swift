@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetAMQP
 import FleetBus
 import FleetCore
+import FleetPostgres
 import FleetProto
 import FleetConfig
 import FleetFanout

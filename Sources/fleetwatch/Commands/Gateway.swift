@@ -1,11 +1,11 @@
 import ArgumentParser
 import FleetAMQP
 import FleetBus
-import FleetCollector
 import FleetCore
 import FleetFanout
 import FleetGateway
 import FleetLogging
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import FleetStore
@@ -72,7 +72,7 @@ struct Gateway: AsyncParsableCommand {
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
         let configURL = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
         let config = ConfigClient(
-            transport: try IngestEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071).makeTransport())
+            transport: try GRPCEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071).makeTransport())
         let queues: RabbitManagementInspector
         do {
             queues = try RabbitManagementInspector(

@@ -12,6 +12,7 @@ import FleetNormalizer
 import FleetPersister
 import FleetProto
 import FleetRuntime
+import FleetSQLite
 import FleetSettings
 import FleetStore
 import Foundation
@@ -88,7 +89,7 @@ struct Hub: AsyncParsableCommand {
             ],
             interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
         let config = ConfigClient(
-            transport: try IngestEndpoint(
+            transport: try GRPCEndpoint(
                 url: settings.config.localURL, variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
             ).makeTransport())
         let book = RuleBook()

@@ -2,6 +2,7 @@ import ArgumentParser
 import FleetAMQP
 import FleetBus
 import FleetPersister
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import FleetStore

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FleetCollector
+import FleetRuntime
 import FleetSettings
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -23,7 +23,7 @@ struct ClientOptions: ParsableArguments {
         _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {
         let url = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
-        let endpoint = try IngestEndpoint(url: url, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071)
+        let endpoint = try GRPCEndpoint(url: url, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071)
         do {
             return try await withGRPCClient(transport: try endpoint.makeTransport()) { client in
                 try await body(client)

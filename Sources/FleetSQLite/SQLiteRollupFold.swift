@@ -1,3 +1,4 @@
+import FleetStore
 import GRDB
 
 /// A series of a machine as the rollup tables key it.

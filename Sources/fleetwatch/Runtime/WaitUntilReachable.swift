@@ -1,5 +1,6 @@
 import FleetBus
 import FleetCore
+import FleetPostgres
 import FleetRuntime
 import FleetStore
 import Logging

@@ -1,6 +1,7 @@
 import FleetBus
 import FleetFanout
 import FleetGateway
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import FleetStore

@@ -96,26 +96,20 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             password = decoded
         }
 
-        var host: String
-        var portText: Substring?
-        if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unterminated IPv6 address") }
-            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
-            let after = hostPort[hostPort.index(after: close)...]
-            if after.hasPrefix(":") {
-                portText = after.dropFirst()
-            } else if !after.isEmpty {
-                throw fail("unexpected '\(after)' after the IPv6 address")
+        let host: String
+        let portText: Substring?
+        do {
+            let parts = try HostPort.split(hostPort)
+            (host, portText) = (String(parts.host), parts.port)
+        } catch {
+            switch error {
+            case .unterminatedIPv6: throw fail("unterminated IPv6 address")
+            case .unexpectedAfterIPv6(let after): throw fail("unexpected '\(after)' after the IPv6 address")
             }
-        } else if let colon = hostPort.lastIndex(of: ":") {
-            host = String(hostPort[..<colon])
-            portText = hostPort[hostPort.index(after: colon)...]
-        } else {
-            host = String(hostPort)
         }
         var port = 5432
         if let portText {
-            guard let value = Int(portText), (1...65_535).contains(value) else {
+            guard let value = HostPort.port(portText) else {
                 throw fail("the port must be a number between 1 and 65535")
             }
             port = value

@@ -1,3 +1,4 @@
+import FleetStore
 import Foundation
 
 /// One UTC day of raw data: the partition `ticks_pYYYYMMDD` holding [midnight, next midnight), or

@@ -1,3 +1,4 @@
+import FleetStore
 import GRDB
 
 /// Carries a v1/v2 database forward into the v3 layout, inside the v3 migration: every row of the old

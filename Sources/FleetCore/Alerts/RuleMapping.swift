@@ -1,4 +1,3 @@
-import FleetCore
 import FleetProto
 
 /// Rules between their wire form (alerts.proto) and the domain (`AlertRule`).

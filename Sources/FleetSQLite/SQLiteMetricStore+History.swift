@@ -1,4 +1,5 @@
 import FleetCore
+import FleetStore
 import Foundation
 import GRDB
 

@@ -1,5 +1,6 @@
 import FleetCore
 import FleetProto
+import FleetStore
 import Foundation
 import GRDB
 import Logging

@@ -1,3 +1,4 @@
+import FleetStore
 import GRDB
 
 /// Names of the rows of `rollup_dirty` and `rollup_state`.

@@ -1,4 +1,5 @@
 import FleetProto
+import FleetStore
 import Foundation
 import Logging
 import PostgresNIO
