@@ -32,7 +32,7 @@ import Testing
         ])
     }
 
-    @Test func everyInstanceSeesEveryBatchOnItsOwnQueueWithinASecond() async throws {
+    @Test func everyInstanceSeesEveryBatchOnItsOwnQueue() async throws {
         guard let bus = await Self.bus() else { return }
         defer { Task { await bus.shutdown() } }
         let logger = Logger(label: "test")
@@ -67,7 +67,8 @@ import Testing
                 let update = try await nextUpdate(subscription)
                 #expect(update.samples.map(\.value) == [4.2])
             }
-            #expect(Date().timeIntervalSince(sent) < 1)
+            // How fast is measured by scripts/bench-live; here a generous bound only catches a feed that stalls.
+            #expect(Date().timeIntervalSince(sent) < 10)
             group.cancelAll()
         }
         for subscription in subscriptions { subscription.cancel() }
