@@ -102,14 +102,14 @@ final class EdgeStream: Sendable {
     private let received: AckLog
     private let task: Task<Void, any Error>
 
-    init(_ edge: Fleetwatch_V1_Ingest.Client<InProcessTransport.Client>) {
+    init(_ edge: Fleetwatch_V1_Ingest.Client<InProcessTransport.Client>, token: String = testToken) {
         let (batches, outgoing) = AsyncStream.makeStream(of: Fleetwatch_V1_RawBatch.self)
         self.outgoing = outgoing
         let received = AckLog()
         self.received = received
         task = Task {
             try await edge.publish(
-                metadata: ["authorization": "Bearer \(testToken)"],
+                metadata: ["authorization": "Bearer \(token)"],
                 requestProducer: { writer in
                     for await batch in batches { try await writer.write(batch) }
                 },
