@@ -11,6 +11,11 @@ import Tracing
 /// the `RuleBook` through one `AlertEngine`, and for every transition writes alert history, then publishes an
 /// alert event on fleet.events (confirmed), and only then acks the deliveries that caused it. Effects are
 /// idempotent (transitions are keyed), so a redelivery after a crash changes nothing.
+///
+/// Anyone with broker access can publish on fleet.metrics: a batch that fails the edge's rules at the evaluator's
+/// clock (machine `../../x`, a year-3000 stamp that would never look silent to a no-data rule) is skipped, counted
+/// in `fleetwatch_alert_refused_batches_total` and logged once per machine and field (`RefusedBatchLog`). It is not
+/// dead-lettered here: the persister dead-letters the same batch, replayably.
 public final class AlertEvaluator: Sendable {
     private let bus: any MessageBus
     private let store: any AlertStore
@@ -129,7 +134,7 @@ public final class AlertEvaluator: Sendable {
                     for var batch in try DeliveryBatches.metric(delivery) {
                         droppedValues.report(
                             batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
-                        guard accepts(batch, nowMs: nowMs) else { continue }
+                        guard refusals.accepts(batch, limits: limits, nowMs: nowMs) else { continue }
                         batches.append(batch)
                     }
                     good.append(delivery)
@@ -163,20 +168,6 @@ public final class AlertEvaluator: Sendable {
             BatchSpans.record("evaluate batch", batches, from: tracedFrom, logger: logger, message: "batch evaluated")
             // A hand-over waited for this batch: end the subscription now that nothing of it is unacked.
             if slot.finishedBatch() { return }
-        }
-    }
-
-    /// True when `batch` passes the edge's rules at this evaluator's time `nowMs`. Anyone with broker access can
-    /// publish on fleet.metrics: a batch of machine `../../x`, or stamped in the year 3000 (it would never look
-    /// silent to a no-data rule), is skipped, counted in `fleetwatch_alert_refused_batches_total` and logged once
-    /// per machine and field. It is not dead-lettered here: the persister dead-letters the same batch, replayably.
-    private func accepts(_ batch: Fleetwatch_V1_MetricBatch, nowMs: Int64) -> Bool {
-        do {
-            try batch.validate(limits: limits, nowMs: nowMs)
-            return true
-        } catch {
-            refusals.report(error, of: batch)
-            return false
         }
     }
 

@@ -37,4 +37,16 @@ public final class RefusedBatchLog: Sendable {
             break
         }
     }
+
+    /// True when `batch` passes the edge's rules (`Fleetwatch_V1_MetricBatch.validate`) at this consumer's time
+    /// `nowMs`; otherwise the refusal is reported and the caller skips the batch.
+    public func accepts(_ batch: Fleetwatch_V1_MetricBatch, limits: BatchLimits, nowMs: Int64) -> Bool {
+        do {
+            try batch.validate(limits: limits, nowMs: nowMs)
+            return true
+        } catch {
+            report(error, of: batch)
+            return false
+        }
+    }
 }

@@ -99,7 +99,7 @@ public struct FanoutConsumer: Sendable {
                     for var batch in try DeliveryBatches.metric(delivery) {
                         droppedValues.report(
                             batch.removeUnusableValues(), machine: batch.machine.machineID, sequence: batch.sequence)
-                        guard accepts(batch, nowMs: nowMs) else { continue }
+                        guard refusals.accepts(batch, limits: limits, nowMs: nowMs) else { continue }
                         hub.apply(batch)
                         hub.recordProbeArrival(batch, atMs: nowMs)
                         if batch.timestampMs > 0, nowMs >= batch.timestampMs {
@@ -117,15 +117,4 @@ public struct FanoutConsumer: Sendable {
         }
     }
 
-    /// True when `batch` passes the edge's rules at `nowMs`; otherwise it is counted and logged once per machine
-    /// and field.
-    private func accepts(_ batch: Fleetwatch_V1_MetricBatch, nowMs: Int64) -> Bool {
-        do {
-            try batch.validate(limits: limits, nowMs: nowMs)
-            return true
-        } catch {
-            refusals.report(error, of: batch)
-            return false
-        }
-    }
 }
