@@ -22,9 +22,6 @@ public enum MetricBatchDecoder {
         public var description: String { reason }
     }
 
-    /// The latest timestamp stored: the end of year 9999, the range of daily partition names.
-    static let maxTimestampMs: Int64 = 253_402_300_799_999
-
     /// A batch the store accepts, and the values removed from it on the way.
     public struct Accepted: Sendable {
         public var batch: Fleetwatch_V1_MetricBatch
@@ -96,11 +93,8 @@ public enum MetricBatchDecoder {
             let what = "sample \(index) of machine '\(machineID)' sequence \(batch.sequence)"
             guard !sample.name.isEmpty else { return "\(what): empty metric name" }
             let series = "\(what) (\(sample.name))"
+            // Its time is within the boundary rule's window of `nowMs` (checked above), so within partition names.
             if let problem = SampleValue.problem(with: sample.value) { return "\(series): \(problem)" }
-            let timestamp = SampleTime.milliseconds(of: sample, in: batch)
-            guard timestamp > 0, timestamp <= maxTimestampMs else {
-                return "\(series): timestamp_ms \(timestamp) is outside 1970-01-01 … 9999-12-31"
-            }
             if sample.name.containsNUL
                 || sample.labels.contains(where: { $0.key.containsNUL || $0.value.containsNUL })
             {

@@ -26,6 +26,12 @@ public struct BundleBody: Sendable {
         count += 1
     }
 
+    /// Whether `element` goes into this bundle within `limits`; an empty bundle takes anything, so a batch larger
+    /// than `maxBytes` still travels, alone.
+    public func canTake(_ element: [UInt8], within limits: BundlePublisher.Limits) -> Bool {
+        count == 0 || (count < limits.maxBatches && size(adding: element) <= limits.maxBytes)
+    }
+
     /// The size of the body once `element` is added.
     public func size(adding element: [UInt8]) -> Int {
         var prefix = 2

@@ -65,8 +65,7 @@ public actor BundlePublisher {
     private func takeBundle() -> (BundleBody, [CheckedContinuation<Void, any Error>]) {
         var body = BundleBody()
         for entry in waiting {
-            guard body.count == 0 || (body.count < limits.maxBatches && body.size(adding: entry.batch) <= limits.maxBytes)
-            else { break }
+            guard body.canTake(entry.batch, within: limits) else { break }
             body.append(entry.batch)
         }
         let callers = waiting.prefix(body.count).map(\.done)

@@ -39,8 +39,7 @@ public struct MetricBundles: Sendable {
     }
 
     private mutating func append(_ element: [UInt8], to key: Key) {
-        let full = bodies[key]?.last.map { $0.count >= limits.maxBatches || $0.size(adding: element) > limits.maxBytes }
-        if full ?? true { bodies[key, default: []].append(BundleBody()) }
+        if bodies[key]?.last?.canTake(element, within: limits) != true { bodies[key, default: []].append(BundleBody()) }
         // Mutated in place (no copy of the bytes gathered so far).
         bodies[key, default: []][bodies[key, default: []].count - 1].append(element)
     }
