@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FleetBus
 import FleetCore
 import FleetProto
@@ -5,10 +6,6 @@ import FleetStore
 import Foundation
 import Logging
 import Metrics
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Sends firing and resolved alert events (fleet.notify) to webhooks as JSON, retrying with backoff; a
 /// notification that still fails after `attempts` goes to fleet.notify.dlq with the reason, never dropped.
@@ -18,11 +15,19 @@ public struct WebhookNotifier: Sendable {
     let attempts: Int
     let logger: Logger
     let timeout: Duration
+    let httpClient: HTTPClient
     private let sent = Counter(label: "fleetwatch_notifications_sent_total")
     private let failed = Counter(label: "fleetwatch_notifications_dead_lettered_total")
 
-    public init(bus: any MessageBus, urls: [URL], attempts: Int = 5, timeout: Duration = .seconds(5), logger: Logger) {
+    /// - Parameters:
+    ///   - timeout: how long one POST may take, connecting included.
+    ///   - httpClient: the client to post with; its owner shuts it down.
+    public init(
+        bus: any MessageBus, urls: [URL], attempts: Int = 5, timeout: Duration = .seconds(5),
+        httpClient: HTTPClient = .shared, logger: Logger
+    ) {
         self.bus = bus
+        self.httpClient = httpClient
         self.urls = urls
         self.attempts = max(1, attempts)
         self.timeout = timeout
@@ -66,18 +71,18 @@ public struct WebhookNotifier: Sendable {
             if attempt > 0 {
                 try? await Task.sleep(for: Backoff(base: .milliseconds(200), cap: .seconds(10)).delay(attempt: attempt - 1, unit: 1))
             }
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.timeoutInterval = Double(timeout.components.seconds)
-            request.httpBody = body
+            var request = HTTPClientRequest(url: url.absoluteString)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
             do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                if (200..<300).contains(status) { return nil }
-                last = "HTTP \(status)"
+                let response = try await httpClient.execute(request, timeout: .nanoseconds(Int64(timeout / .nanoseconds(1))))
+                // Read to the end, so the connection can be reused; the answer's content does not matter.
+                for try await _ in response.body {}
+                if (200..<300).contains(response.status.code) { return nil }
+                last = "HTTP \(response.status.code)"
             } catch {
-                last = "\(error.localizedDescription)"
+                last = "\(error)"
             }
         }
         return last

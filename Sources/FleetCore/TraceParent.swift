@@ -1,6 +1,9 @@
+import W3CTraceContext
+
 /// W3C trace context (`traceparent: 00-<trace id>-<parent id>-<flags>`) for the places that start a trace
 /// without linking a tracer: the portable collector starts one per batch, and the services continue it
-/// (their tracer takes the value as the remote parent of their spans).
+/// (their tracer takes the value as the remote parent of their spans). Reading and writing the header is
+/// swift-w3c-trace-context's `TraceContext`; this keeps the string-level API the callers use.
 public enum TraceParent {
     public static let header = "traceparent"
 
@@ -11,24 +14,14 @@ public enum TraceParent {
     }
 
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> String {
-        "00-\(hex(generator.next(), generator.next()))-\(hex(generator.next()))-01"
+        TraceContext(
+            traceID: .random(using: &generator), spanID: .random(using: &generator), flags: .sampled,
+            state: TraceState()
+        ).traceParentHeaderValue
     }
 
-    /// True for a well-formed version-00 value with non-zero ids.
+    /// True for a well-formed version-00 value (lowercase hex) with non-zero ids.
     public static func isValid(_ value: String) -> Bool {
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "00", parts[1].count == 32, parts[2].count == 16, parts[3].count == 2 else {
-            return false
-        }
-        let hexDigits = Set("0123456789abcdef")
-        return parts.dropFirst().allSatisfy { $0.allSatisfy(hexDigits.contains) }
-            && parts[1].contains { $0 != "0" } && parts[2].contains { $0 != "0" }
-    }
-
-    private static func hex(_ words: UInt64...) -> String {
-        words.map { word in
-            let digits = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
+        (try? TraceContext(traceParentHeaderValue: value)) != nil
     }
 }

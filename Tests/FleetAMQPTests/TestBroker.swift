@@ -55,6 +55,13 @@ enum TestBroker {
         return closed
     }
 
+    /// Deletes an exchange of the default vhost through the management API (AMQPBus declares exchanges but
+    /// never deletes them).
+    static func deleteExchange(_ name: String) throws {
+        let base = environment["FLEETWATCH_RABBITMQ_MANAGEMENT_URL"] ?? "http://127.0.0.1:15672"
+        _ = try curl(["-sf", "-u", "guest:guest", "-X", "DELETE", "\(base)/api/exchanges/%2f/\(name)"])
+    }
+
     private static func curl(_ arguments: [String]) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")

@@ -17,8 +17,10 @@ import Testing
         "FleetGateway": ["fleetwatch"],
     ]
 
-    /// All FleetCore may import: it is the domain, without I/O.
-    static let coreAllowed: Set<String> = ["FleetProto", "Foundation", "FoundationEssentials", "SwiftProtobuf", "Synchronization"]
+    /// All FleetCore may import: it is the domain, without I/O (W3CTraceContext is values only: the traceparent format).
+    static let coreAllowed: Set<String> = [
+        "FleetProto", "Foundation", "FoundationEssentials", "SwiftProtobuf", "Synchronization", "W3CTraceContext",
+    ]
 
     /// Never reached from the portable agent, directly or through the modules it imports.
     static let agentForbidden: Set<String> = [
