@@ -1,14 +1,17 @@
 /// Durations as people write them in flags and query parameters: `500ms`, `10s`, `5m`, `1h`, `7d`,
-/// or a plain number of seconds.
+/// or a plain number of seconds where the caller allows it (service settings, query parameters; the CLI's client
+/// commands require the unit, docs/cli.md).
 public enum DurationText {
-    /// Nil when `text` is not a non-negative whole number followed by an optional unit.
-    public static func parse(_ text: String) -> Duration? {
+    /// Nil when `text` is not a non-negative whole number followed by a unit, which is optional (then seconds)
+    /// unless `requiringUnit`.
+    public static func parse(_ text: String, requiringUnit: Bool = false) -> Duration? {
         let trimmed = text.trimmingPrefixAndSuffixSpaces
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12, let amount = Int64(digits) else { return nil }
         switch trimmed.dropFirst(digits.count) {
         case "ms": return .milliseconds(amount)
-        case "", "s": return .seconds(amount)
+        case "": return requiringUnit ? nil : .seconds(amount)
+        case "s": return .seconds(amount)
         case "m": return .seconds(amount * 60)
         case "h": return .seconds(amount * 3600)
         case "d": return .seconds(amount * 86_400)

@@ -3,16 +3,20 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 
 /// The edge's gRPC server, as `fleetwatch ingest` and the hub run it: plaintext HTTP/2 serving the ingest
-/// service with the batch size limit enforced where it can be answered with a status (`BatchSizeLimit`).
+/// service with the batch size limit enforced where it can be answered with a status (`BatchSizeLimit`), and
+/// the services given `alongside` (the wiring adds grpc.health.v1 and reflection).
 public enum IngestServer {
+    /// The Fleetwatch services of the edge, for health checks and the reflection listing.
+    public static let serviceNames = ["fleetwatch.v1.Ingest"]
+
     public static func make(
         host: String, port: Int, ingest: some Fleetwatch_V1_Ingest.StreamingServiceProtocol,
-        limit: BatchSizeLimit = .standard
+        limit: BatchSizeLimit = .standard, alongside: [any RegistrableRPCService] = []
     ) -> GRPCServer<HTTP2ServerTransport.Posix> {
         GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: host, port: port), transportSecurity: .plaintext,
                 config: .defaults { $0.rpc.maxRequestPayloadSize = limit.transportBytes }),
-            services: [SizeLimitedIngest(service: ingest, limit: limit)])
+            services: [SizeLimitedIngest(service: ingest, limit: limit)] + alongside)
     }
 }

@@ -10,7 +10,7 @@ struct PersisterMetrics: Sendable {
     /// Samples and process entries removed from a batch for an unusable value (`SampleValue`); the rest is persisted.
     static let droppedValues = "fleetwatch_persister_dropped_values_total"
     /// 1-minute buckets the rollup passes of this process (re)computed.
-    let rolledUpMinutes = Counter(label: "fleetwatch_persister_rolled_up_minutes_total")
+    let rolledUpMinutes = Counter(label: "fleetwatch_persister_minute_buckets_rolled_up_total")
     /// Every failed store call: each retry of a held round, and failed retention and rollup passes.
     let storeErrors = Counter(label: "fleetwatch_persister_store_errors_total")
     /// 1 while the persister holds a round it could not write and retries it (stalled on the database), else 0.

@@ -1,5 +1,5 @@
 /// The standard gRPC server reflection protocol (grpc/reflection/v1/reflection.proto), served by the config
-/// service so generic tools (grpcurl, Postman) can list and call its services without the .proto files.
+/// service and the ingest edge so generic tools (grpcurl, Postman) can list and call its services without the .proto files.
 
 // DO NOT EDIT.
 // swift-format-ignore-file

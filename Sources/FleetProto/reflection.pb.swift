@@ -9,7 +9,7 @@
 //   https://github.com/apple/swift-protobuf/
 
 /// The standard gRPC server reflection protocol (grpc/reflection/v1/reflection.proto), served by the config
-/// service so generic tools (grpcurl, Postman) can list and call its services without the .proto files.
+/// service and the ingest edge so generic tools (grpcurl, Postman) can list and call its services without the .proto files.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -4,14 +4,14 @@ import GRPCNIOTransportHTTP2Posix
 
 extension GRPCEndpoint {
     /// The gRPC transport for this endpoint: IP literals connect directly, names go through DNS; TLS with the
-    /// system trust roots for https URLs.
-    public func makeTransport() throws -> HTTP2ClientTransport.Posix {
+    /// system trust roots for https URLs. `serviceConfig` sets per-method defaults such as the CLI's deadline.
+    public func makeTransport(serviceConfig: ServiceConfig = ServiceConfig()) throws -> HTTP2ClientTransport.Posix {
         let target: any ResolvableTarget =
             switch address {
             case .ipv4(let host, let port): .ipv4(address: host, port: port)
             case .ipv6(let host, let port): .ipv6(address: host, port: port)
             case .dns(let host, let port): .dns(host: host, port: port)
             }
-        return try .http2NIOPosix(target: target, transportSecurity: usesTLS ? .tls : .plaintext)
+        return try .http2NIOPosix(target: target, transportSecurity: usesTLS ? .tls : .plaintext, serviceConfig: serviceConfig)
     }
 }

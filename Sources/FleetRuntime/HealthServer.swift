@@ -71,7 +71,7 @@ public struct HealthRoutes: Sendable {
         router.get("/metrics") { [registry] _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                body: .init(byteBuffer: ByteBuffer(bytes: MetricsExposition.render(registry))))
         }
     }
 }

@@ -13,10 +13,14 @@ struct Agent: AsyncParsableCommand {
         commandName: "fleetwatch-agent",
         abstract: "Fleetwatch collector: reads /proc and /sys, buffers on disk, streams to the ingest edge.",
         discussion:
-            "Settings also come from the FLEETWATCH_* variables named in each flag's help (the flag wins). Stops cleanly on SIGTERM or SIGINT."
+            "Settings also come from the FLEETWATCH_* variables named in each flag's help (the flag wins). Stops cleanly on SIGTERM or SIGINT.",
+        version: FleetwatchVersion.current
     )
 
     @OptionGroup var collector: CollectorOptions
+
+    /// `error: …` in lowercase, as `fleetwatch` writes it.
+    static var _errorPrefix: String { "error: " }
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (FLEETWATCH_LOG_LEVEL).")
     var logLevel: String?

@@ -1,6 +1,7 @@
 import FleetConfig
 import FleetCore
 import FleetProto
+import FleetRuntime
 import SwiftProtobuf
 import Testing
 
@@ -41,7 +42,7 @@ import Testing
 
 @Suite struct StandardServicesTests {
     @Test func reflectionListsTheServicesAndFindsTheirFiles() throws {
-        let reflection = ReflectionService(services: HealthService.configServiceNames)
+        let reflection = ReflectionService(services: ConfigServiceNames.all)
         let list = try reflection.answer(.with { $0.listServices = "*" })
         #expect(list.listServicesResponse.service.map(\.name).contains("fleetwatch.v1.Rules"))
 

@@ -1,4 +1,6 @@
+import FleetSettings
+
 /// The collector library's version, reported as `agent_version`.
 public enum FleetCollectorVersion {
-    public static let current = "0.1.0"
+    public static let current = FleetwatchVersion.current
 }

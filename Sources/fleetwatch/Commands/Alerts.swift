@@ -26,9 +26,7 @@ struct Alerts: AsyncParsableCommand {
             if let machine { request.machineID = machine }
             if let rule { request.ruleID = rule }
             if let since {
-                guard let duration = DurationText.parse(since) else {
-                    throw ValidationError("--since must be a duration such as 30m or 24h (got '\(since)')")
-                }
+                let duration = try DurationFlag.parse(since, flag: "--since")
                 request.sinceMs = Int64(Date().timeIntervalSince1970 * 1000) - duration.components.seconds * 1000
             }
             for name in (status ?? "").split(separator: ",") {
@@ -42,7 +40,7 @@ struct Alerts: AsyncParsableCommand {
             }
             switch client.output {
             case .json:
-                print(try Fleetwatch_V1_ListAlertsResponse.with { $0.alerts = alerts }.jsonString(options: .withSnakeCase))
+                try JSONOutput.print(AlertListJSON(alerts: alerts.map { AlertJSON($0) }))
             case .table:
                 var table = TextTable(header: ["STATUS", "SEVERITY", "RULE", "MACHINE", "LABELS", "VALUE", "SINCE", "UPDATED", "ID"])
                 for alert in alerts {
@@ -70,7 +68,7 @@ struct Alerts: AsyncParsableCommand {
             }
             switch client.output {
             case .json:
-                print(try alert.jsonString(options: .withSnakeCase))
+                try JSONOutput.print(AlertJSON(alert, withHistory: true))
             case .table:
                 print("\(alert.ruleName) on \(alert.hostname) (\(alert.machineID)) \(LabelSet.key(alert.labels))")
                 print("status \(RuleMapping.status(alert.status).rawValue), severity \(RuleMapping.severityName(alert.severity))")

@@ -17,7 +17,8 @@ struct Loadgen: AsyncParsableCommand {
     @Option(help: "Seed of the simulated values.") var seed: UInt64 = 1
     @Option(help: "Unacked batches per machine before its ticks are deferred, as a collector's outbox would (1...1000).")
     var maxInFlight = 1
-    @Flag(help: "Print the final report as JSON.") var json = false
+    @Option(help: "table (default) or json: how the final report is printed.") var output: ClientOptions.OutputFormat = .table
+    @Flag(help: .hidden) var json = false  // Deprecated spelling of --output json, kept for old scripts.
 
     func run() async throws {
         let target = try HostPort(
@@ -40,7 +41,7 @@ struct Loadgen: AsyncParsableCommand {
         let report = try await generator.run { progress in
             FileHandle.standardError.write(Data("loadgen: \(progress)\n".utf8))
         }
-        if json {
+        if json || output == .json {
             print(
                 "{\"batches_sent\": \(report.batchesSent), \"batches_acked\": \(report.batchesAcked), \"readings_sent\": \(report.samplesSent), "
                     + "\"ticks_deferred\": \(report.ticksDeferred), "

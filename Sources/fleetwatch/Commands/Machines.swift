@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetCore
 import FleetProto
 import Foundation
 import GRPCCore
@@ -16,7 +17,7 @@ struct Machines: AsyncParsableCommand {
         }
         switch client.output {
         case .json:
-            print(try response.jsonString(options: .withSnakeCase))
+            try JSONOutput.print(MachineListJSON(nowMs: response.nowMs, machines: response.machines.map(MachineJSON.init)))
         case .table:
             var table = TextTable(header: ["MACHINE", "HOSTNAME", "STATUS", "CPU%", "MEM%", "DISK%", "NET IN", "NET OUT", "LOAD", "LAST SEEN"])
             for machine in response.machines {

@@ -30,7 +30,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Seconds after which a probe that missed a hop counts as lost there.") var timeout = 10.0
     @Option(help: "Probes to send (default: 30 with --report, otherwise until stopped).") var count: Int?
     @Flag(help: "Send --count probes, print the latency of every hop and exit.") var report = false
-    @Option(help: "table or json (with --report).") var output = "table"
+    @Option(help: "table or json (with --report).") var output: ClientOptions.OutputFormat = .table
     @Flag(help: "Do not wait for the alert evaluator's echo (a deployment without alerts).") var withoutAlerts = false
     @OptionGroup var service: ServiceOptions
 
@@ -38,7 +38,6 @@ struct ProbeCommand: AsyncParsableCommand {
         guard interval >= 0.01, interval <= 3600 else { throw ValidationError("--interval must be 0.01…3600 seconds") }
         guard timeout >= 0.1, timeout <= 3600 else { throw ValidationError("--timeout must be 0.1…3600 seconds") }
         if let count, !(1...1_000_000).contains(count) { throw ValidationError("--count must be 1…1000000") }
-        guard ["table", "json"].contains(output) else { throw ValidationError("--output must be table or json") }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), (1...64).contains(name.count) else {
             throw ValidationError("--name must be 1-64 letters, digits, '-' or '_'")
         }
@@ -75,7 +74,7 @@ struct ProbeCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("probe: \(configuration.count ?? 0) probes every \(interval) s as \(configuration.machineID), via \(configuration.gateway)\n".utf8))
         let result = try await runner.run()
-        if output == "json" {
+        if output == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

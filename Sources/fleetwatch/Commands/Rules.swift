@@ -17,7 +17,7 @@ struct Rules: AsyncParsableCommand {
     struct RuleFields: ParsableArguments {
         @Option(help: "Name shown in alerts.") var name: String?
         @Option(help: "Metric name, e.g. cpu.usage_percent.") var metric: String?
-        @Option(name: .customLong("op"), help: "Comparator: >, >=, < or <= (also gt, ge, lt, le).") var comparator: String?
+        @Option(name: .customLong("op"), help: "Comparator: \(Self.comparators).") var comparator: String?
         @Option(help: "Threshold value.") var threshold: Double?
         @Option(help: "Resolve only once the value is back past this (hysteresis).") var resolve: Double?
         @Option(name: .customLong("for"), help: "How long the breach must last before firing, e.g. 15s, 5m.") var forDuration: String?
@@ -35,16 +35,13 @@ struct Rules: AsyncParsableCommand {
                 rule.noDataSeconds = 0
             }
             if let comparator {
-                guard let parsed = RuleMapping.comparator(comparator) else {
-                    throw ValidationError("--op must be >, >=, < or <= (got '\(comparator)')")
-                }
-                rule.comparator = parsed
+                rule.comparator = try Self.comparator(comparator)
             }
             if let threshold { rule.threshold = threshold }
             if let resolve { rule.resolveThreshold = resolve }
-            if let forDuration { rule.forSeconds = try Self.seconds(forDuration, flag: "--for") }
+            if let forDuration { rule.forSeconds = try DurationFlag.seconds(forDuration, flag: "--for") }
             if let noData {
-                rule.noDataSeconds = try Self.seconds(noData, flag: "--no-data")
+                rule.noDataSeconds = try DurationFlag.seconds(noData, flag: "--no-data")
                 rule.metric = ""
             }
             if !matchers.isEmpty {
@@ -57,21 +54,31 @@ struct Rules: AsyncParsableCommand {
                 }
             }
             if let severity {
-                switch severity {
-                case "info": rule.severity = .info
-                case "warning": rule.severity = .warning
-                case "critical": rule.severity = .critical
-                default: throw ValidationError("--severity must be info, warning or critical (got '\(severity)')")
+                guard let parsed = RuleMapping.severity(named: severity) else {
+                    throw ValidationError("--severity must be info, warning or critical (got '\(severity)')")
                 }
+                rule.severity = parsed
             }
             if let description { rule.description_p = description }
         }
 
-        static func seconds(_ text: String, flag: String) throws -> Int32 {
-            guard let duration = DurationText.parse(text), duration.components.seconds <= Int64(Int32.max) else {
-                throw ValidationError("\(flag) must be a duration such as 15s, 5m or 1h (got '\(text)')")
+        /// Checked while parsing, so a bad value is reported with this command's usage, before any call.
+        func validate() throws {
+            if let comparator { _ = try Self.comparator(comparator) }
+            if let forDuration { _ = try DurationFlag.seconds(forDuration, flag: "--for") }
+            if let noData { _ = try DurationFlag.seconds(noData, flag: "--no-data") }
+            if let severity, RuleMapping.severity(named: severity) == nil {
+                throw ValidationError("--severity must be info, warning or critical (got '\(severity)')")
             }
-            return Int32(duration.components.seconds)
+        }
+
+        static let comparators = ">, >=, < or <= (also gt, ge, lt, le)"
+
+        static func comparator(_ text: String) throws -> Fleetwatch_V1_Comparator {
+            guard let parsed = RuleMapping.comparator(text) else {
+                throw ValidationError("--op '\(text)' is not a comparator; valid: \(comparators)")
+            }
+            return parsed
         }
     }
 
@@ -81,8 +88,7 @@ struct Rules: AsyncParsableCommand {
 
         func metadata() throws -> Metadata {
             guard let token = try Setting.secret(adminToken, file: nil, env: "FLEETWATCH_ADMIN_TOKEN") else {
-                FileHandle.standardError.write(
-                    Data("error: rule changes need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)\n".utf8))
+                CLIFailure.report("rule changes need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)")
                 throw ExitCode(CLIExit.code(for: .unauthenticated))
             }
             return ["authorization": "Bearer \(token)"]
@@ -134,7 +140,7 @@ struct Rules: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Changes the given fields of a rule; --version guards against overwriting someone else's change.")
         @Argument(help: "Rule id.") var id: String
-        @Option(help: "The version you read (default: the current one).") var version: Int64?
+        @Option(name: .customLong("rule-version"), help: "The version you read (default: the current one).") var version: Int64?
         @Flag(help: "Turn the rule on.") var enable = false
         @Flag(help: "Turn the rule off (it stays, but no longer fires).") var disable = false
 
@@ -163,7 +169,7 @@ struct Rules: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deletes a rule.")
         @Argument(help: "Rule id.") var id: String
-        @Option(help: "Delete only if the rule is still at this version.") var version: Int64 = 0
+        @Option(name: .customLong("rule-version"), help: "Delete only if the rule is still at this version.") var version: Int64 = 0
         @OptionGroup var admin: AdminOptions
         @OptionGroup var client: ClientOptions
 
@@ -186,12 +192,12 @@ struct Rules: AsyncParsableCommand {
 
         func run() async throws {
             let json = client.output == .json
-            try await client.withClient { grpc in
+            try await client.withStreamingClient { grpc in
                 try await Fleetwatch_V1_Rules.Client(wrapping: grpc).watchRules(.init()) { response in
                     for try await change in response.messages {
                         let line =
                             json
-                            ? try change.jsonString(options: .withSnakeCase)
+                            ? try JSONOutput.line(RuleChangeJSON(kind: RulePrinter.kind(change.kind), rule: RuleJSON(change.rule)))
                             : "\(RulePrinter.kind(change.kind))  \(RulePrinter.summary(change.rule))"
                         FileHandle.standardOutput.write(Data((line + "\n").utf8))
                     }
@@ -206,9 +212,9 @@ enum RulePrinter {
         switch output {
         case .json:
             if single, let rule = rules.first {
-                Swift.print(try rule.jsonString(options: .withSnakeCase))
+                try JSONOutput.print(RuleJSON(rule))
             } else {
-                Swift.print(try Fleetwatch_V1_ListRulesResponse.with { $0.rules = rules }.jsonString(options: .withSnakeCase))
+                try JSONOutput.print(RuleListJSON(rules: rules.map(RuleJSON.init)))
             }
         case .table:
             var table = TextTable(header: ["ID", "NAME", "CONDITION", "FOR", "MATCH", "SEVERITY", "ENABLED", "VERSION"])

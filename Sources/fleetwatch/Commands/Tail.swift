@@ -9,7 +9,8 @@ struct Tail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Streams live samples of one machine (or, without a machine, status changes of the whole fleet).",
         discussion: "--output json writes one JSON object per line: each sample as {machine_id, metric, labels, value, t}, "
-            + "other events (machine, processes, notice) in the protobuf JSON mapping.")
+            + "a machine's status change as {\"machine\": {…}} (the REST API's machine object), other events "
+            + "(processes, notice) in the protobuf JSON mapping.")
 
     @Argument(help: "The machine id (see `fleetwatch machines`); omit to follow the whole fleet.")
     var machine: String?
@@ -31,7 +32,7 @@ struct Tail: AsyncParsableCommand {
             $0.metrics = metrics
         }
         let json = client.output == .json
-        try await client.withClient { client in
+        try await client.withStreamingClient { client in
             try await Fleetwatch_V1_FleetQuery.Client(wrapping: client).watch(request) { response in
                 for try await event in response.messages {
                     for line in try Self.lines(for: event, json: json) {
@@ -52,6 +53,7 @@ struct Tail: AsyncParsableCommand {
     static func lines(for event: Fleetwatch_V1_WatchEvent, json: Bool) throws -> [String] {
         if json {
             // One JSON line per sample, every field present (a value of 0 is a value).
+            if case .machine(let machine) = event.event { return [try JSONOutput.line(["machine": MachineJSON(machine)])] }
             guard case .samples(let set) = event.event else { return [try event.jsonString(options: .withSnakeCase)] }
             return try set.samples.map { sample in
                 let object: [String: Any] = [

@@ -79,15 +79,26 @@ struct HubSettings: Sendable {
         return secret
     }
 
-    /// What a person starting the hub needs: where the dashboard is and how another machine joins.
+    /// Whether a shell would find `fleetwatch`, so the banner's commands work as typed.
+    static var fleetwatchIsOnPath: Bool {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/fleetwatch") }
+    }
+
+    /// What a person starting the hub needs: where the dashboard is, how to put the CLI on PATH and how another
+    /// machine joins.
     func printWelcome() {
-        let lines = [
-            "Fleetwatch hub is running.",
-            "  dashboard   \(http.localURL)/",
-            "  data        \(dataDirectory)",
-            "  CLI         FLEETWATCH_CONFIG_URL=\(config.localURL) fleetwatch machines",
-            "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)",
-        ] + JoinCommand(listen: ingest, token: .value(token)).lines.map { "  " + $0 }
+        let install = "              (`fleetwatch` is not on PATH: scripts/install links it into ~/.local/bin)"
+        let lines =
+            [
+                "Fleetwatch hub is running.",
+                "  dashboard   \(http.localURL)/",
+                "  data        \(dataDirectory)",
+                "  CLI         FLEETWATCH_CONFIG_URL=\(config.localURL) fleetwatch machines",
+            ] + (Self.fleetwatchIsOnPath ? [] : [install])
+            + [
+                "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)"
+            ] + JoinCommand(listen: ingest, token: .value(token)).lines.map { "  " + $0 }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -5,7 +5,8 @@ import SwiftProtobuf
 
 /// grpc.reflection.v1.ServerReflection over the descriptors of proto/ (generated into `FleetDescriptors`): lists
 /// the services and answers file-by-name and file-containing-symbol with the file and its dependencies, so
-/// grpcurl and similar tools work without the .proto files.
+/// grpcurl and similar tools work without the .proto files. `ReflectionServiceV1Alpha` serves the same answers
+/// under the older name.
 public struct ReflectionService: Grpc_Reflection_V1_ServerReflection.SimpleServiceProtocol {
     let services: [String]
     let files: [String: Google_Protobuf_FileDescriptorProto]

@@ -3,7 +3,8 @@ import GRPCCore
 import ServiceLifecycle
 
 /// grpc.health.v1.Health: SERVING while `isServing` says so (the process's readiness), for the whole server ("")
-/// and for each service it names; an unknown service is NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch).
+/// and for each service it names; an unknown service is NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch). Served by
+/// both gRPC servers, the config service and the ingest edge.
 public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     let services: Set<String>
     let isServing: @Sendable () -> Bool
@@ -12,12 +13,6 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         self.services = Set(services + [""])
         self.isServing = isServing
     }
-
-    /// The fully qualified names of the services a config service registers, for `services:`.
-    public static let configServiceNames = [
-        "fleetwatch.v1.Rules", "fleetwatch.v1.Alerts", "fleetwatch.v1.FleetQuery", "monitoring.MetricsService",
-        "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
-    ]
 
     public func check(
         request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext
