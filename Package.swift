@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
         // OTLP/HTTP export of traces only (no gRPC exporter: one fewer trait to build).
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
     ],
     targets: [
         // Generated code only (scripts/generate-proto).
@@ -41,7 +43,10 @@ let package = Package(
             swiftSettings: strict
         ),
         // The domain: metric names, validation, normalization, sequences, retry policy. No I/O.
-        .target(name: "FleetCore", dependencies: ["FleetProto"], swiftSettings: strict),
+        .target(
+            name: "FleetCore",
+            dependencies: ["FleetProto", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
+            swiftSettings: strict),
         // Settings from flags, FLEETWATCH_* variables and secret files; default addresses. Foundation only,
         // so the portable agent can use it.
         .target(name: "FleetSettings", swiftSettings: strict),
@@ -53,7 +58,8 @@ let package = Package(
         .target(
             name: "FleetRuntime",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetLogging",
+                "FleetCore", "FleetSettings", "FleetLogging", "FleetProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,6 +95,7 @@ let package = Package(
             name: "FleetAMQP",
             dependencies: [
                 "FleetBus", "FleetCore", "FleetSettings", "CRabbitMQ",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -195,6 +202,7 @@ let package = Package(
             name: "FleetAlerts",
             dependencies: [
                 "FleetCore", "FleetBus", "FleetStore", "FleetProto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -255,6 +263,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetRuntimeTests",
+            dependencies: [
+                "FleetRuntime", "FleetSettings", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
         // The intended module graph, checked on the import lines of Sources/ (reads files only; no dependencies).
         .testTarget(name: "ModuleGraphTests", swiftSettings: strict),
         .testTarget(
@@ -263,6 +278,7 @@ let package = Package(
         .testTarget(name: "FleetBusTests", dependencies: ["FleetBus"], swiftSettings: strict),
         // The RabbitMQ adapter against a real broker, and BusConformanceTests on both buses.
         .testTarget(name: "FleetAMQPTests", dependencies: ["FleetAMQP", "FleetBus"], swiftSettings: strict),
+        .testTarget(name: "FleetSettingsTests", dependencies: ["FleetSettings"], swiftSettings: strict),
         // The store protocols' conformance suites on both stores, and each adapter against its database.
         .testTarget(
             name: "FleetStoreTests", dependencies: ["FleetStore", "FleetPostgres", "FleetSQLite", "FleetSettings"],
@@ -283,7 +299,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "FleetConfigTests",
-            dependencies: ["FleetConfig", "FleetFanout", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "FleetConfig", "FleetRuntime", "FleetFanout", "FleetBus", "FleetStore", "FleetSQLite",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore", "FleetSQLite"],

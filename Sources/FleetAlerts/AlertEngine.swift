@@ -17,6 +17,10 @@ public struct AlertEngine: Sendable {
     }
 
     private var states: [Key: AlertState] = [:]
+    /// The series labels of each state's key, to name the series of an alert the engine ends itself.
+    private var labels: [Key: [String: String]] = [:]
+    /// The enabled rules as of the last `dropRules`: the scan runs only when they changed.
+    private var knownRules: Set<String>?
     private var machines: [String: Machine] = [:]
     private var restored: Set<String> = []
 
@@ -31,6 +35,7 @@ public struct AlertEngine: Sendable {
         for alert in openAlerts where alert.machineID == machine {
             let key = Key(ruleID: alert.ruleID, machineID: machine, labels: LabelSet.key(alert.labels))
             guard states[key] == nil else { continue }
+            labels[key] = alert.labels
             states[key] = AlertState(
                 restoring: RuleMapping.status(alert.status), sequence: alert.sequence, sinceMs: alert.startedMs,
                 lastValue: alert.hasValue ? alert.value : nil)
@@ -60,6 +65,7 @@ public struct AlertEngine: Sendable {
                 let changes = state.observe(
                     value: sample.value, atMs: at, rule: rule, machineID: machineID, labels: sample.labels)
                 states[key] = state
+                if labels[key] == nil { labels[key] = sample.labels }
                 transitions += changes.map { wire($0, rule: rule, hostname: batch.machine.hostname) }
             }
         }
@@ -82,16 +88,43 @@ public struct AlertEngine: Sendable {
         return transitions
     }
 
-    /// Forgets machines not heard of since `cutoffMs` (their partition may have moved to another evaluator): if
-    /// they come back here, their open alerts are restored from history again. Open no-data alerts keep their
-    /// machine, or they could never fire.
-    public mutating func forget(notSeenSince cutoffMs: Int64, rules: [AlertRule]) {
+    /// Ends the open threshold alerts of machines not heard of since `cutoffMs` ("machine silent": with no values
+    /// a threshold rule has nothing to judge by, and an alert must never fire forever; a no-data rule is what
+    /// watches silence), and forgets those machines (their partition may have moved to another evaluator): if they
+    /// come back here, their open alerts are restored from history again. While a no-data rule is enabled, silent
+    /// machines stay, or it could never fire.
+    public mutating func endSilent(notSeenSince cutoffMs: Int64, nowMs: Int64, rules: [AlertRule])
+        -> [Fleetwatch_V1_AlertTransition]
+    {
         let watchesSilence = rules.contains { if case .noData = $0.kind { $0.enabled } else { false } }
-        for (id, machine) in machines where machine.lastSeenMs < cutoffMs && !watchesSilence {
-            machines[id] = nil
-            restored.remove(id)
-            states = states.filter { $0.key.machineID != id }
+        let byID = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var transitions: [Fleetwatch_V1_AlertTransition] = []
+        for (id, machine) in machines where machine.lastSeenMs < cutoffMs {
+            for (key, var state) in states where key.machineID == id {
+                guard let rule = byID[key.ruleID], case .threshold = rule.kind else { continue }
+                let ended = state.end(.machineSilent, atMs: nowMs, rule: rule, machineID: id, labels: labels[key] ?? [:])
+                transitions += ended.map { wire($0, rule: rule, hostname: machine.hostname) }
+                states[key] = nil
+                labels[key] = nil
+            }
+            if !watchesSilence {
+                machines[id] = nil
+                restored.remove(id)
+                states = states.filter { $0.key.machineID != id }
+                labels = labels.filter { $0.key.machineID != id }
+            }
         }
+        return transitions
+    }
+
+    /// Drops what the engine holds of rules that are no longer enabled (deleted or disabled): the config service
+    /// ends their open alerts in history ("rule deleted", "rule disabled"), and a re-enabled rule starts afresh.
+    public mutating func dropRules(notIn active: [AlertRule]) {
+        let ids = Set(active.map(\.id))
+        guard ids != knownRules else { return }
+        knownRules = ids
+        states = states.filter { ids.contains($0.key.ruleID) }
+        labels = labels.filter { ids.contains($0.key.ruleID) }
     }
 
     /// Forgets `ids` at once: their partition went to another evaluator, which restores their open alerts from
@@ -104,6 +137,7 @@ public struct AlertEngine: Sendable {
             restored.remove(id)
         }
         states = states.filter { !ids.contains($0.key.machineID) }
+        labels = labels.filter { !ids.contains($0.key.machineID) }
     }
 
     private func wire(_ transition: AlertTransition, rule: AlertRule, hostname: String) -> Fleetwatch_V1_AlertTransition {
@@ -122,6 +156,7 @@ public struct AlertEngine: Sendable {
             $0.hostname = hostname
             $0.description_p = rule.render(
                 machine: transition.machineID, hostname: hostname, value: transition.value, labels: transition.labels)
+            if let reason = transition.reason { $0.reason = reason.rawValue }
         }
     }
 }

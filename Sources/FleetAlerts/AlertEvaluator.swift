@@ -54,7 +54,10 @@ public final class AlertEvaluator: Sendable {
 
     /// Consumes every partition until cancelled, sharing them with the other replicas (`PartitionBalancer`, as
     /// `instance`); also evaluates no-data rules every `tick`.
-    public func run(partitions: Int, instance: String, tick: Duration = .seconds(5)) async throws {
+    /// `silentAfter`: how long a machine may stay silent before its open threshold alerts end ("machine silent").
+    public func run(
+        partitions: Int, instance: String, tick: Duration = .seconds(5), silentAfter: Duration = .seconds(120)
+    ) async throws {
         let slots = (0..<max(1, partitions)).map(PartitionSlot.init(index:))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for slot in slots {
@@ -70,8 +73,9 @@ public final class AlertEvaluator: Sendable {
                     let nowMs = self.now()
                     let active = self.rules.active
                     let transitions = self.engine.withLock { engine in
-                        engine.forget(notSeenSince: nowMs - 120_000, rules: active)
-                        return engine.evaluateSilence(nowMs: nowMs, rules: active)
+                        engine.dropRules(notIn: active)
+                        return engine.endSilent(notSeenSince: nowMs - silentAfter.wholeMilliseconds, nowMs: nowMs, rules: active)
+                            + engine.evaluateSilence(nowMs: nowMs, rules: active)
                     }
                     guard await self.retrying("writing no-data alerts", queue: "no-data", { try await self.deliver(transitions) })
                     else { return }
@@ -79,6 +83,12 @@ public final class AlertEvaluator: Sendable {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// Forgets a machine an operator retired: the config service ended its open alerts in history; if it reports
+    /// again, it starts afresh.
+    @Sendable public func forget(retired: Fleetwatch_V1_MachineRetired) {
+        engine.withLock { $0.forget(machines: [retired.machineID]) }
     }
 
     /// Subscribes to one partition and consumes it; after a hand-over, forgets its machines and subscribes again
@@ -152,7 +162,11 @@ public final class AlertEvaluator: Sendable {
                 return
             }
             let active = rules.active
-            let transitions = engine.withLock { engine in batches.flatMap { engine.evaluate($0, rules: active) } }
+            // A rule deleted or disabled since the last round leaves nothing behind, so one enabled again starts afresh.
+            let transitions = engine.withLock { engine in
+                engine.dropRules(notIn: active)
+                return batches.flatMap { engine.evaluate($0, rules: active) }
+            }
             evaluated.increment(by: batches.count)
             guard await retrying("writing alert history and events", queue: queue, { try await self.deliver(transitions) }) else {
                 try? await consumer.requeue(good)
@@ -206,21 +220,10 @@ public final class AlertEvaluator: Sendable {
     private func deliver(_ transitions: [Fleetwatch_V1_AlertTransition]) async throws {
         guard !transitions.isEmpty else { return }
         try await store.record(transitions)
-        try await bus.publish(
-            try transitions.map { transition in
-                OutgoingMessage(
-                    exchange: FleetExchange.events,
-                    routingKey: "alerts.\(transition.machineID).\(RuleMapping.status(transition.to).rawValue)",
-                    body: try transition.serializedBytes(), type: MessageType.alertTransition)
-            })
+        try await bus.publish(try transitions.map(FleetEvents.alert))
         transitionsCounter.increment(by: transitions.count)
         for transition in transitions where transition.to == .firing || transition.to == .resolved {
-            logger.notice(
-                "alert \(RuleMapping.status(transition.to).rawValue)",
-                metadata: [
-                    "rule": "\(transition.ruleName)", "machine": "\(transition.machineID)",
-                    "value": "\(transition.hasValue ? String(transition.value) : "-")",
-                ])
+            logger.notice("alert \(RuleMapping.statusName(transition.to))", metadata: AlertLog.metadata(transition))
         }
     }
 }

@@ -6,7 +6,7 @@ import Logging
 
 /// Keeps a `RuleBook` current: loads every rule from the store at start and every `refresh`, and applies
 /// rules.changed events from fleet.events (this instance's own exclusive queue) as they come, so an edit takes
-/// effect within a moment, without a restart.
+/// effect within a moment, without a restart. Retired machines arrive on the same queue and go to `onRetired`.
 public struct RuleFollower: Sendable {
     let bus: any MessageBus
     let store: any RuleStore
@@ -14,11 +14,13 @@ public struct RuleFollower: Sendable {
     let instance: String
     let logger: Logger
     let refresh: Duration
+    let onRetired: @Sendable (Fleetwatch_V1_MachineRetired) -> Void
 
     public init(
         bus: any MessageBus, store: any RuleStore, book: RuleBook, instance: String, logger: Logger,
-        refresh: Duration = .seconds(30)
+        refresh: Duration = .seconds(30), onRetired: @escaping @Sendable (Fleetwatch_V1_MachineRetired) -> Void = { _ in }
     ) {
+        self.onRetired = onRetired
         self.bus = bus
         self.store = store
         self.book = book
@@ -51,7 +53,13 @@ public struct RuleFollower: Sendable {
                     let deliveries = try await consumer.nextBatch(max: 100, window: .zero)
                     if deliveries.isEmpty { return }
                     for delivery in deliveries {
-                        guard let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body) else { continue }
+                        if delivery.type == MessageType.machineRetired {
+                            if let retired = try? Fleetwatch_V1_MachineRetired(serializedBytes: delivery.body) { onRetired(retired) }
+                            continue
+                        }
+                        guard delivery.type == MessageType.ruleChange,
+                            let change = try? Fleetwatch_V1_RuleChange(serializedBytes: delivery.body)
+                        else { continue }
                         book.apply(change)
                         logger.info(
                             "rule change applied",

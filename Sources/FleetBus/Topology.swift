@@ -201,22 +201,23 @@ extension Topology {
         exchanges + durableQueue(FleetQueue.notify)
         + Topology(bindings: [Binding(exchange: FleetExchange.events, queue: FleetQueue.notify, routingKey: "alerts.#")])
 
-    /// fleet.events rules.# → this evaluator's own queue (exclusive: it goes with the evaluator).
+    /// fleet.events rules.# and machines.*.retired → this evaluator's own queue (exclusive: it goes with the
+    /// evaluator): rule changes, and retired machines to forget.
     public static func ruleChanges(instance: String) -> Topology {
-        ownEventsQueue(FleetQueue.ruleChanges(instance), routingKey: "rules.#")
+        ownEventsQueue(FleetQueue.ruleChanges(instance), routingKeys: "rules.#", "machines.*.retired")
     }
 
     /// fleet.events evaluators.# → this evaluator's own queue of heartbeats (exclusive: it goes with the evaluator).
     public static func evaluatorMembers(instance: String) -> Topology {
-        ownEventsQueue(FleetQueue.evaluatorMembers(instance), routingKey: "evaluators.#")
+        ownEventsQueue(FleetQueue.evaluatorMembers(instance), routingKeys: "evaluators.#")
     }
 
     /// A process's own queue of some fleet.events: exclusive and auto-delete, so it lives and dies with the process.
-    private static func ownEventsQueue(_ name: String, routingKey: String) -> Topology {
+    private static func ownEventsQueue(_ name: String, routingKeys: String...) -> Topology {
         exchanges
             + Topology(
                 queues: [Queue(name: name, durable: false, exclusive: true, autoDelete: true)],
-                bindings: [Binding(exchange: FleetExchange.events, queue: name, routingKey: routingKey)])
+                bindings: routingKeys.map { Binding(exchange: FleetExchange.events, queue: name, routingKey: $0) })
     }
 
     /// Everything the pipeline of issue 3 uses.

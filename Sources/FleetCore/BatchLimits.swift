@@ -23,6 +23,9 @@ public struct BatchLimits: Sendable, Equatable {
     public var maxProcesses = 100
     /// How far ahead of the checker's clock (the edge's, or a consumer's) a batch may be stamped.
     public var maxFutureSkewMs: Int64 = 5 * 60 * 1000
+    /// Distinct series one machine may have (`SeriesBudget`): new series past it are refused and counted, at the
+    /// edge (the collector's ack says how many) and again by the persister and the live view.
+    public var maxSeriesPerMachine = SeriesBudget.defaultLimit
     /// How old a batch may be (a collector backfilling after an outage); older data is past raw retention.
     public var maxAgeMs: Int64 = 30 * 24 * 3600 * 1000
 

@@ -40,6 +40,7 @@ public struct Normalizer: Sendable {
         batch.samples = output.samples
         if raw.hasProcesses { batch.processes = raw.processes }
         batch.receivedMs = receivedMs
+        batch.refusedSeries = raw.refusedSeries
         dropped += output.dropped
         return Result(batch: batch, unknownKeys: output.unknownKeys, dropped: dropped)
     }

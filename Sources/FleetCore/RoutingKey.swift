@@ -15,6 +15,12 @@ public enum RoutingKey {
 
     /// evaluators.<instance> on fleet.events: an alert evaluator's heartbeat.
     public static func evaluatorHeartbeat(instance: String) -> String { "evaluators.\(instance)" }
+
+    /// alerts.<machine>.<status> on fleet.events: an alert transition (`status` is the REST spelling, e.g. firing).
+    public static func alert(machine: String, status: String) -> String { "alerts.\(machine).\(status)" }
+
+    /// machines.<machine>.retired on fleet.events: an operator retired the machine.
+    public static func machineRetired(_ machine: String) -> String { "machines.\(machine).retired" }
 }
 
 /// What a message on fleet.metrics carries.
@@ -33,4 +39,5 @@ public enum MessageType {
     public static let ruleChange = "fleetwatch.v1.RuleChange"
     public static let probeEcho = "fleetwatch.v1.ProbeEcho"
     public static let evaluatorHeartbeat = "fleetwatch.v1.EvaluatorHeartbeat"
+    public static let machineRetired = "fleetwatch.v1.MachineRetired"
 }

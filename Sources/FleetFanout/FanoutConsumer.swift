@@ -91,6 +91,10 @@ public struct FanoutConsumer: Sendable {
                         let echo = try? Fleetwatch_V1_ProbeEcho(serializedBytes: delivery.body)
                     {
                         hub.apply(echo)
+                    } else if delivery.type == MessageType.machineRetired,
+                        let retired = try? Fleetwatch_V1_MachineRetired(serializedBytes: delivery.body)
+                    {
+                        hub.retire(retired.machineID, atMs: retired.retiredMs)
                     }
                     onEvent(delivery)
                     continue

@@ -19,6 +19,8 @@ public final class LiveHub: Sendable {
         var alerts: [String: Fleetwatch_V1_AlertTransition] = [:]
         /// Probe echoes of the followed machine since the last update, bounded.
         var probes: [Fleetwatch_V1_ProbeEcho] = []
+        /// Machines retired since the last update.
+        var retired: Set<String> = []
         let signal: AsyncStream<Void>.Continuation
 
         mutating func follow(_ topic: LiveTopic) {
@@ -38,6 +40,8 @@ public final class LiveHub: Sendable {
         var nextID = 0
         /// What this gateway saw of synthetic transactions (`fleetwatch probe`), for the pipeline panel.
         var probeLatencies = ProbeLatencies()
+        /// When machines were retired: their batches received until then (still in flight) do not bring them back.
+        var retiredAtMs: [String: Int64] = [:]
     }
 
     private let state: Mutex<State>
@@ -49,6 +53,10 @@ public final class LiveHub: Sendable {
     /// Applies one batch from fleet.metrics and marks what it changed for every interested subscriber.
     public func apply(_ batch: Fleetwatch_V1_MetricBatch) {
         state.withLock { state in
+            if let retiredAtMs = state.retiredAtMs[batch.machine.machineID] {
+                guard SampleTime.seenMilliseconds(of: batch) > retiredAtMs else { return }
+                state.retiredAtMs[batch.machine.machineID] = nil
+            }
             guard let change = state.cache.apply(batch) else { return }
             for (id, var pending) in state.subscribers {
                 switch pending.topic {
@@ -90,6 +98,27 @@ public final class LiveHub: Sendable {
                     continue
                 }
                 state.subscribers[subscriber] = pending
+                pending.signal.yield()
+            }
+        }
+    }
+
+    /// Retires a machine (fleet.events machines.<id>.retired): it leaves the live view with its open alerts, and its
+    /// subscribers are told; a later batch of it brings it back.
+    public func retire(_ machine: String, atMs: Int64) {
+        state.withLock { state in
+            state.retiredAtMs[machine] = max(atMs, state.retiredAtMs[machine] ?? 0)
+            state.cache.remove(machine)
+            state.openAlerts[machine] = nil
+            for (id, var pending) in state.subscribers {
+                switch pending.topic {
+                case .fleet, .machine(machine):
+                    pending.retired.insert(machine)
+                    pending.machines.remove(machine)
+                default:
+                    continue
+                }
+                state.subscribers[id] = pending
                 pending.signal.yield()
             }
         }
@@ -220,6 +249,8 @@ public final class LiveHub: Sendable {
             pending.alerts = [:]
             update.probes = pending.probes
             pending.probes = []
+            update.retired = pending.retired.sorted()
+            pending.retired = []
             state.subscribers[id] = pending
             return update
         }

@@ -19,8 +19,11 @@ public struct LiveUpdate: Sendable {
     public var alerts: [Fleetwatch_V1_AlertTransition] = []
     /// Probe echoes of the followed machine since the last update (machine topic only).
     public var probes: [Fleetwatch_V1_ProbeEcho] = []
+    /// Machines retired since the last update (fleet topic, or the followed machine): views drop them.
+    public var retired: [String] = []
 
     public var isEmpty: Bool {
         notices.isEmpty && machines.isEmpty && samples.isEmpty && processes == nil && alerts.isEmpty && probes.isEmpty
+            && retired.isEmpty
     }
 }

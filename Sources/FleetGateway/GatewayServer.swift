@@ -31,6 +31,7 @@ public struct GatewayServer: Service {
     private let api: FleetAPI
     private let alerts: AlertsAPI
     private let rules: RulesAPI?
+    private let machineAdmin: MachineAdminAPI?
     private let pipeline: PipelineAPI
     private let live: LiveSocket
     private let health: HealthRoutes
@@ -46,6 +47,7 @@ public struct GatewayServer: Service {
         self.pipeline = PipelineAPI(hub: hub, inspector: queueInspector, logger: logger, now: now)
         self.alerts = AlertsAPI(store: store, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
+        self.machineAdmin = config.map { MachineAdminAPI(config: $0, logger: logger) }
         self.onListening = onListening
         self.configuration = configuration
         self.api = FleetAPI(hub: hub, store: store, thresholds: configuration.thresholds, logger: logger, now: now)
@@ -65,6 +67,7 @@ public struct GatewayServer: Service {
         api.add(to: router)
         alerts.add(to: router)
         rules?.add(to: router)
+        machineAdmin?.add(to: router)
         pipeline.add(to: router)
         live.add(to: router)
         return router

@@ -20,6 +20,8 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     public let directory: CollectorDirectory
     /// Told whether the last publish reached the broker (feeds /readyz).
     private let onBrokerAvailability: @Sendable (Bool) -> Void
+    /// The per-machine series limit (`limits.maxSeriesPerMachine`) as this edge sees each machine.
+    private let series: SeriesLimiter
 
     /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
     public init(
@@ -34,6 +36,9 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         self.logger = logger
         self.now = now
         self.directory = CollectorDirectory()
+        self.series = SeriesLimiter(
+            limit: limits.maxSeriesPerMachine, counter: "fleetwatch_ingest_refused_series_total", stage: "ingest",
+            logger: logger)
     }
 
     public func publish(
@@ -102,6 +107,10 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         // The edge stamps what the next hops need into the batch itself: it travels in a bundle of many.
         var stamped = batch
         stamped.receivedMs = receivedMs
+        // New series past the machine's limit are refused; the rest of the batch goes on, and the ack and the
+        // batch itself (for the dashboard) say how many were refused.
+        let refused = series.apply(&stamped, atMs: receivedMs)
+        stamped.refusedSeries = UInt32(refused)
         let edgeSpan = TraceHeaders.traceParent(of: ServiceContext.current ?? .topLevel)
         if !edgeSpan.isEmpty { stamped.traceParent = edgeSpan }
         let encoded: [UInt8] = try stamped.serializedBytes()
@@ -118,10 +127,14 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         logger.debug("batch published", metadata: ["machine": "\(batch.machineID)", "sequence": "\(batch.sequence)"])
         metrics.publishLatency.recordInterval(since: started)
         metrics.accepted.increment()
-        metrics.readings.increment(by: batch.readings.count)
+        metrics.readings.increment(by: stamped.readings.count)
         var ack = Fleetwatch_V1_Ack()
         ack.machineID = batch.machineID
         ack.sequence = batch.sequence
+        if refused > 0 {
+            ack.refusedSeries = UInt32(refused)
+            ack.seriesLimit = UInt32(clamping: limits.maxSeriesPerMachine)
+        }
         var response = Fleetwatch_V1_PublishResponse()
         response.ack = ack
         responses.yield(response)

@@ -6,6 +6,7 @@ import FleetProto
 /// uptime), drifting as a random walk. Seeded, so a run is reproducible.
 public struct SimulatedMachine: Sendable {
     public let machineID: String
+    private let index: Int
     private var random: SplitMix64
     private var cpu: [Double]
     private var memAvailable: Double
@@ -15,9 +16,12 @@ public struct SimulatedMachine: Sendable {
 
     public static let cores = 4
     private static let memTotalKiB = 16_384_000.0
+    /// An `env` label spread over the machines, so the overview's label filters and grouping have something to show.
+    private static let environments = ["prod", "staging", "dev"]
 
     public init(index: Int, seed: UInt64, nowMs: Int64) {
         machineID = "sim-\(index)"
+        self.index = index
         random = SplitMix64(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
         cpu = Array(repeating: 0.2, count: Self.cores)
         memAvailable = Self.memTotalKiB * 0.6
@@ -76,7 +80,9 @@ public struct SimulatedMachine: Sendable {
         batch.identity.os = "Simulated Linux"
         batch.identity.kernel = "6.1.0-sim"
         batch.identity.cpuCores = Int32(Self.cores)
-        batch.identity.labels = ["simulated": "true"]
+        batch.identity.labels = [
+            "simulated": "true", SyntheticMachine.label: "loadgen", "env": Self.environments[index % Self.environments.count],
+        ]
         batch.identity.agentVersion = "loadgen"
         batch.readings = readings
         return batch

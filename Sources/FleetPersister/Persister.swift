@@ -40,6 +40,8 @@ public struct Persister: Sendable {
     let metrics = PersisterMetrics()
     /// Counts and logs (once per machine and series) the unusable values `MetricBatchDecoder` removed.
     let droppedValues: DroppedValueReporter
+    /// The per-machine series limit at the store's boundary: anyone with broker access can publish on fleet.metrics.
+    let series: SeriesLimiter
 
     public init(
         consumer: any MessageConsumer, store: any MetricStore, configuration: PersisterConfiguration = .init(),
@@ -57,6 +59,9 @@ public struct Persister: Sendable {
         self.random = random
         self.droppedValues = DroppedValueReporter(
             counter: PersisterMetrics.droppedValues, stage: "persist", logger: logger)
+        self.series = SeriesLimiter(
+            limit: configuration.limits.maxSeriesPerMachine, counter: "fleetwatch_persist_refused_series_total",
+            stage: "persister", logger: logger)
     }
 
     /// Consumes until the task is cancelled or the consumer closes, running retention and rollups alongside.
@@ -213,7 +218,9 @@ public struct Persister: Sendable {
                 for accepted in decoded.accepted {
                     droppedValues.report(
                         accepted.dropped, machine: accepted.batch.machine.machineID, sequence: accepted.batch.sequence)
-                    round.batches.append(accepted.batch)
+                    var batch = accepted.batch
+                    series.apply(&batch)
+                    round.batches.append(batch)
                 }
                 round.good.append(delivery)
             case .failure(let rejection):

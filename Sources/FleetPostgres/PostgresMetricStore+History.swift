@@ -150,7 +150,7 @@ extension PostgresMetricStore {
                 """
                 SELECT machine_id, hostname, os, kernel, cores, agent_version, labels::text, first_seen, last_seen,
                     last_sequence
-                FROM machines ORDER BY machine_id
+                FROM machines WHERE retired_at IS NULL OR last_seen > retired_at ORDER BY machine_id
                 """, logger: logger)
             for try await (id, hostname, os, kernel, cores, agent, labels, first, last, sequence) in rows.decode(
                 (String, String, String, String, Int32, String, String, Date, Date, Int64).self)
@@ -163,6 +163,16 @@ extension PostgresMetricStore {
                         lastSequence: UInt64(clamping: sequence)))
             }
             return records
+        }
+    }
+
+    public func retire(machine: String, at: Date) async throws -> Bool {
+        try await wrap("retire") {
+            var found = false
+            for try await _ in try await client.query(
+                "UPDATE machines SET retired_at = \(at) WHERE machine_id = \(machine) RETURNING 1", logger: logger
+            ).decode(Int.self) { found = true }
+            return found
         }
     }
 

@@ -179,5 +179,11 @@ enum PostgresMigrations {
                 SELECT machine_id, metric, labels, ts, value FROM samples
                 """,
             ]),
+        Migration(
+            version: 6, name: "retired machines",
+            statements: [
+                // Retiring keeps the machine's row and history; a batch received after retired_at brings it back.
+                "ALTER TABLE machines ADD COLUMN retired_at timestamptz"
+            ]),
     ]
 }

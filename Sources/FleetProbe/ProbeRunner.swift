@@ -157,7 +157,7 @@ public struct ProbeRunner: Sendable {
         batch.identity.hostname = configuration.machineID
         batch.identity.os = "Fleetwatch synthetic transactions"
         batch.identity.agentVersion = "probe"
-        batch.identity.labels = [Probe.label: configuration.name]
+        batch.identity.labels = [Probe.label: configuration.name, SyntheticMachine.label: "probe"]
         var reading = Fleetwatch_V1_Reading()
         reading.key = ProcReading.processCount
         reading.value = Double(sequence % 1000)

@@ -424,6 +424,10 @@ public nonisolated struct Fleetwatch_V1_AlertTransition: Sendable {
 
   public var hostname: String = String()
 
+  /// Why an alert ended other than by its value: "rule deleted", "rule disabled", "machine retired",
+  /// "machine silent" (no data). Empty for transitions the values caused.
+  public var reason: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -473,6 +477,9 @@ public nonisolated struct Fleetwatch_V1_Alert: Sendable {
 
   /// Get only
   public var history: [Fleetwatch_V1_AlertTransition] = []
+
+  /// the latest transition's reason, when it has one
+  public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -929,7 +936,7 @@ nonisolated extension Fleetwatch_V1_RuleChange.Kind: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AlertTransition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{3}rule_version\0\u{3}machine_id\0\u{1}labels\0\u{1}from\0\u{1}to\0\u{3}at_ms\0\u{1}value\0\u{1}sequence\0\u{3}rule_name\0\u{1}severity\0\u{1}description\0\u{1}hostname\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}rule_id\0\u{3}rule_version\0\u{3}machine_id\0\u{1}labels\0\u{1}from\0\u{1}to\0\u{3}at_ms\0\u{1}value\0\u{1}sequence\0\u{3}rule_name\0\u{1}severity\0\u{1}description\0\u{1}hostname\0\u{1}reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -950,6 +957,7 @@ nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, Swif
       case 11: try { try decoder.decodeSingularEnumField(value: &self.severity) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.hostname) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       default: break
       }
     }
@@ -999,6 +1007,9 @@ nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, Swif
     if !self.hostname.isEmpty {
       try visitor.visitSingularStringField(value: self.hostname, fieldNumber: 13)
     }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1016,6 +1027,7 @@ nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, Swif
     if lhs.severity != rhs.severity {return false}
     if lhs.description_p != rhs.description_p {return false}
     if lhs.hostname != rhs.hostname {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1023,7 +1035,7 @@ nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Alert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}rule_id\0\u{3}rule_name\0\u{3}machine_id\0\u{1}hostname\0\u{1}labels\0\u{1}status\0\u{1}severity\0\u{3}started_ms\0\u{3}updated_ms\0\u{1}value\0\u{1}description\0\u{1}sequence\0\u{1}history\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}rule_id\0\u{3}rule_name\0\u{3}machine_id\0\u{1}hostname\0\u{1}labels\0\u{1}status\0\u{1}severity\0\u{3}started_ms\0\u{3}updated_ms\0\u{1}value\0\u{1}description\0\u{1}sequence\0\u{1}history\0\u{1}reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1045,6 +1057,7 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
       case 12: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 13: try { try decoder.decodeSingularInt64Field(value: &self.sequence) }()
       case 14: try { try decoder.decodeRepeatedMessageField(value: &self.history) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       default: break
       }
     }
@@ -1097,6 +1110,9 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.history.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.history, fieldNumber: 14)
     }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1115,6 +1131,7 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.description_p != rhs.description_p {return false}
     if lhs.sequence != rhs.sequence {return false}
     if lhs.history != rhs.history {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,11 +59,25 @@ public enum Fleetwatch_V1_FleetQuery: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "RetireMachine" metadata.
+        public enum RetireMachine: Sendable {
+            /// Request type for "RetireMachine".
+            public typealias Input = Fleetwatch_V1_RetireMachineRequest
+            /// Response type for "RetireMachine".
+            public typealias Output = Fleetwatch_V1_RetireMachineResponse
+            /// Descriptor for "RetireMachine".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "fleetwatch.v1.FleetQuery"),
+                method: "RetireMachine",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "fleetwatch.v1.FleetQuery" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListMachines.descriptor,
             GetMachine.descriptor,
-            Watch.descriptor
+            Watch.descriptor,
+            RetireMachine.descriptor
         ]
     }
 }
@@ -141,6 +155,25 @@ extension Fleetwatch_V1_FleetQuery {
             request: GRPCCore.StreamingServerRequest<Fleetwatch_V1_WatchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fleetwatch_V1_WatchEvent>
+
+        /// Handle the "RetireMachine" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+        /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Fleetwatch_V1_RetireMachineRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Fleetwatch_V1_RetireMachineResponse` messages.
+        func retireMachine(
+            request: GRPCCore.StreamingServerRequest<Fleetwatch_V1_RetireMachineRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Fleetwatch_V1_RetireMachineResponse>
     }
 
     /// Service protocol for the "fleetwatch.v1.FleetQuery" service.
@@ -202,6 +235,25 @@ extension Fleetwatch_V1_FleetQuery {
             request: GRPCCore.ServerRequest<Fleetwatch_V1_WatchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Fleetwatch_V1_WatchEvent>
+
+        /// Handle the "RetireMachine" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+        /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fleetwatch_V1_RetireMachineRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Fleetwatch_V1_RetireMachineResponse` message.
+        func retireMachine(
+            request: GRPCCore.ServerRequest<Fleetwatch_V1_RetireMachineRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Fleetwatch_V1_RetireMachineResponse>
     }
 
     /// Simple service protocol for the "fleetwatch.v1.FleetQuery" service.
@@ -262,6 +314,25 @@ extension Fleetwatch_V1_FleetQuery {
             response: GRPCCore.RPCWriter<Fleetwatch_V1_WatchEvent>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "RetireMachine" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+        /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+        ///
+        /// - Parameters:
+        ///   - request: A `Fleetwatch_V1_RetireMachineRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Fleetwatch_V1_RetireMachineResponse` to respond with.
+        func retireMachine(
+            request: Fleetwatch_V1_RetireMachineRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Fleetwatch_V1_RetireMachineResponse
     }
 }
 
@@ -297,6 +368,17 @@ extension Fleetwatch_V1_FleetQuery.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Fleetwatch_V1_WatchEvent>(),
             handler: { request, context in
                 try await self.watch(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fleetwatch_V1_RetireMachineRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Fleetwatch_V1_RetireMachineResponse>(),
+            handler: { request, context in
+                try await self.retireMachine(
                     request: request,
                     context: context
                 )
@@ -339,6 +421,17 @@ extension Fleetwatch_V1_FleetQuery.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func retireMachine(
+        request: GRPCCore.StreamingServerRequest<Fleetwatch_V1_RetireMachineRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Fleetwatch_V1_RetireMachineResponse> {
+        let response = try await self.retireMachine(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -385,6 +478,19 @@ extension Fleetwatch_V1_FleetQuery.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func retireMachine(
+        request: GRPCCore.ServerRequest<Fleetwatch_V1_RetireMachineRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Fleetwatch_V1_RetireMachineResponse> {
+        return GRPCCore.ServerResponse<Fleetwatch_V1_RetireMachineResponse>(
+            message: try await self.retireMachine(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -463,6 +569,30 @@ extension Fleetwatch_V1_FleetQuery {
             deserializer: some GRPCCore.MessageDeserializer<Fleetwatch_V1_WatchEvent>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Fleetwatch_V1_WatchEvent>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RetireMachine" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+        /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fleetwatch_V1_RetireMachineRequest` message.
+        ///   - serializer: A serializer for `Fleetwatch_V1_RetireMachineRequest` messages.
+        ///   - deserializer: A deserializer for `Fleetwatch_V1_RetireMachineResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func retireMachine<Result>(
+            request: GRPCCore.ClientRequest<Fleetwatch_V1_RetireMachineRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fleetwatch_V1_RetireMachineRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fleetwatch_V1_RetireMachineResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fleetwatch_V1_RetireMachineResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -579,6 +709,41 @@ extension Fleetwatch_V1_FleetQuery {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RetireMachine" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+        /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Fleetwatch_V1_RetireMachineRequest` message.
+        ///   - serializer: A serializer for `Fleetwatch_V1_RetireMachineRequest` messages.
+        ///   - deserializer: A deserializer for `Fleetwatch_V1_RetireMachineResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func retireMachine<Result>(
+            request: GRPCCore.ClientRequest<Fleetwatch_V1_RetireMachineRequest>,
+            serializer: some GRPCCore.MessageSerializer<Fleetwatch_V1_RetireMachineRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Fleetwatch_V1_RetireMachineResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fleetwatch_V1_RetireMachineResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -658,6 +823,36 @@ extension Fleetwatch_V1_FleetQuery.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Fleetwatch_V1_WatchRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Fleetwatch_V1_WatchEvent>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireMachine" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+    /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Fleetwatch_V1_RetireMachineRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireMachine<Result>(
+        request: GRPCCore.ClientRequest<Fleetwatch_V1_RetireMachineRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fleetwatch_V1_RetireMachineResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.retireMachine(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Fleetwatch_V1_RetireMachineRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Fleetwatch_V1_RetireMachineResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -751,6 +946,40 @@ extension Fleetwatch_V1_FleetQuery.ClientProtocol {
             metadata: metadata
         )
         return try await self.watch(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireMachine" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires a machine (admin token): it leaves the fleet lists and live views, its open alerts resolve
+    /// > ("machine retired"), and its history stays. A machine that reports again rejoins by itself.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireMachine<Result>(
+        _ message: Fleetwatch_V1_RetireMachineRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Fleetwatch_V1_RetireMachineResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Fleetwatch_V1_RetireMachineRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.retireMachine(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -187,6 +187,12 @@ public nonisolated struct Fleetwatch_V1_Machine: @unchecked Sendable {
   /// Clears the value of `summary`. Subsequent reads from it will return its default value.
   public mutating func clearSummary() {_uniqueStorage()._summary = nil}
 
+  /// Series of the machine's latest batch refused over its series limit (0: none).
+  public var refusedSeries: UInt32 {
+    get {_storage._refusedSeries}
+    set {_uniqueStorage()._refusedSeries = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -224,6 +230,49 @@ public nonisolated struct Fleetwatch_V1_GetMachineRequest: Sendable {
   // methods supported on all messages.
 
   public var machineID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fleetwatch_V1_RetireMachineRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var machineID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Fleetwatch_V1_RetireMachineResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var retiredMs: Int64 = 0
+
+  /// Open alerts of the machine that this retirement resolved.
+  public var alertsResolved: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Published on fleet.events (key machines.<id>.retired) when a machine is retired, so every live view and
+/// evaluator forgets it at once.
+public nonisolated struct Fleetwatch_V1_MachineRetired: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var machineID: String = String()
+
+  public var retiredMs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -426,13 +475,14 @@ nonisolated extension Fleetwatch_V1_MachineSummary: SwiftProtobuf.Message, Swift
 
 nonisolated extension Fleetwatch_V1_Machine: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Machine"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}identity\0\u{1}status\0\u{3}last_seen_ms\0\u{1}summary\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}identity\0\u{1}status\0\u{3}last_seen_ms\0\u{1}summary\0\u{3}refused_series\0")
 
   fileprivate class _StorageClass {
     var _identity: Fleetwatch_V1_MachineIdentity? = nil
     var _status: Fleetwatch_V1_MachineStatus = .unspecified
     var _lastSeenMs: Int64 = 0
     var _summary: Fleetwatch_V1_MachineSummary? = nil
+    var _refusedSeries: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -447,6 +497,7 @@ nonisolated extension Fleetwatch_V1_Machine: SwiftProtobuf.Message, SwiftProtobu
       _status = source._status
       _lastSeenMs = source._lastSeenMs
       _summary = source._summary
+      _refusedSeries = source._refusedSeries
     }
   }
 
@@ -469,6 +520,7 @@ nonisolated extension Fleetwatch_V1_Machine: SwiftProtobuf.Message, SwiftProtobu
         case 2: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
         case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._lastSeenMs) }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._summary) }()
+        case 5: try { try decoder.decodeSingularUInt32Field(value: &_storage._refusedSeries) }()
         default: break
         }
       }
@@ -493,6 +545,9 @@ nonisolated extension Fleetwatch_V1_Machine: SwiftProtobuf.Message, SwiftProtobu
       try { if let v = _storage._summary {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
       } }()
+      if _storage._refusedSeries != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._refusedSeries, fieldNumber: 5)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -506,6 +561,7 @@ nonisolated extension Fleetwatch_V1_Machine: SwiftProtobuf.Message, SwiftProtobu
         if _storage._status != rhs_storage._status {return false}
         if _storage._lastSeenMs != rhs_storage._lastSeenMs {return false}
         if _storage._summary != rhs_storage._summary {return false}
+        if _storage._refusedSeries != rhs_storage._refusedSeries {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -594,6 +650,106 @@ nonisolated extension Fleetwatch_V1_GetMachineRequest: SwiftProtobuf.Message, Sw
 
   public static func ==(lhs: Fleetwatch_V1_GetMachineRequest, rhs: Fleetwatch_V1_GetMachineRequest) -> Bool {
     if lhs.machineID != rhs.machineID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_RetireMachineRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RetireMachineRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.machineID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.machineID.isEmpty {
+      try visitor.visitSingularStringField(value: self.machineID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_RetireMachineRequest, rhs: Fleetwatch_V1_RetireMachineRequest) -> Bool {
+    if lhs.machineID != rhs.machineID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_RetireMachineResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RetireMachineResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retired_ms\0\u{3}alerts_resolved\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.retiredMs) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.alertsResolved) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.retiredMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.retiredMs, fieldNumber: 1)
+    }
+    if self.alertsResolved != 0 {
+      try visitor.visitSingularInt32Field(value: self.alertsResolved, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_RetireMachineResponse, rhs: Fleetwatch_V1_RetireMachineResponse) -> Bool {
+    if lhs.retiredMs != rhs.retiredMs {return false}
+    if lhs.alertsResolved != rhs.alertsResolved {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Fleetwatch_V1_MachineRetired: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MachineRetired"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{3}retired_ms\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.machineID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.retiredMs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.machineID.isEmpty {
+      try visitor.visitSingularStringField(value: self.machineID, fieldNumber: 1)
+    }
+    if self.retiredMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.retiredMs, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Fleetwatch_V1_MachineRetired, rhs: Fleetwatch_V1_MachineRetired) -> Bool {
+    if lhs.machineID != rhs.machineID {return false}
+    if lhs.retiredMs != rhs.retiredMs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -64,6 +64,12 @@ public nonisolated struct Fleetwatch_V1_Ack: Sendable {
 
   public var sequence: UInt64 = 0
 
+  /// Readings of this batch the edge refused because they were new series past the machine's series limit
+  /// (series_limit); the rest of the batch was accepted. 0 when nothing was refused.
+  public var refusedSeries: UInt32 = 0
+
+  public var seriesLimit: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -198,7 +204,7 @@ nonisolated extension Fleetwatch_V1_PublishResponse: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Ack"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{3}refused_series\0\u{3}series_limit\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -208,6 +214,8 @@ nonisolated extension Fleetwatch_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._M
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.machineID) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.refusedSeries) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.seriesLimit) }()
       default: break
       }
     }
@@ -220,12 +228,20 @@ nonisolated extension Fleetwatch_V1_Ack: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.sequence != 0 {
       try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 2)
     }
+    if self.refusedSeries != 0 {
+      try visitor.visitSingularUInt32Field(value: self.refusedSeries, fieldNumber: 3)
+    }
+    if self.seriesLimit != 0 {
+      try visitor.visitSingularUInt32Field(value: self.seriesLimit, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Fleetwatch_V1_Ack, rhs: Fleetwatch_V1_Ack) -> Bool {
     if lhs.machineID != rhs.machineID {return false}
     if lhs.sequence != rhs.sequence {return false}
+    if lhs.refusedSeries != rhs.refusedSeries {return false}
+    if lhs.seriesLimit != rhs.seriesLimit {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -164,6 +164,13 @@ public nonisolated struct Fleetwatch_V1_RawBatch: @unchecked Sendable {
     set {_uniqueStorage()._receivedMs = newValue}
   }
 
+  /// Set by the edge: how many readings of this batch it removed because they would have taken the machine past
+  /// its series limit (new series only; series the machine already has always pass).
+  public var refusedSeries: UInt32 {
+    get {_storage._refusedSeries}
+    set {_uniqueStorage()._refusedSeries = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -239,6 +246,10 @@ public nonisolated struct Fleetwatch_V1_MetricBatch: Sendable {
 
   /// W3C trace context of the hop that produced this batch, so the next hop continues the trace.
   public var traceParent: String = String()
+
+  /// Series of this batch refused over the machine's series limit, at the edge and by the normalizer: the live
+  /// view shows it on the machine, so a refusal is never silent.
+  public var refusedSeries: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -486,7 +497,7 @@ nonisolated extension Fleetwatch_V1_ProcessSnapshot: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RawBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0\u{3}trace_parent\0\u{3}received_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}machine_id\0\u{1}sequence\0\u{1}source\0\u{3}timestamp_ms\0\u{1}identity\0\u{1}readings\0\u{1}processes\0\u{3}trace_parent\0\u{3}received_ms\0\u{3}refused_series\0")
 
   fileprivate class _StorageClass {
     var _machineID: String = String()
@@ -498,6 +509,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
     var _processes: Fleetwatch_V1_ProcessSnapshot? = nil
     var _traceParent: String = String()
     var _receivedMs: Int64 = 0
+    var _refusedSeries: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -517,6 +529,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
       _processes = source._processes
       _traceParent = source._traceParent
       _receivedMs = source._receivedMs
+      _refusedSeries = source._refusedSeries
     }
   }
 
@@ -544,6 +557,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._processes) }()
         case 8: try { try decoder.decodeSingularStringField(value: &_storage._traceParent) }()
         case 9: try { try decoder.decodeSingularInt64Field(value: &_storage._receivedMs) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._refusedSeries) }()
         default: break
         }
       }
@@ -583,6 +597,9 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
       if _storage._receivedMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._receivedMs, fieldNumber: 9)
       }
+      if _storage._refusedSeries != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._refusedSeries, fieldNumber: 10)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -601,6 +618,7 @@ nonisolated extension Fleetwatch_V1_RawBatch: SwiftProtobuf.Message, SwiftProtob
         if _storage._processes != rhs_storage._processes {return false}
         if _storage._traceParent != rhs_storage._traceParent {return false}
         if _storage._receivedMs != rhs_storage._receivedMs {return false}
+        if _storage._refusedSeries != rhs_storage._refusedSeries {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -687,7 +705,7 @@ nonisolated extension Fleetwatch_V1_Sample: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MetricBatch"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}machine\0\u{1}sequence\0\u{3}timestamp_ms\0\u{1}samples\0\u{1}processes\0\u{3}received_ms\0\u{3}trace_parent\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}machine\0\u{1}sequence\0\u{3}timestamp_ms\0\u{1}samples\0\u{1}processes\0\u{3}received_ms\0\u{3}trace_parent\0\u{3}refused_series\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -702,6 +720,7 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
       case 5: try { try decoder.decodeSingularMessageField(value: &self._processes) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.receivedMs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.traceParent) }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.refusedSeries) }()
       default: break
       }
     }
@@ -733,6 +752,9 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
     if !self.traceParent.isEmpty {
       try visitor.visitSingularStringField(value: self.traceParent, fieldNumber: 7)
     }
+    if self.refusedSeries != 0 {
+      try visitor.visitSingularUInt32Field(value: self.refusedSeries, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -744,6 +766,7 @@ nonisolated extension Fleetwatch_V1_MetricBatch: SwiftProtobuf.Message, SwiftPro
     if lhs._processes != rhs._processes {return false}
     if lhs.receivedMs != rhs.receivedMs {return false}
     if lhs.traceParent != rhs.traceParent {return false}
+    if lhs.refusedSeries != rhs.refusedSeries {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -4,10 +4,23 @@ import Foundation
 import GRDB
 
 extension SQLiteMetricStore {
+    public func retire(machine: String, at: Date) async throws -> Bool {
+        try await wrap("retire") {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "UPDATE machines SET retired_at = ? WHERE machine_id = ?",
+                    arguments: [at.millisecondsSince1970, machine])
+                return db.changesCount > 0
+            }
+        }
+    }
+
     public func machines() async throws -> [MachineRecord] {
         try await wrap("machines") {
             try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM machines ORDER BY machine_id").map { row in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM machines WHERE retired_at IS NULL OR last_seen > retired_at ORDER BY machine_id"
+                ).map { row in
                     let labels: String = row["labels"]
                     return MachineRecord(
                         machineID: row["machine_id"], hostname: row["hostname"], os: row["os"], kernel: row["kernel"],

@@ -73,6 +73,10 @@ enum SQLiteMigrations {
                     DROP TABLE latest;
                     """)
         }
+        // Retiring keeps the machine's row and history; a batch received after retired_at brings it back.
+        migrator.registerMigration("v4 retired machines") { db in
+            try db.execute(sql: "ALTER TABLE machines ADD COLUMN retired_at INTEGER")
+        }
         return migrator
     }
 }

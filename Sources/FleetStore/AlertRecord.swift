@@ -22,6 +22,7 @@ public enum AlertRecord {
             $0.hostname = latest.hostname
             $0.labels = latest.labels
             $0.status = latest.to
+            $0.reason = latest.reason
             $0.severity = latest.severity
             $0.startedMs = startedMs
             $0.updatedMs = latest.atMs

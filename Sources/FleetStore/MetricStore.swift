@@ -34,8 +34,12 @@ public protocol MetricStore: Sendable {
         machine: String, metric: String, labels: [String: String], from: Date, to: Date, step: Duration?
     ) async throws -> MetricHistory
 
-    /// Every machine ever seen, with its latest identity.
+    /// Every machine ever seen, with its latest identity, except those retired and silent since.
     func machines() async throws -> [MachineRecord]
+
+    /// Retires `machine` at `at`: `machines()` leaves it out until it reports a batch received after `at`. Its
+    /// history stays. False when no such machine was ever seen.
+    func retire(machine: String, at: Date) async throws -> Bool
 
     /// The most recent process snapshot of `machine`, if any was persisted.
     func latestProcesses(machine: String) async throws -> Fleetwatch_V1_ProcessSnapshot?

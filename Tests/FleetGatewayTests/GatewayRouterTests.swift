@@ -33,6 +33,7 @@ final class CannedStore: MetricStore, AlertStore {
             points: [HistoryPoint(time: from, min: point.min, max: point.max, sum: point.sum, count: 2)])
     }
     func machines() async throws -> [MachineRecord] { [] }
+    func retire(machine: String, at: Date) async throws -> Bool { false }
     func latestProcesses(machine: String) async throws -> Fleetwatch_V1_ProcessSnapshot? { nil }
     func sequenceAccounting(machine: String) async throws -> SequenceAccounting { throw StoreError.unavailable(operation: "canned", detail: "test") }
 }

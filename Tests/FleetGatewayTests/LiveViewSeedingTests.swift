@@ -31,6 +31,7 @@ final class FlakyHistory: MetricStore, AlertStore {
         var description: String { "connection refused" }
     }
 
+    func retire(machine: String, at: Date) async throws -> Bool { false }
     func machines() async throws -> [MachineRecord] {
         state.withLock { $0.attempts += 1 }
         while true {

@@ -124,6 +124,7 @@ final class FakeStore: MetricStore {
         machine: String, metric: String, labels: [String: String], from: Date, to: Date, step: Duration?
     ) async throws -> MetricHistory { MetricHistory(resolution: .raw, step: nil, points: []) }
     func machines() async throws -> [MachineRecord] { [] }
+    func retire(machine: String, at: Date) async throws -> Bool { false }
     func latestProcesses(machine: String) async throws -> Fleetwatch_V1_ProcessSnapshot? { nil }
     func sequenceAccounting(machine: String) async throws -> SequenceAccounting {
         SequenceAccounting(count: 0, lowest: nil, highest: nil)

@@ -78,11 +78,12 @@ func rawBatch(_ sequence: UInt64, machine: String = "m1") -> Fleetwatch_V1_RawBa
 
 /// Runs an edge (the real `IngestService`) on `bus` over an in-process gRPC transport.
 func withEdge(
-    _ bus: InProcessBus, _ body: (Fleetwatch_V1_Ingest.Client<InProcessTransport.Client>) async throws -> Void
+    _ bus: InProcessBus, limits: BatchLimits = .standard,
+    _ body: (Fleetwatch_V1_Ingest.Client<InProcessTransport.Client>) async throws -> Void
 ) async throws {
     let transport = InProcessTransport()
     let ingest = IngestService(
-        publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [testToken]),
+        publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [testToken]), limits: limits,
         logger: Logger(label: "test.edge"), now: { testNowMs })
     // Both shut down gracefully when their closures return.
     try await withGRPCServer(transport: transport.server, services: [ingest]) { _ in
@@ -96,6 +97,7 @@ func withEdge(
 final class EdgeStream: Sendable {
     private final class AckLog: Sendable {
         let sequences = Mutex<[UInt64]>([])
+        let all = Mutex<[Fleetwatch_V1_Ack]>([])
     }
 
     private let outgoing: AsyncStream<Fleetwatch_V1_RawBatch>.Continuation
@@ -115,13 +117,18 @@ final class EdgeStream: Sendable {
                 },
                 onResponse: { response in
                     for try await message in response.messages {
-                        if case .ack(let ack) = message.kind { received.sequences.withLock { $0.append(ack.sequence) } }
+                        if case .ack(let ack) = message.kind {
+                            received.all.withLock { $0.append(ack) }
+                            received.sequences.withLock { $0.append(ack.sequence) }
+                        }
                     }
                 })
         }
     }
 
     var acks: [UInt64] { received.sequences.withLock { $0 } }
+    /// The acks as the edge sent them (with their refused-series counts).
+    var ackMessages: [Fleetwatch_V1_Ack] { received.all.withLock { $0 } }
 
     func send(_ batch: Fleetwatch_V1_RawBatch) { outgoing.yield(batch) }
 

@@ -159,7 +159,8 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         publish_hostile_machine(stack, tmp_path)
 
         # --- the fleet overview --------------------------------------------------------------------
-        browser.get(gw.url("/"))
+        # loadgen's machines are synthetic (label synthetic=loadgen): hidden unless the URL asks for them.
+        browser.get(gw.url("/?synthetic=show"))
         row = f'#machines tr[data-machine-id="{MACHINE}"]'
         until(lambda: css(row), 15, f"a row for {MACHINE}")
         until(lambda: css(f'#connection[data-state="connected"]'), 15, "the live connection")
@@ -170,6 +171,24 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         # From the collector's second tick on every summary field is known, the rates included.
         until(lambda: "—" not in css(row)[0].text, 20, f"every value of {MACHINE} known")
         until(lambda: len(css("#machines tbody tr[data-machine-id^='sim-']")) == 5, 30, "the 5 simulated machines")
+        synthetic = browser.find_element(By.ID, "f-synthetic")
+        assert synthetic.is_selected()
+        synthetic.click()
+        until(lambda: not css("#machines tbody tr[data-machine-id^='sim-']"), 5, "the simulated machines hidden")
+        assert "hidden: 5 synthetic" in browser.find_element(By.ID, "summary").text
+        assert "synthetic" not in browser.execute_script("return location.search")
+        browser.back()
+        until(lambda: len(css("#machines tbody tr[data-machine-id^='sim-']")) == 5, 5, "back: shown again")
+        assert browser.find_element(By.ID, "f-synthetic").is_selected()
+        # Search by id, in the URL.
+        search = browser.find_element(By.ID, "f-q")
+        search.send_keys(XSS_MACHINE)
+        until(lambda: [r.get_attribute("data-machine-id") for r in css("#machines tbody tr[data-machine-id]")] == [XSS_MACHINE],
+              5, f"only {XSS_MACHINE} listed")
+        assert f"q={XSS_MACHINE}" in browser.execute_script("return location.search")
+        search.clear()
+        browser.execute_script("document.getElementById('f-q').dispatchEvent(new Event('input', {bubbles: true}))")
+        until(lambda: len(css("#machines tbody tr[data-machine-id]")) == 7, 5, "every machine again")
 
         # Hostile data is text: the literal markup is visible, no element was made from it, nothing ran.
         xss_row = f'#machines tr[data-machine-id="{XSS_MACHINE}"]'
@@ -185,7 +204,7 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         header.find_element(By.TAG_NAME, "button").click()
         assert header.get_attribute("aria-sort") == "descending"
         order = browser.execute_script("""
-            return [...document.querySelectorAll('#machines tbody tr')].map(r => {
+            return [...document.querySelectorAll('#machines tbody tr[data-machine-id]')].map(r => {
                 const v = parseFloat(r.querySelector('[data-col=cpu] .value').textContent);
                 return Number.isNaN(v) ? null : v; });""")
         known = [v for v in order if v is not None]
@@ -219,6 +238,12 @@ def test_dashboard_in_a_real_browser(stack, browser, tmp_path):
         css(f"{row} a.host")[0].click()
         until(lambda: browser.find_element(By.ID, "hostname").text == hostname, 15, f"the page of {MACHINE}")
         assert browser.find_element(By.ID, "machine-id").text == MACHINE
+        # Retiring asks for confirmation (and the admin token) in a dialog; Cancel leaves the machine alone.
+        browser.find_element(By.ID, "retire").click()
+        until(lambda: browser.find_element(By.ID, "retire-dialog").get_attribute("open") is not None, 5, "the retire dialog")
+        assert browser.find_element(By.ID, "retire-name").text == hostname
+        browser.find_element(By.ID, "retire-cancel").click()
+        until(lambda: browser.find_element(By.ID, "retire-dialog").get_attribute("open") is None, 5, "the dialog closed")
         until(lambda: css('#connection[data-state="connected"]'), 15, "the live connection")
         until(lambda: cpu_points(browser)[0] >= 1, 20, "the CPU chart's first points")
         first = cpu_points(browser)

@@ -41,9 +41,17 @@ async function request(method, path, { params, body, token } = {}) {
 
 const get = (path, params) => request("GET", path, { params });
 
-/** GET /api/v1/machines: {now_ms, stale_after_s, offline_after_s, machines}. */
-export function machines() {
-  return get("api/v1/machines");
+/**
+ * GET /api/v1/machines: {now_ms, stale_after_s, offline_after_s, silent_after_s, total, next_offset?, machines}.
+ * params: URLSearchParams of q, status, alerting, label, silent, synthetic, limit, offset (all optional).
+ */
+export function machines(params) {
+  return get("api/v1/machines", params);
+}
+
+/** DELETE /api/v1/machines/{id} with the admin token: retires the machine (204; 404 when unknown). */
+export function retireMachine(id, token) {
+  return request("DELETE", `api/v1/machines/${encodeURIComponent(id)}`, { token });
 }
 
 /** GET /api/v1/machines/{id}: {machine, latest, processes}. */

@@ -1,243 +1,360 @@
-// The fleet overview (index.html): one row per machine, live from the WebSocket fleet subscription,
-// sortable, statuses recomputed every second from last_seen_ms, alert counts from machine.alerts and from
-// live alert messages; a one-line pipeline status beside the summary links to the pipeline page.
-import { AlertSet, SEVERITY_RANK, countAlerts, isActive } from "./alert-set.js";
+// The fleet overview (index.html): search, filters, sort and grouping over every machine, kept in the URL;
+// only the rows in view are in the DOM (VirtualRows). Rows come from the live `overview` subscription (a
+// snapshot, then at most one message per second with the machines that changed); a first page from REST paints
+// the list before the snapshot arrives. Statuses and silence are recomputed every second from last_seen_ms.
+// While the pointer is on the list (or focus is in it) the order holds still and only values change, so a
+// row never moves under the cursor.
 import { alertCounts } from "./alert-view.js";
 import * as api from "./api.js";
 import { showConnection } from "./connection.js";
 import { h, machineHref, replace, setText } from "./dom.js";
+import { COLUMNS, DEFAULT_QUERY, formatQuery, groupRows, matcher, parseQuery, restParams, sortRows } from "./fleet-query.js";
+import { FleetRows, rowOfMachine } from "./fleet-rows.js";
 import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
 import { startNav } from "./nav.js";
 import { startPipelineStatus } from "./pipeline-status.js";
 import { FleetClock } from "./status.js";
+import { VirtualRows } from "./virtual-rows.js";
 
-const table = document.getElementById("machines");
-const tbody = table.tBodies[0];
-const summary = document.getElementById("summary");
-const errorBanner = document.getElementById("error");
-const empty = document.getElementById("empty");
+const $ = (id) => document.getElementById(id);
+const table = $("machines");
+const scroller = $("fleet-scroll");
+const summary = $("summary");
+const errorBanner = $("error");
+const form = $("filters");
+const fields = {
+  q: $("f-q"), status: $("f-status"), alerting: $("f-alerting"), label: $("f-label"), group: $("f-group"),
+  silent: $("f-silent"), synthetic: $("f-synthetic"),
+};
+const COLUMN_COUNT = 9;
+const ROW_HEIGHT = 52;
+const FIRST_PAGE = 100;
 
 const clock = new FleetClock();
-/** machine_id → {machine, row, cells} */
-const rows = new Map();
+const store = new FleetRows(clock);
+let query = parseQuery(location.search);
+let shown = [];
+let restTotal = null;
+let snapshotSeen = false;
 let loaded = false;
 
-const STATUS_RANK = { online: 0, stale: 1, offline: 2 };
-const summaryOf = (m) => m.summary || {};
-const netOf = (m) => {
-  const s = summaryOf(m);
-  return s.net_recv_bytes_per_s == null && s.net_sent_bytes_per_s == null
-    ? null
-    : (s.net_recv_bytes_per_s || 0) + (s.net_sent_bytes_per_s || 0);
-};
-const nameOf = (m) => m.hostname || m.machine_id;
-/** Firing alerts by worst severity, then by count, then pending ones; 0 without alerts, null when unknown. */
-const alertRank = (m) => {
-  const a = m.alerts;
-  if (!a) return null;
-  const pending = Math.min(a.pending || 0, 999);
-  return a.firing > 0 ? (SEVERITY_RANK[a.worst] || 1) * 1e9 + Math.min(a.firing, 999_999) * 1e3 + pending : pending;
-};
+// --- rows --------------------------------------------------------------------------------------------
 
-// Each column: the value it sorts by and the direction a first click sorts in.
-const COLUMNS = {
-  hostname: { key: (m) => nameOf(m), first: "asc" },
-  status: { key: (m) => STATUS_RANK[clock.status(m)] ?? 3, first: "asc" },
-  alerts: { key: alertRank, first: "desc" },
-  cpu: { key: (m) => summaryOf(m).cpu_percent, first: "desc" },
-  mem: { key: (m) => summaryOf(m).mem_percent, first: "desc" },
-  disk: { key: (m) => summaryOf(m).disk_percent, first: "desc" },
-  net: { key: netOf, first: "desc" },
-  load: { key: (m) => summaryOf(m).load_1m, first: "desc" },
-  seen: { key: (m) => clock.age(m), first: "asc" },
-};
-const sort = { column: "hostname", direction: "asc" };
-const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
-
-function compare(a, b) {
-  const { key } = COLUMNS[sort.column];
-  const x = key(a);
-  const y = key(b);
-  const missingX = x === null || x === undefined;
-  const missingY = y === null || y === undefined;
-  let order = 0;
-  if (missingX || missingY) {
-    // Unknown values go last whichever the direction.
-    if (missingX !== missingY) return missingX ? 1 : -1;
-  } else {
-    order = typeof x === "string" ? collator.compare(x, y) : x - y;
-    if (sort.direction === "desc") order = -order;
-  }
-  // Ties: by name, then id, so equal rows never trade places between renders.
-  return order || collator.compare(nameOf(a), nameOf(b)) || (a.machine_id < b.machine_id ? -1 : 1);
-}
-
-function createRow(machine) {
+function createMachineRow() {
   const link = h("a", { className: "host" });
   const id = h("small", { className: "machine-id" });
   const badge = h("span", { className: "badge" });
   const bar = (col) => h("span", { className: "bar", attrs: { "aria-hidden": "true" } }, h("span", { dataset: { bar: col } }));
+  const value = () => h("span", { className: "value" });
   const cells = {
     machine: h("td", { dataset: { col: "machine" } }, link, id),
     status: h("td", { dataset: { col: "status" } }, badge),
     alerts: h("td", { dataset: { col: "alerts" } }),
-    cpu: h("td", { className: "num", dataset: { col: "cpu" } }, h("span", { className: "value" }), bar("cpu")),
-    mem: h("td", { className: "num", dataset: { col: "mem" } }, h("span", { className: "value" }), bar("mem")),
-    disk: h("td", { className: "num", dataset: { col: "disk" } }, h("span", { className: "value" }), bar("disk")),
+    cpu: h("td", { className: "num", dataset: { col: "cpu" } }, value(), bar("cpu")),
+    mem: h("td", { className: "num", dataset: { col: "mem" } }, value(), bar("mem")),
+    disk: h("td", { className: "num", dataset: { col: "disk" } }, value(), bar("disk")),
     net: h("td", { className: "num net", dataset: { col: "net" } },
       h("span", { className: "recv", title: "received" }), h("span", { className: "sent", title: "sent" })),
     load: h("td", { className: "num", dataset: { col: "load" } }),
     seen: h("td", { className: "num", dataset: { col: "seen" } }),
   };
-  const row = h("tr", { dataset: { machineId: machine.machine_id } }, Object.values(cells));
-  return { machine, row, cells, link, id, badge };
+  const tr = h("tr", {}, Object.values(cells));
+  tr.parts = { cells, link, id, badge };
+  return tr;
 }
 
 function setPercent(cell, value) {
-  setText(cell.querySelector(".value"), fmt.percent(value));
-  const fill = cell.querySelector("[data-bar]");
-  const width = typeof value === "number" ? Math.max(0, Math.min(100, value)) : 0;
-  fill.style.width = `${width}%`;
+  setText(cell.firstChild, fmt.percent(value));
+  const fill = cell.lastChild.firstChild;
+  const width = `${typeof value === "number" ? Math.max(0, Math.min(100, value)) : 0}%`;
+  if (fill.style.width !== width) fill.style.width = width;
   fill.dataset.level = value >= 90 ? "high" : value >= 75 ? "mid" : "low";
 }
 
-function updateRow(entry) {
-  const { machine: m, row, cells, link, id, badge } = entry;
-  const s = summaryOf(m);
-  const status = clock.status(m);
-  const age = clock.age(m);
-  row.dataset.status = status;
-  setText(link, nameOf(m));
-  const href = machineHref(m.machine_id);
+function updateMachineRow(tr, row, index) {
+  const { cells, link, id, badge } = tr.parts;
+  tr.setAttribute("aria-rowindex", String(index + 2));
+  if (tr.dataset.machineId !== row.id) tr.dataset.machineId = row.id;
+  tr.dataset.status = row.status;
+  setText(link, row.name);
+  const href = machineHref(row.id);
   if (link.getAttribute("href") !== href) link.href = href;
-  setText(id, m.machine_id);
-  setText(badge, status);
-  badge.dataset.status = status;
-  const alerts = m.alerts || null;
-  const alertsKey = alerts ? `${alerts.firing}|${alerts.pending}|${alerts.worst}` : "";
+  setText(id, row.id);
+  setText(badge, row.status);
+  badge.dataset.status = row.status;
+  const alertsKey = `${row.firing}|${row.pending}|${row.worst}`;
   if (cells.alerts.dataset.key !== alertsKey) {
     cells.alerts.dataset.key = alertsKey;
-    replace(cells.alerts, alertCounts(alerts));
-    row.dataset.alerts = alerts && alerts.firing > 0 ? "firing" : alerts && alerts.pending > 0 ? "pending" : "none";
+    replace(cells.alerts, alertCounts(row));
+    tr.dataset.alerts = row.firing > 0 ? "firing" : row.pending > 0 ? "pending" : "none";
   }
-  setPercent(cells.cpu, s.cpu_percent);
-  setPercent(cells.mem, s.mem_percent);
-  setPercent(cells.disk, s.disk_percent);
-  setText(cells.net.querySelector(".recv"), `↓ ${fmt.rate(s.net_recv_bytes_per_s)}`);
-  setText(cells.net.querySelector(".sent"), `↑ ${fmt.rate(s.net_sent_bytes_per_s)}`);
-  setText(cells.load, fmt.number(s.load_1m));
-  setText(cells.seen, fmt.ago(age));
-  cells.seen.title = typeof m.last_seen_ms === "number" ? fmt.dateTime(m.last_seen_ms) : "";
+  setPercent(cells.cpu, row.cpu);
+  setPercent(cells.mem, row.mem);
+  setPercent(cells.disk, row.disk);
+  setText(cells.net.firstChild, `↓ ${fmt.rate(row.rx)}`);
+  setText(cells.net.lastChild, `↑ ${fmt.rate(row.tx)}`);
+  setText(cells.load, fmt.number(row.load));
+  setText(cells.seen, fmt.ago(row.age ?? null));
+  cells.seen.title = typeof row.last_seen_ms === "number" ? fmt.dateTime(row.last_seen_ms) : "";
 }
 
-function render() {
-  const entries = [...rows.values()];
-  entries.sort((a, b) => compare(a.machine, b.machine));
-  const counts = { online: 0, stale: 0, offline: 0 };
-  for (const entry of entries) {
-    updateRow(entry);
-    counts[entry.row.dataset.status] = (counts[entry.row.dataset.status] || 0) + 1;
-  }
-  const current = tbody.children;
-  const inOrder = current.length === entries.length && entries.every((e, i) => current[i] === e.row);
-  if (!inOrder) tbody.append(...entries.map((e) => e.row));
-  renderSummary(entries.length, counts);
-  empty.hidden = !loaded || entries.length > 0;
+function createGroupRow() {
+  const name = h("span", { className: "group-name" });
+  const count = h("span", { className: "group-count" });
+  const badge = h("span", { className: "badge" });
+  const tr = h("tr", { className: "group" },
+    h("th", { scope: "rowgroup", colSpan: COLUMN_COUNT }, name, " ", count, " ", h("span", { className: "muted" }, "worst "), badge));
+  tr.parts = { name, count, badge };
+  return tr;
 }
 
-function renderSummary(total, counts) {
+function updateGroupRow(tr, item, index) {
+  const { name, count, badge } = tr.parts;
+  tr.setAttribute("aria-rowindex", String(index + 2));
+  tr.dataset.group = item.value ?? "";
+  setText(name, item.value === null ? `no ${item.group} label` : `${item.group}=${item.value}`);
+  const n = item.count;
+  setText(count, `${n.toLocaleString("en")} ${n === 1 ? "machine" : "machines"} · ${item.counts.online} online · ` +
+    `${item.counts.stale} stale · ${item.counts.offline} offline`);
+  setText(badge, item.worst);
+  badge.dataset.status = item.worst;
+}
+
+const isGroup = (item) => item.group !== undefined;
+const virtual = new VirtualRows({
+  scroller,
+  tbody: table.tBodies[0],
+  rowHeight: ROW_HEIGHT,
+  columns: COLUMN_COUNT,
+  key: (item) => (isGroup(item) ? `group:${item.value}` : item.id),
+  create: (item) => (isGroup(item) ? createGroupRow() : createMachineRow()),
+  update: (tr, item, index) => (isGroup(item) ? updateGroupRow(tr, item, index) : updateMachineRow(tr, item, index)),
+});
+
+// --- the view ----------------------------------------------------------------------------------------
+
+// Every row by name, kept while no machine came, went or was renamed: names do not move by themselves, so the
+// default order costs one pass over the rows per update instead of a sort.
+let byName = { generation: -1, dir: "", rows: [] };
+
+/** The rows the query admits, in its order. */
+function ordered() {
+  const match = matcher(query);
+  if (query.sort !== "hostname") return sortRows([...store.rows.values()].filter(match), query);
+  if (byName.generation !== store.generation || byName.dir !== query.dir) {
+    byName = { generation: store.generation, dir: query.dir, rows: sortRows([...store.rows.values()], query) };
+  }
+  return byName.rows.filter(match);
+}
+
+/** Filters, sorts and groups every row again, and renders the rows in view. */
+function recompute() {
+  store.refresh();
+  const rows = ordered();
+  shown = rows;
+  const items = query.group ? groupRows(rows, query.group) : rows;
+  table.setAttribute("aria-rowcount", String(items.length + 1));
+  virtual.setItems(items);
+  renderSummary();
+  renderGroupChoices();
+  markPaint();
+}
+
+/** Live values without moving rows: statuses and numbers change in place. */
+function refreshInPlace() {
+  store.refresh();
+  virtual.render();
+  renderSummary();
+}
+
+function renderSummary() {
   if (!loaded) return;
-  const part = (status) => h("span", { className: "count", dataset: { status } }, `${counts[status] || 0} ${status}`);
-  replace(summary, `${total} ${total === 1 ? "machine" : "machines"}`, " · ", part("online"), " · ",
-    part("stale"), " · ", part("offline"));
-}
-
-/** True when `incoming` was seen before `current` (a slow REST answer arriving after live updates). */
-function olderThan(incoming, current) {
-  return typeof incoming.last_seen_ms === "number" && typeof current.last_seen_ms === "number" &&
-    incoming.last_seen_ms < current.last_seen_ms;
-}
-
-/** Merges machine objects by machine_id: a live message holds only the machines that changed. */
-function merge(machines) {
-  for (const machine of machines || []) {
-    if (!machine || typeof machine.machine_id !== "string") continue;
-    const entry = rows.get(machine.machine_id);
-    if (!entry) rows.set(machine.machine_id, createRow(machine));
-    else if (!olderThan(machine, entry.machine)) entry.machine = { ...entry.machine, ...machine };
+  const known = snapshotSeen || restTotal === null ? store.size : Math.max(store.size, restTotal);
+  const total = snapshotSeen || restTotal === null ? shown.length : Math.max(shown.length, restTotal);
+  const counts = { online: 0, stale: 0, offline: 0 };
+  for (const row of shown) counts[row.status] += 1;
+  let silent = 0;
+  let synthetic = 0;
+  for (const row of store.rows.values()) {
+    if (row.silent && !query.silent) silent += 1;
+    if (row.synthetic && !query.synthetic) synthetic += 1;
   }
-  loaded = true;
-  render();
+  const part = (status) =>
+    h("span", { className: "count", dataset: { status } }, `${counts[status].toLocaleString("en")} ${status}`);
+  const filtered = total !== known;
+  const hidden = [silent && `${silent.toLocaleString("en")} silent`, synthetic && `${synthetic.toLocaleString("en")} synthetic`]
+    .filter(Boolean);
+  replace(summary,
+    `${filtered ? `${total.toLocaleString("en")} of ${known.toLocaleString("en")}` : total.toLocaleString("en")} ` +
+      `${known === 1 ? "machine" : "machines"}`,
+    " · ", part("online"), " · ", part("stale"), " · ", part("offline"),
+    hidden.length ? ` · hidden: ${hidden.join(", ")}` : null);
+  summary.dataset.total = String(total);
+  summary.dataset.known = String(known);
+  $("empty").hidden = known > 0;
+  $("no-match").hidden = known === 0 || total > 0;
 }
 
-function showError(text) {
-  errorBanner.hidden = !text;
-  errorBanner.textContent = text || "";
+function renderGroupChoices() {
+  const names = new Set(store.labelNames);
+  if (query.group) names.add(query.group);
+  const select = fields.group;
+  if (select.options.length === names.size + 1) return;
+  const options = [...names].sort().map((name) => h("option", { value: name }, name));
+  replace(select, h("option", { value: "" }, "no grouping"), options);
+  select.value = query.group;
 }
 
-// Sorting: a click on a header sorts by it; a second click reverses.
-function renderSortIndicators() {
+// First paint, for the browser test and anyone profiling: "fleet:rows" marks the first rendered rows,
+// "fleet:snapshot" the first render holding the live snapshot (every machine); "…-painted" follow the frame
+// that drew them (a task queued from requestAnimationFrame runs after that frame's paint).
+const marked = new Set();
+function markPaint() {
+  const mark = (name) => {
+    if (marked.has(name)) return;
+    marked.add(name);
+    // What the UI counts at that moment: machines known, rows the filters admit, rows in the DOM.
+    const detail = { known: store.size, total: shown.length, rendered: virtual.shown.size };
+    performance.mark(`fleet:${name}`, { detail });
+    requestAnimationFrame(() => setTimeout(() => performance.mark(`fleet:${name}-painted`, { detail }), 0));
+  };
+  if (store.size > 0) mark("rows");
+  if (snapshotSeen) mark("snapshot");
+}
+
+// --- holding the order under the pointer ------------------------------------------------------------
+
+let pointerInside = false;
+let stale = false;
+const held = () => pointerInside || table.tBodies[0].contains(document.activeElement);
+
+function liveChanged() {
+  if (held()) {
+    stale = true;
+    $("order-note").hidden = false;
+    refreshInPlace();
+  } else {
+    recompute();
+  }
+}
+
+function release() {
+  if (held() || !stale) return;
+  stale = false;
+  $("order-note").hidden = true;
+  recompute();
+}
+scroller.addEventListener("pointerenter", () => {
+  pointerInside = true;
+});
+scroller.addEventListener("pointerleave", () => {
+  pointerInside = false;
+  release();
+});
+table.addEventListener("focusout", () => setTimeout(release, 0));
+
+// --- filters, sort and the URL -------------------------------------------------------------------------
+
+function writeForm() {
+  for (const name of ["q", "status", "alerting", "label"]) fields[name].value = query[name];
+  renderGroupChoices();
+  fields.group.value = query.group;
+  fields.silent.checked = query.silent;
+  fields.synthetic.checked = query.synthetic;
   for (const th of table.tHead.rows[0].cells) {
-    if (th.dataset.sort === sort.column) th.setAttribute("aria-sort", sort.direction === "asc" ? "ascending" : "descending");
+    if (th.dataset.sort === query.sort) th.setAttribute("aria-sort", query.dir === "asc" ? "ascending" : "descending");
     else th.removeAttribute("aria-sort");
   }
 }
+
+function readForm() {
+  return {
+    ...query,
+    q: fields.q.value,
+    status: fields.status.value,
+    alerting: fields.alerting.value,
+    label: fields.label.value,
+    group: fields.group.value,
+    silent: fields.silent.checked,
+    synthetic: fields.synthetic.checked,
+  };
+}
+
+/** Applies a new query: the view at once, then the URL (typing replaces the entry, a choice adds one). */
+function apply(next, { push }) {
+  query = next;
+  restTotal = null;
+  stale = false;
+  $("order-note").hidden = true;
+  writeForm();
+  // A new question starts at the top of its answer.
+  scroller.scrollTop = 0;
+  recompute();
+  const url = `${location.pathname}${formatQuery(query)}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) {
+    if (push) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+  }
+}
+
+form.addEventListener("submit", (event) => event.preventDefault());
+// The first keystroke of an edit adds a history entry, the next ones replace it; each choice adds one.
+let typing = false;
+const isText = (element) => element.type === "search" || element.type === "text";
+form.addEventListener("input", (event) => {
+  if (!isText(event.target)) return;
+  apply(readForm(), { push: !typing });
+  typing = true;
+});
+form.addEventListener("change", (event) => {
+  if (isText(event.target)) typing = false;
+  else apply(readForm(), { push: true });
+});
 table.tHead.addEventListener("click", (event) => {
   const th = event.target.closest("th[data-sort]");
   if (!th) return;
   const column = th.dataset.sort;
-  if (sort.column === column) sort.direction = sort.direction === "asc" ? "desc" : "asc";
-  else Object.assign(sort, { column, direction: COLUMNS[column].first });
-  renderSortIndicators();
-  render();
+  const dir = query.sort === column ? (query.dir === "asc" ? "desc" : "asc") : COLUMNS[column].first;
+  apply({ ...query, sort: column, dir }, { push: true });
 });
-renderSortIndicators();
+$("clear-filters").addEventListener("click", () => apply({ ...DEFAULT_QUERY, sort: query.sort, dir: query.dir }, { push: true }));
+window.addEventListener("popstate", () => {
+  query = parseQuery(location.search);
+  writeForm();
+  recompute();
+});
+writeForm();
 
-// Alert counts. machine.alerts (REST and live machines messages) is the gateway's count; an alert message
-// recounts its machine from every active alert the page holds (read once, then kept by alert messages).
-// Each source sets the whole count, so whichever of the two arrives last is right on its own.
-const activeAlerts = new AlertSet();
-let activeAlertsComplete = false;
-const ACTIVE_LIMIT = 1000;
+// --- data ----------------------------------------------------------------------------------------------
 
-async function loadActiveAlerts() {
-  const mark = activeAlerts.mark();
-  try {
-    const answer = await api.alerts({ status: "firing,pending", limit: ACTIVE_LIMIT });
-    activeAlerts.replace(answer.alerts, mark);
-    // A truncated answer cannot be counted from: then only machine.alerts counts.
-    activeAlertsComplete = (answer.alerts || []).length < ACTIVE_LIMIT;
-  } catch {
-    activeAlertsComplete = false;
-  }
+function showError(text) {
+  if (errorBanner.hidden === !text && errorBanner.textContent === (text || "")) return;
+  errorBanner.hidden = !text;
+  errorBanner.textContent = text || "";
 }
 
-function takeAlert(alert) {
-  if (!alert || typeof alert.machine_id !== "string") return;
-  activeAlerts.take(alert);
-  const entry = rows.get(alert.machine_id);
-  if (!entry || !activeAlertsComplete) return;
-  const counts = countAlerts(activeAlerts.list((a) => a.machine_id === alert.machine_id && isActive(a)));
-  entry.machine = { ...entry.machine, alerts: counts };
-  render();
-}
-
-// Live updates; the REST answer fills the table meanwhile (whichever comes first, both merge).
 const live = new LiveConnection();
-showConnection(document.getElementById("connection"), live);
+showConnection($("connection"), live);
 live.addEventListener("message", ({ detail: message }) => {
   switch (message.type) {
     case "hello":
       clock.update(message);
       break;
-    case "machines":
+    case "overview":
       clock.update(message);
-      merge(message.machines);
+      if (message.snapshot) {
+        store.clear();
+        snapshotSeen = true;
+      }
+      store.take(message.rows);
+      loaded = true;
       showError(null);
+      if (message.snapshot) recompute();
+      else liveChanged();
       break;
-    case "alert":
-      takeAlert(message.alert);
+    case "retired":
+      if (store.remove(message.machine_id)) recompute();
       break;
     case "error":
       showError(`Live updates: ${message.error}`);
@@ -246,30 +363,25 @@ live.addEventListener("message", ({ detail: message }) => {
       break;
   }
 });
-live.subscribe({ subscribe: "fleet" });
+live.subscribe({ subscribe: "overview", interval_ms: 1000 });
 live.start();
 startNav(live);
-startPipelineStatus(document.getElementById("pipeline-status"));
+startPipelineStatus($("pipeline-status"));
 
-function loadMachines() {
-  return api
-    .machines()
-    .then((answer) => {
-      clock.update(answer);
-      merge(answer.machines);
-      showError(null);
-    })
-    .catch((error) => {
-      showError(`Could not load machines: ${error.message}`);
-    });
-}
+// The first page of what the filters admit, so rows show before the live snapshot; the snapshot replaces it.
+api
+  .machines(restParams(query, FIRST_PAGE))
+  .then((answer) => {
+    if (snapshotSeen) return;
+    clock.update(answer);
+    restTotal = answer.total ?? null;
+    store.take((answer.machines || []).map(rowOfMachine));
+    loaded = true;
+    showError(null);
+    recompute();
+  })
+  .catch((error) => {
+    if (!snapshotSeen) showError(`Could not load machines: ${error.message}`);
+  });
 
-loadMachines();
-loadActiveAlerts();
-// Alert transitions sent while the socket was down were missed: read the counts again.
-live.addEventListener("reconnected", () => {
-  loadActiveAlerts();
-  loadMachines();
-});
-
-setInterval(render, 1000);
+setInterval(() => (held() ? refreshInPlace() : recompute()), 1000);

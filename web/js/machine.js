@@ -9,6 +9,7 @@ import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
 import { startMachineAlerts } from "./machine-alerts.js";
 import { startNav } from "./nav.js";
+import { startRetire } from "./retire-machine.js";
 import { FleetClock } from "./status.js";
 
 const $ = (id) => document.getElementById(id);
@@ -72,6 +73,10 @@ function renderIdentity() {
   setText($("kernel"), machine.kernel || "—");
   setText($("cores"), machine.cores ?? "—");
   setText($("agent"), machine.agent_version || "—");
+  // New series past the machine's series limit were refused (FLEETWATCH_MAX_SERIES): never silently.
+  const refused = machine.refused_series || 0;
+  $("refused-row").hidden = refused === 0;
+  setText($("refused"), refused ? `${refused} new series of the last batch refused (over the per-machine limit)` : "");
   const labels = machine.labels || {};
   const labelsKey = fmt.labelText(labels);
   if ($("labels").dataset.key !== labelsKey) {
@@ -306,8 +311,10 @@ function start() {
     setText($("hostname"), "No machine");
     $("connection").hidden = true;
     $("alerts").hidden = true;
+    $("retire").hidden = true;
     return;
   }
+  startRetire(machineId, () => (machine && machine.hostname) || machineId);
   createCharts();
   renderProcesses(null);
 

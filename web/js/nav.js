@@ -42,6 +42,8 @@ export function startNav(live = null) {
   if (live) {
     live.addEventListener("message", ({ detail: message }) => {
       if (message.type === "alert" && firing.take(message.alert)) render();
+      // The fleet overview gets an interval's transitions in one "alerts" message.
+      if (message.type === "alerts" && (message.alerts || []).map((alert) => firing.take(alert)).some(Boolean)) render();
     });
     live.addEventListener("reconnected", load);
   }

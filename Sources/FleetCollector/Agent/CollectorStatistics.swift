@@ -22,6 +22,8 @@ public struct CollectorStatistics: Sendable, Equatable {
     public var lastTickCPU: Duration = .zero
     /// Readings in the last batch.
     public var lastTickReadings = 0
+    /// Readings of the last acked batch the edge refused: new series past the machine's series limit.
+    public var refusedSeries = 0
 
     public init() {}
 }

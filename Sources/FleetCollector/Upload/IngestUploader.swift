@@ -265,12 +265,27 @@ public final class IngestUploader: Sendable {
         }
     }
 
+    /// The edge took the batch but refused some of its readings: new series past the machine's series limit. Logged
+    /// at the first refusal and whenever the count changes, not on every tick.
+    private func reportRefusedSeries(_ ack: Fleetwatch_V1_Ack) {
+        var changed = false
+        counters.update {
+            changed = $0.refusedSeries != Int(ack.refusedSeries)
+            $0.refusedSeries = Int(ack.refusedSeries)
+        }
+        guard changed, ack.refusedSeries > 0 else { return }
+        logger.warning(
+            "the edge refused new series of this machine: it is at its series limit (the edge's FLEETWATCH_MAX_SERIES)",
+            metadata: ["refused": "\(ack.refusedSeries)", "limit": "\(ack.seriesLimit)", "sequence": "\(ack.sequence)"])
+    }
+
     private func handle(_ message: Fleetwatch_V1_PublishResponse) {
         switch message.kind {
         case .ack(let ack):
             let removed = buffer.ack(ack.sequence)
             acknowledged(ack.sequence)
             if removed { counters.update { $0.batchesAcked += 1 } }
+            reportRefusedSeries(ack)
         case .command(let command):
             switch command.kind {
             case .setInterval(let setInterval):

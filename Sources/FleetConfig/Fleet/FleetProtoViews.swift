@@ -9,6 +9,7 @@ extension Fleetwatch_V1_Machine {
         status = .init(machine.status(nowMs: nowMs, thresholds: thresholds))
         lastSeenMs = machine.lastSeenMs
         summary = .init(machine.summary)
+        refusedSeries = UInt32(clamping: machine.refusedSeries)
     }
 }
 

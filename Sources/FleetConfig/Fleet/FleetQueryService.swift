@@ -7,11 +7,16 @@ import ServiceLifecycle
 /// fleetwatch.v1.FleetQuery over the live view: what `fleetwatch machines` and `fleetwatch tail` ask.
 public struct FleetQueryService: Fleetwatch_V1_FleetQuery.SimpleServiceProtocol {
     let hub: LiveHub
+    let retirement: MachineRetirement
     let thresholds: MachineStatus.Thresholds
     let now: @Sendable () -> Int64
 
-    public init(hub: LiveHub, thresholds: MachineStatus.Thresholds, now: @escaping @Sendable () -> Int64) {
+    public init(
+        hub: LiveHub, retirement: MachineRetirement, thresholds: MachineStatus.Thresholds,
+        now: @escaping @Sendable () -> Int64
+    ) {
         self.hub = hub
+        self.retirement = retirement
         self.thresholds = thresholds
         self.now = now
     }
@@ -37,6 +42,12 @@ public struct FleetQueryService: Fleetwatch_V1_FleetQuery.SimpleServiceProtocol 
         }
     }
 
+    public func retireMachine(
+        request: Fleetwatch_V1_RetireMachineRequest, context: ServerContext
+    ) async throws -> Fleetwatch_V1_RetireMachineResponse {
+        try await retirement.retire(request.machineID)
+    }
+
     public func watch(
         request: Fleetwatch_V1_WatchRequest, response: RPCWriter<Fleetwatch_V1_WatchEvent>, context: ServerContext
     ) async throws {
@@ -45,6 +56,7 @@ public struct FleetQueryService: Fleetwatch_V1_FleetQuery.SimpleServiceProtocol 
             request.machineID.isEmpty ? .fleet : .machine(request.machineID), in: hub
         ) { update in
             var events: [Fleetwatch_V1_WatchEvent] = update.notices.map { notice in .with { $0.notice = notice } }
+            for machine in update.retired { events.append(.with { $0.notice = "machine '\(machine)' retired" }) }
             let nowMs = now()
             for machine in update.machines {
                 events.append(.with { $0.machine = Fleetwatch_V1_Machine(machine, nowMs: nowMs, thresholds: thresholds) })

@@ -1,14 +1,15 @@
 import FleetProto
 import GRPCCore
 
-/// Admits rule writes (Create, Update, Delete) only with "authorization: Bearer <admin token>"; reads are open.
+/// Admits writes (rule Create, Update, Delete; RetireMachine) only with "authorization: Bearer <admin token>";
+/// reads are open.
 /// Without a configured token, writes are refused with a message saying how to enable them.
 public struct AdminTokenInterceptor: ServerInterceptor {
     let token: String?
 
     static let writes: Set<MethodDescriptor> = [
         Fleetwatch_V1_Rules.Method.Create.descriptor, Fleetwatch_V1_Rules.Method.Update.descriptor,
-        Fleetwatch_V1_Rules.Method.Delete.descriptor,
+        Fleetwatch_V1_Rules.Method.Delete.descriptor, Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor,
     ]
 
     public init(token: String?) {
@@ -20,14 +21,15 @@ public struct AdminTokenInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         guard Self.writes.contains(context.descriptor) else { return try await next(request, context) }
+        let what = context.descriptor == Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor ? "retiring machines" : "rule changes"
         guard let token else {
             throw RPCError(
                 code: .permissionDenied,
-                message: "rule changes are disabled: start the config service with FLEETWATCH_ADMIN_TOKEN")
+                message: "\(what) are disabled: start the config service with FLEETWATCH_ADMIN_TOKEN")
         }
         let presented = Array(request.metadata[stringValues: "authorization"]).first ?? ""
         guard presented == "Bearer \(token)" else {
-            throw RPCError(code: .unauthenticated, message: "rule changes need the admin token (authorization: Bearer …)")
+            throw RPCError(code: .unauthenticated, message: "\(what) need the admin token (authorization: Bearer …)")
         }
         return try await next(request, context)
     }

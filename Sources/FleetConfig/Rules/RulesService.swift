@@ -9,17 +9,20 @@ import ServiceLifecycle
 
 /// fleetwatch.v1.Rules: rule CRUD in the store with optimistic concurrency; writes (which `AdminTokenInterceptor`
 /// admits only with the admin token) are announced as rules.changed on fleet.events (after the store committed), which evaluators apply live.
+/// Deleting or disabling a rule ends its open alerts at once (`AlertEnder`: "rule deleted", "rule disabled").
 public struct RulesService: Fleetwatch_V1_Rules.SimpleServiceProtocol {
     let store: any RuleStore
     let bus: any MessageBus
     let changes: RuleChanges
+    let ender: AlertEnder
     let logger: Logger
     let now: @Sendable () -> Int64
 
     public init(
-        store: any RuleStore, bus: any MessageBus, changes: RuleChanges, logger: Logger,
+        store: any RuleStore, bus: any MessageBus, changes: RuleChanges, ender: AlertEnder, logger: Logger,
         now: @escaping @Sendable () -> Int64
     ) {
+        self.ender = ender
         self.store = store
         self.bus = bus
         self.changes = changes
@@ -71,6 +74,7 @@ public struct RulesService: Fleetwatch_V1_Rules.SimpleServiceProtocol {
         try validate(rule)
         try await storeCall { try await store.updateRule(rule, expectedVersion: expected) }
         await announce(.updated, rule)
+        if current.enabled && !rule.enabled { await endAlerts(of: rule.id, .ruleDisabled) }
         return rule
     }
 
@@ -79,7 +83,20 @@ public struct RulesService: Fleetwatch_V1_Rules.SimpleServiceProtocol {
     {
         let deleted = try await storeCall { try await store.deleteRule(id: request.id, expectedVersion: request.version) }
         await announce(.deleted, deleted)
+        await endAlerts(of: deleted.id, .ruleDeleted)
         return .init()
+    }
+
+    /// Ends the rule's open alerts after the change committed and was announced (evaluators stop producing new
+    /// ones); a failure is logged, not returned: the change stands, and `AlertSweeper` ends them later.
+    private func endAlerts(of rule: String, _ reason: AlertEnd) async {
+        do {
+            try await ender.end(rule: rule, reason: reason)
+        } catch {
+            logger.warning(
+                "ending the rule's open alerts failed; the periodic sweep will end them",
+                metadata: ["rule": "\(rule)", "reason": "\(reason.rawValue)", "error": "\(error)"])
+        }
     }
 
     public func watchRules(

@@ -22,11 +22,14 @@ public struct AlertTransition: Sendable, Equatable {
     /// pending, firing and resolved transitions. With rule, machine and series it keys the transition, so
     /// writing it twice changes nothing, and an evaluator that took over a partition never reuses one.
     public var sequence: Int64
+    /// Why the alert ended when its values did not end it (nil for transitions values caused).
+    public var reason: AlertEnd?
 
     public init(
         ruleID: String, ruleVersion: Int64, machineID: String, labels: [String: String], from: AlertStatus,
-        to: AlertStatus, atMs: Int64, value: Double?, sequence: Int64
+        to: AlertStatus, atMs: Int64, value: Double?, sequence: Int64, reason: AlertEnd? = nil
     ) {
+        self.reason = reason
         self.ruleID = ruleID
         self.ruleVersion = ruleVersion
         self.machineID = machineID
@@ -81,6 +84,25 @@ public struct AlertState: Sendable, Equatable {
         let silent = Duration.milliseconds(nowMs - lastSeenMs) >= silence
         lastValue = nil
         return step(breaching: silent, clear: !silent, atMs: nowMs, rule: rule, machineID: machineID, labels: [:])
+    }
+
+    /// Ends an open alert for `reason` at `atMs` (firing → resolved, pending → inactive); nothing when it is not
+    /// open. A later breach starts a new alert.
+    public mutating func end(
+        _ reason: AlertEnd, atMs: Int64, rule: AlertRule, machineID: String, labels: [String: String]
+    ) -> [AlertTransition] {
+        let to: AlertStatus
+        switch status {
+        case .firing: to = .resolved
+        case .pending: to = .inactive
+        case .inactive, .resolved: return []
+        }
+        let transition = AlertTransition(
+            ruleID: rule.id, ruleVersion: rule.version, machineID: machineID, labels: labels, from: status, to: to,
+            atMs: max(atMs, sinceMs ?? atMs), value: lastValue, sequence: sequence, reason: reason)
+        status = to
+        sinceMs = nil
+        return [transition]
     }
 
     private mutating func step(

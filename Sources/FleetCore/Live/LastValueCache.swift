@@ -18,7 +18,7 @@ public struct LastValueCache: Sendable {
     /// Samples and process entries refused for a value that is not usable.
     public private(set) var unusable = 0
 
-    public init(maxMachines: Int = 100_000, maxSeriesPerMachine: Int = 2_000) {
+    public init(maxMachines: Int = 100_000, maxSeriesPerMachine: Int = BatchLimits.standard.maxSeriesPerMachine) {
         self.maxMachines = max(1, maxMachines)
         self.maxSeriesPerMachine = max(1, maxSeriesPerMachine)
     }
@@ -46,11 +46,15 @@ public struct LastValueCache: Sendable {
             machine.lastSeenMs = seenMs
         }
         var changed: [SeriesKey] = []
+        let rejectedBefore = rejected
         for sample in batch.samples {
             let live = LiveSample(
                 metric: sample.name, labels: sample.labels, value: sample.value,
                 timeMs: SampleTime.milliseconds(of: sample, in: batch))
             if store(live, in: &machine) { changed.append(live.series) }
+        }
+        if !batch.samples.isEmpty || batch.refusedSeries > 0 {
+            machine.refusedSeries = Int(batch.refusedSeries) + (rejected - rejectedBefore)
         }
         var processesChanged = false
         if batch.hasProcesses, batch.processes.timestampMs >= (machine.processes?.timestampMs ?? .min) {
@@ -62,6 +66,12 @@ public struct LastValueCache: Sendable {
     }
 
     /// Seeds a machine from history (at start, before live batches arrived); newer live data wins.
+    /// Forgets `machine` (retired by an operator); true when it was known. Its next batch brings it back.
+    @discardableResult
+    public mutating func remove(_ machine: String) -> Bool {
+        machines.removeValue(forKey: machine) != nil
+    }
+
     public mutating func seed(
         identity: Fleetwatch_V1_MachineIdentity, lastSeenMs: Int64, latest: [LiveSample],
         processes: Fleetwatch_V1_ProcessSnapshot?

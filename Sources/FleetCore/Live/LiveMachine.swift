@@ -8,6 +8,9 @@ public struct LiveMachine: Sendable {
     public var lastSeenMs: Int64
     public var series: [SeriesKey: LiveSample]
     public var processes: Fleetwatch_V1_ProcessSnapshot?
+    /// Series of its newest samples batch refused over the series limit (at the edge, or by this cache): shown on
+    /// the dashboard, so a refusal is never silent. 0 when nothing was refused.
+    public var refusedSeries = 0
 
     public init(
         identity: Fleetwatch_V1_MachineIdentity, lastSeenMs: Int64, series: [SeriesKey: LiveSample] = [:],

@@ -13,11 +13,22 @@ public enum MachineStatus: String, Sendable, Codable, CaseIterable {
     public struct Thresholds: Sendable, Equatable {
         public var staleAfter: Duration
         public var offlineAfter: Duration
+        /// Silence after which a machine leaves the default fleet overview (it stays reachable by a filter).
+        public var silentAfter: Duration
 
-        public init(staleAfter: Duration = .seconds(15), offlineAfter: Duration = .seconds(60)) {
+        public init(
+            staleAfter: Duration = .seconds(15), offlineAfter: Duration = .seconds(60),
+            silentAfter: Duration = .seconds(86_400)
+        ) {
             self.staleAfter = staleAfter
             self.offlineAfter = max(offlineAfter, staleAfter)
+            self.silentAfter = max(silentAfter, self.offlineAfter)
         }
+    }
+
+    /// True when a machine last heard of at `lastSeenMs` has been silent for `silentAfter` or longer at `nowMs`.
+    public static func isSilent(lastSeenMs: Int64, nowMs: Int64, thresholds: Thresholds) -> Bool {
+        Duration.milliseconds(nowMs - lastSeenMs) >= thresholds.silentAfter
     }
 
     /// The status of a machine last heard of at `lastSeenMs` (milliseconds since 1970), seen at `nowMs`.

@@ -37,6 +37,8 @@ struct AlertView: Encodable {
     var updatedMs: Int64
     var value: Double?
     var description: String
+    /// Why it ended when its values did not end it (`AlertEnd`); nil otherwise.
+    var reason: String?
     var history: [Step]?
 
     init(_ alert: Fleetwatch_V1_Alert, withHistory: Bool = false) {
@@ -52,6 +54,7 @@ struct AlertView: Encodable {
         updatedMs = alert.updatedMs
         value = alert.hasValue ? alert.value : nil
         description = alert.description_p
+        reason = alert.reason.isEmpty ? nil : alert.reason
         history =
             withHistory
             ? alert.history.map {
@@ -78,6 +81,7 @@ struct AlertView: Encodable {
         try container.encode(updatedMs, forKey: .updatedMs)
         try container.encode(value, forKey: .value)
         try container.encode(description, forKey: .description)
+        try container.encode(reason, forKey: .reason)
         try container.encodeIfPresent(history, forKey: .history)
     }
 
@@ -89,6 +93,6 @@ struct AlertView: Encodable {
         case hostname, labels, status, severity
         case startedMs = "started_ms"
         case updatedMs = "updated_ms"
-        case value, description, history
+        case value, description, reason, history
     }
 }

@@ -32,7 +32,10 @@ public struct FleetAPI: Sendable {
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
-        api.get("/machines") { _, _ in try machines() }
+        api.get("/machines") { request, _ in
+            let parameters = request.uri.queryParameters
+            return try machines(try MachineQuery.parse { parameters.getAll($0) })
+        }
         api.get("/machines/:id") { _, context in try machine(try id(context)) }
         api.get("/machines/:id/history") { request, context in
             try await history(try id(context), parameters: request.uri.queryParameters)
@@ -46,15 +49,20 @@ public struct FleetAPI: Sendable {
         return id
     }
 
-    func machines() throws -> Response {
+    /// The machines `query` admits in display order (hostname, then id), one page of them.
+    func machines(_ query: MachineQuery = MachineQuery()) throws -> Response {
         let nowMs = now()
+        let matching = hub.machines().compactMap { machine -> (LiveMachine, MachineAlerts)? in
+            let alerts = hub.alerts(of: machine.machineID)
+            return query.matches(machine, nowMs: nowMs, thresholds: thresholds, alerts: alerts) ? (machine, alerts) : nil
+        }
+        let start = min(query.offset, matching.count)
+        let end = query.limit.map { min(matching.count, start + $0) } ?? matching.count
         return try JSONResponse.make(
             MachineListView(
-                nowMs: nowMs, staleAfterSeconds: thresholds.staleAfter.components.seconds,
-                offlineAfterSeconds: thresholds.offlineAfter.components.seconds,
-                machines: hub.machines().map {
-                    MachineView($0, nowMs: nowMs, thresholds: thresholds, alerts: hub.alerts(of: $0.machineID))
-                }))
+                nowMs: nowMs, thresholds: thresholds, total: matching.count,
+                nextOffset: end < matching.count ? end : nil,
+                machines: matching[start..<end].map { MachineView($0, nowMs: nowMs, thresholds: thresholds, alerts: $1) }))
     }
 
     func machine(_ id: String) throws -> Response {

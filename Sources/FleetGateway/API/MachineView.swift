@@ -14,6 +14,12 @@ struct MachineView: Encodable {
     var lastSeenMs: Int64
     var summary: MachineSummary
     var alerts: AlertCountsView
+    /// Silent for `silent_after_s` or longer: left out of the dashboard's default view.
+    var silent: Bool
+    /// Made up by `fleetwatch loadgen` or `fleetwatch probe` (label `synthetic`): left out of the default view.
+    var synthetic: Bool
+    /// Series of its newest batch refused over the per-machine series limit (FLEETWATCH_MAX_SERIES); 0: none.
+    var refusedSeries: Int
 
     init(_ machine: LiveMachine, nowMs: Int64, thresholds: MachineStatus.Thresholds, alerts: MachineAlerts) {
         self.alerts = AlertCountsView(alerts)
@@ -27,6 +33,9 @@ struct MachineView: Encodable {
         status = machine.status(nowMs: nowMs, thresholds: thresholds)
         lastSeenMs = machine.lastSeenMs
         summary = machine.summary
+        silent = MachineStatus.isSilent(lastSeenMs: machine.lastSeenMs, nowMs: nowMs, thresholds: thresholds)
+        synthetic = SyntheticMachine.isSynthetic(labels: machine.identity.labels)
+        refusedSeries = machine.refusedSeries
     }
 
     enum CodingKeys: String, CodingKey {
@@ -35,7 +44,8 @@ struct MachineView: Encodable {
         case agentVersion = "agent_version"
         case labels, status
         case lastSeenMs = "last_seen_ms"
-        case summary, alerts
+        case summary, alerts, silent, synthetic
+        case refusedSeries = "refused_series"
     }
 }
 
@@ -61,17 +71,35 @@ struct AlertCountsView: Encodable {
     enum CodingKeys: String, CodingKey { case firing, pending, worst }
 }
 
-/// GET /api/v1/machines.
+/// GET /api/v1/machines: one page of the machines the filters admit.
 struct MachineListView: Encodable {
     var nowMs: Int64
     var staleAfterSeconds: Int64
     var offlineAfterSeconds: Int64
+    var silentAfterSeconds: Int64
+    /// How many machines the filters admit, on every page.
+    var total: Int
+    /// The `offset` of the next page; absent on the last.
+    var nextOffset: Int?
     var machines: [MachineView]
+
+    init(nowMs: Int64, thresholds: MachineStatus.Thresholds, total: Int, nextOffset: Int?, machines: [MachineView]) {
+        self.nowMs = nowMs
+        staleAfterSeconds = thresholds.staleAfter.components.seconds
+        offlineAfterSeconds = thresholds.offlineAfter.components.seconds
+        silentAfterSeconds = thresholds.silentAfter.components.seconds
+        self.total = total
+        self.nextOffset = nextOffset
+        self.machines = machines
+    }
 
     enum CodingKeys: String, CodingKey {
         case nowMs = "now_ms"
         case staleAfterSeconds = "stale_after_s"
         case offlineAfterSeconds = "offline_after_s"
+        case silentAfterSeconds = "silent_after_s"
+        case total
+        case nextOffset = "next_offset"
         case machines
     }
 }

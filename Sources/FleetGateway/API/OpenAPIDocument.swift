@@ -11,10 +11,21 @@ enum OpenAPIDocument {
   "paths": {
     "/api/v1/machines": {
       "get": {
-        "summary": "Every machine with status and summary values",
+        "summary": "The machines the filters admit (every machine without parameters) with status and summary values",
         "operationId": "listMachines",
+        "parameters": [
+          {"name": "q", "in": "query", "description": "case-insensitive substring of the hostname or machine id", "schema": {"type": "string"}},
+          {"name": "status", "in": "query", "description": "comma-separated: online, stale, offline", "schema": {"type": "string"}},
+          {"name": "alerting", "in": "query", "description": "true: with firing or pending alerts; false: without", "schema": {"type": "boolean"}},
+          {"name": "label", "in": "query", "description": "name=value or name, repeatable, all must match", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true, "example": ["env=prod"]},
+          {"name": "silent", "in": "query", "description": "machines silent for silent_after_s or longer", "schema": {"type": "string", "enum": ["show", "hide", "only"], "default": "show"}},
+          {"name": "synthetic", "in": "query", "description": "machines of loadgen and probe (label synthetic)", "schema": {"type": "string", "enum": ["show", "hide", "only"], "default": "show"}},
+          {"name": "limit", "in": "query", "description": "page size (default: every match)", "schema": {"type": "integer", "minimum": 1, "maximum": 10000}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+        ],
         "responses": {
-          "200": {"description": "The fleet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MachineList"}}}}
+          "200": {"description": "The fleet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MachineList"}}}},
+          "400": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -26,6 +37,18 @@ enum OpenAPIDocument {
         "responses": {
           "200": {"description": "The machine", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MachineDetail"}}}},
           "404": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Retires a machine (admin token): it leaves the lists and live views, its open alerts end (reason \"machine retired\"), its history stays; it rejoins if it reports again (Authorization: Bearer <admin token>)",
+        "operationId": "retireMachine",
+        "parameters": [{"$ref": "#/components/parameters/MachineID"}],
+        "responses": {
+          "204": {"description": "Retired"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
         }
       }
     },
@@ -52,7 +75,7 @@ enum OpenAPIDocument {
     },
     "/api/v1/live": {
       "get": {
-        "summary": "WebSocket upgrade: send {\"subscribe\":\"fleet\"} or {\"subscribe\":\"machine\",\"machine_id\":\"…\"}; receive hello, machines, samples, processes, alert, probe and error messages",
+        "summary": "WebSocket upgrade: send {\"subscribe\":\"overview\",\"interval_ms\":1000}, {\"subscribe\":\"fleet\"} or {\"subscribe\":\"machine\",\"machine_id\":\"…\"}; receive hello, overview, alerts, machines, samples, processes, alert, probe and error messages",
         "operationId": "live",
         "responses": {"101": {"description": "Switching to the WebSocket protocol"}}
       }
@@ -172,13 +195,18 @@ enum OpenAPIDocument {
           "last_seen_ms": {"type": "integer"},
           "summary": {"$ref": "#/components/schemas/Summary"},
           "alerts": {"type": "object", "properties": {"firing": {"type": "integer"}, "pending": {"type": "integer"},
-            "worst": {"type": ["string", "null"], "enum": ["info", "warning", "critical", null]}}}
+            "worst": {"type": ["string", "null"], "enum": ["info", "warning", "critical", null]}}},
+          "silent": {"type": "boolean", "description": "silent for silent_after_s or longer"},
+          "synthetic": {"type": "boolean", "description": "made up by loadgen or probe (label synthetic)"}
         }
       },
       "MachineList": {
         "type": "object",
         "properties": {
           "now_ms": {"type": "integer"}, "stale_after_s": {"type": "integer"}, "offline_after_s": {"type": "integer"},
+          "silent_after_s": {"type": "integer"},
+          "total": {"type": "integer", "description": "every machine the filters admit"},
+          "next_offset": {"type": "integer", "description": "offset of the next page; absent on the last"},
           "machines": {"type": "array", "items": {"$ref": "#/components/schemas/Machine"}}
         }
       },

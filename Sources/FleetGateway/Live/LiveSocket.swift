@@ -6,9 +6,11 @@ import HummingbirdWebSocket
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// WebSocket /api/v1/live: one subscription to the `LiveHub` per connection. A reader task turns the
-/// browser's subscribe messages into topics; a writer task sends coalesced updates. A slow browser only
+/// browser's subscribe messages into topics; a writer task sends coalesced updates (the overview's at most one
+/// per interval). A slow browser only
 /// delays its own writer, and what waits for it is bounded by the number of machines and series.
 public struct LiveSocket: Sendable {
     let hub: LiveHub
@@ -50,7 +52,10 @@ public struct LiveSocket: Sendable {
                 try LiveMessage.encode(
                     LiveMessage.Hello(
                         gateway: gatewayID, nowMs: now(), staleAfterSeconds: thresholds.staleAfter.components.seconds,
-                        offlineAfterSeconds: thresholds.offlineAfter.components.seconds))))
+                        offlineAfterSeconds: thresholds.offlineAfter.components.seconds,
+                        silentAfterSeconds: thresholds.silentAfter.components.seconds))))
+        // What the reader chose last; the writer shapes and paces the fleet's updates by it.
+        let chosen = ChosenFormat()
         // The process stopping cancels both loops; the server then closes the socket.
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -61,9 +66,10 @@ public struct LiveSocket: Sendable {
                             subscription.notify("send JSON text messages")
                             continue
                         }
-                        switch LiveMessage.topic(from: text) {
-                        case .success(let chosen):
-                            subscription.follow(chosen)
+                        switch LiveMessage.request(from: text) {
+                        case .success(let request):
+                            chosen.format.withLock { $0 = request.format }
+                            subscription.follow(request.topic)
                         case .failure(let error):
                             subscription.notify(error.message)
                         }
@@ -71,11 +77,17 @@ public struct LiveSocket: Sendable {
                 }
                 group.addTask {
                     for await update in subscription.updates {
+                        let format = chosen.format.withLock { $0 }
                         let frames = try LiveMessage.frames(
-                            for: update, nowMs: now(), thresholds: thresholds, alertsOf: hub.alerts(of:))
+                            for: update, nowMs: now(), thresholds: thresholds, alertsOf: hub.alerts(of:), format: format)
                         for frame in frames {
                             try await outbound.write(.text(frame))
                             framesSent.increment()
+                        }
+                        // Coalescing: what changes meanwhile waits in the hub as a set of machine ids and goes out
+                        // in one message after the pause.
+                        if let pause = format.pause {
+                            try await Task.sleep(for: pause)
                         }
                     }
                 }
@@ -84,4 +96,9 @@ public struct LiveSocket: Sendable {
             }
         }
     }
+}
+
+/// The format a connection's reader chose last, shared with its writer.
+private final class ChosenFormat: Sendable {
+    let format = Mutex(LiveRequest.Format.machines)
 }

@@ -47,8 +47,9 @@ struct Alert: AsyncParsableCommand {
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database"])
         let book = RuleBook()
-        let follower = RuleFollower(bus: bus, store: store, book: book, instance: id, logger: logger)
         let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
+        let follower = RuleFollower(
+            bus: bus, store: store, book: book, instance: id, logger: logger, onRetired: evaluator.forget(retired:))
         let notifier = WebhookNotifier(bus: bus, urls: urls, attempts: attempts, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }

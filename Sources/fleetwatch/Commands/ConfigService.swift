@@ -52,6 +52,9 @@ struct ConfigService: AsyncParsableCommand {
         let readiness = Readiness(["amqp", "database"])
         let hub = LiveHub()
         let changes = RuleChanges()
+        let ender = AlertEnder(store: store, bus: bus, logger: logger, now: currentTimeMillis)
+        let retirement = MachineRetirement(store: store, ender: ender, bus: bus, logger: logger, now: currentTimeMillis)
+        let sweeper = AlertSweeper(rules: store, alerts: store, ender: ender, hub: hub, logger: logger, now: currentTimeMillis)
         let fanout = FanoutConsumer(
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) },
             onEvent: changes.receive)
@@ -61,13 +64,11 @@ struct ConfigService: AsyncParsableCommand {
             transport: .http2NIOPosix(
                 address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
             services: [
-                RulesService(store: store, bus: bus, changes: changes, logger: logger, now: currentTimeMillis),
+                RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
                 AlertsService(store: store),
-                FleetQueryService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
+                FleetQueryService(hub: hub, retirement: retirement, thresholds: thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
-                HealthService(services: HealthService.configServiceNames, isServing: { readiness.isReady }),
-                ReflectionService(services: HealthService.configServiceNames),
-            ],
+            ] + StandardServices.make(serving: ConfigServiceNames.all, isServing: { readiness.isReady }),
             interceptors: [AdminTokenInterceptor(token: adminToken)])
         logger.info("config service starting", metadata: ["listen": "\(address)", "queue": "\(fanout.queue)"])
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -76,6 +77,7 @@ struct ConfigService: AsyncParsableCommand {
             try await runServices(
                 [
                     GRPCServerService(server: server),
+                    WorkerService { try await sweeper.run() },
                     WorkerService {
                         try await followLiveFeed(
                             fanout, seedingFrom: store, into: hub, instance: id, bus: bus, readiness: readiness, logger: logger)

@@ -74,27 +74,32 @@ struct Hub: AsyncParsableCommand {
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
             logger: logger, now: currentTimeMillis)
-        let edge = IngestServer.make(host: settings.ingest.host, port: settings.ingest.port, ingest: ingest)
+        let edge = IngestServer.make(
+            host: settings.ingest.host, port: settings.ingest.port, ingest: ingest,
+            alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))
         let changes = RuleChanges()
+        let ender = AlertEnder(store: store, bus: bus, logger: logger, now: currentTimeMillis)
+        let retirement = MachineRetirement(store: store, ender: ender, bus: bus, logger: logger, now: currentTimeMillis)
+        let sweeper = AlertSweeper(rules: store, alerts: store, ender: ender, hub: hub, logger: logger, now: currentTimeMillis)
         let queries = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: settings.config.host, port: settings.config.port), transportSecurity: .plaintext),
             services: [
-                RulesService(store: store, bus: bus, changes: changes, logger: logger, now: currentTimeMillis),
+                RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
                 AlertsService(store: store),
-                FleetQueryService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
+                FleetQueryService(
+                    hub: hub, retirement: retirement, thresholds: settings.thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
-                HealthService(services: HealthService.configServiceNames, isServing: { readiness.isReady }),
-                ReflectionService(services: HealthService.configServiceNames),
-            ],
+            ] + StandardServices.make(serving: ConfigServiceNames.all, isServing: { readiness.isReady }),
             interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
         let config = ConfigClient(
             transport: try GRPCEndpoint(
                 url: settings.config.localURL, variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
             ).makeTransport())
         let book = RuleBook()
-        let follower = RuleFollower(bus: bus, store: store, book: book, instance: "hub", logger: logger)
         let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
+        let follower = RuleFollower(
+            bus: bus, store: store, book: book, instance: "hub", logger: logger, onRetired: evaluator.forget(retired:))
         let gateway = GatewayServer(
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
@@ -120,6 +125,7 @@ struct Hub: AsyncParsableCommand {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await follower.run() }
                     group.addTask { try await evaluator.run(partitions: 1, instance: "hub") }
+                    group.addTask { try await sweeper.run() }
                     try await group.waitForAll()
                 }
             },

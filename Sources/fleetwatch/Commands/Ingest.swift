@@ -51,7 +51,9 @@ struct Ingest: AsyncParsableCommand {
             publisher: BundlePublisher(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
             logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
-        let server = IngestServer.make(host: address.host, port: address.port, ingest: ingest)
+        let server = IngestServer.make(
+            host: address.host, port: address.port, ingest: ingest,
+            alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))
         logger.info(
             "ingest edge starting",
             metadata: ["listen": "\(address)", "amqp": "\((try? AMQPURL(parsing: broker.url))?.description ?? "?")"])

@@ -7,34 +7,40 @@ import SwiftProtobuf
 
 struct Machines: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Lists the fleet: status, CPU, memory, disk, network, load and last seen of every machine.")
+        abstract: "The fleet: lists every machine (the default), or retires one.",
+        subcommands: [List.self, Retire.self], defaultSubcommand: List.self)
 
-    @OptionGroup var client: ClientOptions
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists the fleet: status, CPU, memory, disk, network, load and last seen of every machine.")
 
-    func run() async throws {
-        let response = try await client.withClient { client in
-            try await Fleetwatch_V1_FleetQuery.Client(wrapping: client).listMachines(.init())
-        }
-        switch client.output {
-        case .json:
-            try JSONOutput.print(MachineListJSON(nowMs: response.nowMs, machines: response.machines.map(MachineJSON.init)))
-        case .table:
-            var table = TextTable(header: ["MACHINE", "HOSTNAME", "STATUS", "CPU%", "MEM%", "DISK%", "NET IN", "NET OUT", "LOAD", "LAST SEEN"])
-            for machine in response.machines {
-                let summary = machine.summary
-                table.rows.append([
-                    machine.identity.machineID, machine.identity.hostname, machine.status.name,
-                    Units.percent(summary.hasCpuPercent ? summary.cpuPercent : nil),
-                    Units.percent(summary.hasMemPercent ? summary.memPercent : nil),
-                    Units.percent(summary.hasDiskPercent ? summary.diskPercent : nil),
-                    Units.rate(summary.hasNetRecvBytesPerS ? summary.netRecvBytesPerS : nil),
-                    Units.rate(summary.hasNetSentBytesPerS ? summary.netSentBytesPerS : nil),
-                    summary.hasLoad1M ? String(format: "%.2f", summary.load1M) : "-",
-                    Units.ago(milliseconds: response.nowMs - machine.lastSeenMs),
-                ])
+        @OptionGroup var client: ClientOptions
+
+        func run() async throws {
+            let response = try await client.withClient { client in
+                try await Fleetwatch_V1_FleetQuery.Client(wrapping: client).listMachines(.init())
             }
-            print(table.render())
-            if response.machines.isEmpty { print("(no machines have reported yet)") }
+            switch client.output {
+            case .json:
+                try JSONOutput.print(MachineListJSON(nowMs: response.nowMs, machines: response.machines.map(MachineJSON.init)))
+            case .table:
+                var table = TextTable(header: ["MACHINE", "HOSTNAME", "STATUS", "CPU%", "MEM%", "DISK%", "NET IN", "NET OUT", "LOAD", "LAST SEEN"])
+                for machine in response.machines {
+                    let summary = machine.summary
+                    table.rows.append([
+                        machine.identity.machineID, machine.identity.hostname, machine.status.name,
+                        Units.percent(summary.hasCpuPercent ? summary.cpuPercent : nil),
+                        Units.percent(summary.hasMemPercent ? summary.memPercent : nil),
+                        Units.percent(summary.hasDiskPercent ? summary.diskPercent : nil),
+                        Units.rate(summary.hasNetRecvBytesPerS ? summary.netRecvBytesPerS : nil),
+                        Units.rate(summary.hasNetSentBytesPerS ? summary.netSentBytesPerS : nil),
+                        summary.hasLoad1M ? String(format: "%.2f", summary.load1M) : "-",
+                        Units.ago(milliseconds: response.nowMs - machine.lastSeenMs),
+                    ])
+                }
+                print(table.render())
+                if response.machines.isEmpty { print("(no machines have reported yet)") }
+            }
         }
     }
 }

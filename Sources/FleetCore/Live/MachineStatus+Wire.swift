@@ -1,0 +1,13 @@
+import FleetProto
+
+extension MachineStatus {
+    /// The domain status of its gRPC form; nil for an unset status.
+    public init?(_ status: Fleetwatch_V1_MachineStatus) {
+        switch status {
+        case .online: self = .online
+        case .stale: self = .stale
+        case .offline: self = .offline
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import FleetProto
+
+extension MachineSummary {
+    /// The summary of its gRPC form: a value the sender did not set stays nil.
+    public init(_ summary: Fleetwatch_V1_MachineSummary) {
+        self.init()
+        cpuPercent = summary.hasCpuPercent ? summary.cpuPercent : nil
+        memPercent = summary.hasMemPercent ? summary.memPercent : nil
+        diskPercent = summary.hasDiskPercent ? summary.diskPercent : nil
+        diskReadBytesPerSecond = summary.hasDiskReadBytesPerS ? summary.diskReadBytesPerS : nil
+        diskWriteBytesPerSecond = summary.hasDiskWriteBytesPerS ? summary.diskWriteBytesPerS : nil
+        netRecvBytesPerSecond = summary.hasNetRecvBytesPerS ? summary.netRecvBytesPerS : nil
+        netSentBytesPerSecond = summary.hasNetSentBytesPerS ? summary.netSentBytesPerS : nil
+        load1m = summary.hasLoad1M ? summary.load1M : nil
+    }
+}
