@@ -148,7 +148,7 @@ def test_errors_have_one_format(args):
 
 
 def test_output_json_everywhere():
-    for command in (["machines"], ["tail"], ["rules", "list"], ["rules", "get"], ["rules", "create"],
+    for command in (["machines", "list"], ["machines", "retire"], ["tail"], ["rules", "list"], ["rules", "get"], ["rules", "create"],
                     ["rules", "update"], ["rules", "watch"], ["alerts", "list"], ["alerts", "get"], ["loadgen"],
                     ["probe"]):
         help_text = cli(*command, "--help").stdout

@@ -70,6 +70,8 @@ def test_a_retired_machine_leaves_with_its_alerts_keeps_its_history_and_comes_ba
 
     wait_for(lambda: MACHINE in listed(), 30, "the machine listed by the gateway")
     assert requests.delete(gw.url(f"/api/v1/machines/{MACHINE}"), timeout=15).status_code == 401
+    unknown = run(stack, "machines", "retire", "nobody")
+    assert unknown.returncode != 0 and "no machine 'nobody'" in unknown.stderr, unknown.stderr
     assert requests.delete(gw.url("/api/v1/machines/nobody"), timeout=15,
                            headers={"Authorization": f"Bearer {ADMIN}"}).status_code == 404
 
