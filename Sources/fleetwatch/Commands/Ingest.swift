@@ -61,7 +61,13 @@ struct Ingest: AsyncParsableCommand {
         let join = JoinCommand(listen: address, token: tokenFile.map { .file($0) } ?? .unknown)
         FileHandle.standardOutput.write(Data((join.lines.joined(separator: "\n") + "\n").utf8))
         try await runServices(
-            [GRPCServerService(server: server)],
+            [
+                GRPCServerService(server: server),
+                WorkerService {
+                    try await recoverWhileUnready(
+                        bus, topology: .exchanges + .normalize, condition: "amqp", readiness: readiness, logger: logger)
+                },
+            ],
             health: HealthServer(
                 address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry,
                 logger: logger,

@@ -49,3 +49,24 @@ func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, lo
         try await store.migrate()
     }
 }
+
+/// While `condition` is unmet (the edge marks it after a failed publish), re-declares `topology` every `interval`,
+/// so the broker connection comes back and /readyz turns ready by itself once the broker is reachable again —
+/// without waiting for a collector's batch, which a load balancer that routes only to ready instances would never
+/// send (scripts/chaos, the RabbitMQ fault).
+func recoverWhileUnready(
+    _ bus: any MessageBus, topology: Topology, condition: String, readiness: Readiness, logger: Logger,
+    interval: Duration = .seconds(2)
+) async throws {
+    while !Task.isCancelled {
+        try await Task.sleep(for: interval)
+        guard readiness.unmet.contains(condition) else { continue }
+        do {
+            try await bus.declare(topology)
+            readiness.set(condition, true)
+            logger.notice("broker reachable again; ready", metadata: ["condition": "\(condition)"])
+        } catch {
+            logger.debug("broker still unreachable", metadata: ["error": "\(error)"])
+        }
+    }
+}
