@@ -11,6 +11,10 @@ extension Fleetwatch_V1_RawBatch {
         if source.isEmpty || source.utf8.count > 32 || source.contains(".") {
             throw ValidationError("source", "must be 1-32 characters without '.'")
         }
+        // The edge acks only what the normalizer can read: an unknown source would be acked, then dead-lettered.
+        if source != ProcReading.source {
+            throw ValidationError("source", "unknown source '\(source.prefix(40))'; known: \(ProcReading.source)")
+        }
         try limits.checkTime(timestampMs, field: "timestamp_ms", nowMs: nowMs)
         try identity.validateFields(limits: limits, field: "identity")
         if readings.count > limits.maxReadings {
@@ -28,6 +32,10 @@ extension Fleetwatch_V1_RawBatch {
                 throw ValidationError("\(field).labels", "\(reading.labels.count) labels, at most \(limits.maxLabelsPerReading)")
             }
             try limits.checkLabels(reading.labels, field: "\(field).labels")
+        }
+        // The consumers of fleet.metrics check the snapshot's own time; the edge must refuse what they would.
+        if hasProcesses, processes.timestampMs != 0 {
+            try limits.checkTime(processes.timestampMs, field: "processes.timestamp_ms", nowMs: nowMs)
         }
         try limits.checkProcesses(processes, field: "processes")
     }
