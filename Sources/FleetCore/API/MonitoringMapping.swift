@@ -1,4 +1,3 @@
-import FleetCore
 import FleetProto
 
 /// Canonical samples in the terms of the original `monitoring` contract (DESIGN.md):

@@ -11,3 +11,14 @@ extension MachineStatus {
         }
     }
 }
+
+extension Fleetwatch_V1_MachineStatus {
+    /// The gRPC form of a domain status.
+    public init(_ status: MachineStatus) {
+        switch status {
+        case .online: self = .online
+        case .stale: self = .stale
+        case .offline: self = .offline
+        }
+    }
+}

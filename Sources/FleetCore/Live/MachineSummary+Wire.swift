@@ -14,3 +14,18 @@ extension MachineSummary {
         load1m = summary.hasLoad1M ? summary.load1M : nil
     }
 }
+
+extension Fleetwatch_V1_MachineSummary {
+    /// The gRPC form of a summary: a value not known yet stays unset.
+    public init(_ summary: MachineSummary) {
+        self.init()
+        if let value = summary.cpuPercent { cpuPercent = value }
+        if let value = summary.memPercent { memPercent = value }
+        if let value = summary.diskPercent { diskPercent = value }
+        if let value = summary.diskReadBytesPerSecond { diskReadBytesPerS = value }
+        if let value = summary.diskWriteBytesPerSecond { diskWriteBytesPerS = value }
+        if let value = summary.netRecvBytesPerSecond { netRecvBytesPerS = value }
+        if let value = summary.netSentBytesPerSecond { netSentBytesPerS = value }
+        if let value = summary.load1m { load1M = value }
+    }
+}
