@@ -202,7 +202,9 @@ import Testing
                 guard case BusError.unavailable = error else { return false }
                 return true
             }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            // A refused connection fails at once; the bound only catches a publish that waits or retries instead
+            // (it is loose because the whole suite runs in parallel on two cores: 3.6 s was seen under that load).
+            #expect(ContinuousClock.now - start < .seconds(8))
         }
     }
 

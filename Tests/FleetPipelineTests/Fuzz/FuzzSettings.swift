@@ -44,6 +44,9 @@ struct FuzzSettings: Sendable {
         while deadline.map({ ContinuousClock.now < $0 }) ?? (index < fixedCount) {
             let goOn = try await body(index)
             index += 1
+            // CPU-bound cases must not hold one of the (two, here) cooperative threads for seconds: the suite runs
+            // timing-sensitive tests in parallel.
+            await Task.yield()
             if !goOn { break }
         }
         return index
