@@ -50,7 +50,7 @@ struct ConfigService: AsyncParsableCommand {
         let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database"])
-        let hub = LiveHub()
+        let hub = LiveHub(cache: try liveCache())
         let changes = RuleChanges()
         let ender = AlertEnder(store: store, bus: bus, logger: logger, now: currentTimeMillis)
         let retirement = MachineRetirement(store: store, ender: ender, bus: bus, logger: logger, now: currentTimeMillis)

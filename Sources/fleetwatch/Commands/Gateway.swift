@@ -67,7 +67,7 @@ struct Gateway: AsyncParsableCommand {
         let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database", LiveViewSeeding.condition])
-        let hub = LiveHub()
+        let hub = LiveHub(cache: try liveCache())
         let fanout = FanoutConsumer(
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
         let configURL = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)

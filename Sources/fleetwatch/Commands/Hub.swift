@@ -69,11 +69,11 @@ struct Hub: AsyncParsableCommand {
         let bus = InProcessBus()
         try await bus.declare(.pipeline + .fanout(instance: "hub") + .alerts(partitions: 1) + .ruleChanges(instance: "hub"))
         let readiness = Readiness(["http", LiveViewSeeding.condition])
-        let hub = LiveHub()
+        let hub = LiveHub(cache: try liveCache())
 
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
-            logger: logger, now: currentTimeMillis)
+            limits: try batchLimits(), logger: logger, now: currentTimeMillis)
         let edge = IngestServer.make(
             host: settings.ingest.host, port: settings.ingest.port, ingest: ingest,
             alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))
@@ -130,9 +130,12 @@ struct Hub: AsyncParsableCommand {
                 }
             },
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.persist]) }) {
+                var configuration = PersisterConfiguration()
+                configuration.limits = try batchLimits()
                 let persister = Persister(
                     consumer: try await bus.consume(queue: FleetQueue.persist, prefetch: 200), store: store,
-                    logger: logger, echoes: ProbeEchoes(bus: bus, hop: .persisted, logger: logger))
+                    configuration: configuration, logger: logger,
+                    echoes: ProbeEchoes(bus: bus, hop: .persisted, logger: logger))
                 await persister.run()
             },
             DrainingWorkerService(drained: { await bus.waitUntilIdle([FleetQueue.normalize]) }) {

@@ -50,7 +50,7 @@ struct Ingest: AsyncParsableCommand {
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
-            logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
+            limits: try batchLimits(), logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
         let server = IngestServer.make(
             host: address.host, port: address.port, ingest: ingest,
             alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))

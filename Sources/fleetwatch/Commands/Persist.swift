@@ -29,6 +29,7 @@ struct Persist: AsyncParsableCommand {
             Setting.value(retentionDays.map(String.init), env: "FLEETWATCH_RETENTION_DAYS", default: "30"),
             setting: "FLEETWATCH_RETENTION_DAYS", in: 1...3650)
         var persisterConfiguration = PersisterConfiguration()
+        persisterConfiguration.limits = try batchLimits()
         persisterConfiguration.batchSize = try Setting.integer(
             Setting.value(batchSize.map(String.init), env: "FLEETWATCH_PERSIST_BATCH", default: "100"),
             setting: "FLEETWATCH_PERSIST_BATCH", in: 1...10_000)
