@@ -97,22 +97,29 @@ public struct AlertEngine: Sendable {
         -> [Fleetwatch_V1_AlertTransition]
     {
         let watchesSilence = rules.contains { if case .noData = $0.kind { $0.enabled } else { false } }
+        let silent = Set(machines.filter { $0.value.lastSeenMs < cutoffMs }.keys)
+        guard !silent.isEmpty else { return [] }
         let byID = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var transitions: [Fleetwatch_V1_AlertTransition] = []
-        for (id, machine) in machines where machine.lastSeenMs < cutoffMs {
-            for (key, var state) in states where key.machineID == id {
-                guard let rule = byID[key.ruleID], case .threshold = rule.kind else { continue }
-                let ended = state.end(.machineSilent, atMs: nowMs, rule: rule, machineID: id, labels: labels[key] ?? [:])
-                transitions += ended.map { wire($0, rule: rule, hostname: machine.hostname) }
-                states[key] = nil
-                labels[key] = nil
+        // One pass over the states: a machine's ended states are gone, so a machine kept for no-data rules costs
+        // nothing on later ticks.
+        for (key, var state) in states where silent.contains(key.machineID) {
+            guard let rule = byID[key.ruleID], case .threshold = rule.kind, let machine = machines[key.machineID] else {
+                continue
             }
-            if !watchesSilence {
+            let ended = state.end(
+                .machineSilent, atMs: nowMs, rule: rule, machineID: key.machineID, labels: labels[key] ?? [:])
+            transitions += ended.map { wire($0, rule: rule, hostname: machine.hostname) }
+            states[key] = nil
+            labels[key] = nil
+        }
+        if !watchesSilence {
+            for id in silent {
                 machines[id] = nil
                 restored.remove(id)
-                states = states.filter { $0.key.machineID != id }
-                labels = labels.filter { $0.key.machineID != id }
             }
+            states = states.filter { !silent.contains($0.key.machineID) }
+            labels = labels.filter { !silent.contains($0.key.machineID) }
         }
         return transitions
     }

@@ -58,7 +58,7 @@ import Testing
         defer { Task { await fixture.cleanUp(bus) } }
         try await bus.declare(fixture.topology)
         try await deadLetter(["m1"], reason: "field cpu: not a number", in: fixture, bus: bus)
-        let dlq = DeadLetterQueue(of: fixture.queue, on: bus, firstMessageTimeout: .seconds(1))
+        let dlq = DeadLetterQueue(of: fixture.queue, on: bus, firstMessageTimeout: .seconds(5))
 
         let listed = try await dlq.list(limit: 10)
         #expect(listed.count == 1)
@@ -94,7 +94,7 @@ import Testing
                 exchange: "", routingKey: FleetQueue.deadLetter(of: fixture.queue), body: Array("again".utf8),
                 type: "fleetwatch.test.Text", headers: [DeadLetter.replayRunHeader: "run-2"])
         ])
-        let dlq = DeadLetterQueue(of: fixture.queue, on: bus, firstMessageTimeout: .seconds(1))
+        let dlq = DeadLetterQueue(of: fixture.queue, on: bus, firstMessageTimeout: .seconds(5))
 
         #expect(try await dlq.replay(limit: 100, run: "run-2") == 1)
 
