@@ -99,8 +99,9 @@ func withFakeEdge(
     }
 }
 
-/// Polls `condition` for up to `seconds`.
-func eventually(seconds: Double = 10, _ condition: @Sendable () -> Bool) async -> Bool {
+/// Polls `condition` for up to `seconds` (generous: under the full suite two cores are shared by every test, and
+/// a condition that normally holds within a second has taken over ten).
+func eventually(seconds: Double = 40, _ condition: @Sendable () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
     while ContinuousClock.now < deadline {
         if condition() { return true }

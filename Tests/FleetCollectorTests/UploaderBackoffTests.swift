@@ -97,19 +97,26 @@ struct UploaderBackoffTests {
 
     @Test func anIdleStreamIsNotTimedOut() async throws {
         let edge = FakeEdge()
-        let options = Self.outageOptions(ackTimeout: .milliseconds(300))
+        let timeout = Duration.seconds(1)
+        let options = Self.outageOptions(ackTimeout: timeout)
         try await withFakeEdge(edge) { port in
             let buffer = try IngestUploaderTests.filledBuffer(1)
             let uploader = Self.uploader(port: port, buffer: buffer, options: options)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await uploader.run() }
                 #expect(await eventually { buffer.depth == 0 && uploader.inFlightCount == 0 })
-                // On a loaded machine the ack may have come as late as the timeout: let that race settle first.
-                try? await Task.sleep(for: .seconds(1))
-                let streams = edge.state.withLock { $0.streams }
+                // On a loaded machine the ack may have come as late as the timeout and the first stream been
+                // abandoned for it (then one more, idle, stream opens): wait until the stream count holds still.
+                var streams = edge.state.withLock { $0.streams }
+                while true {
+                    try? await Task.sleep(for: timeout * 2)
+                    let now = edge.state.withLock { $0.streams }
+                    if now == streams { break }
+                    streams = now
+                }
                 let failures = uploader.deliveryRetry.consecutiveFailures
-                // Five ack timeouts with nothing in flight: the stream stays, nothing counts as a failure.
-                try? await Task.sleep(for: .milliseconds(1500))
+                // Three ack timeouts with nothing in flight: the stream stays, nothing counts as a failure.
+                try? await Task.sleep(for: timeout * 3)
                 #expect(edge.state.withLock { $0.streams } == streams)
                 #expect(uploader.deliveryRetry.consecutiveFailures == failures)
                 group.cancelAll()
