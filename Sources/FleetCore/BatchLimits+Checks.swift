@@ -42,8 +42,18 @@ extension BatchLimits {
             if entries.count > maxProcesses {
                 throw ValidationError("\(field).\(list)", "\(entries.count) entries, at most \(maxProcesses) per list")
             }
-            for process in entries where !process.cpuPercent.isFinite {
-                throw ValidationError("\(field).\(list).cpu_percent", "pid \(process.pid) has \(process.cpuPercent)")
+            for process in entries {
+                if !process.cpuPercent.isFinite {
+                    throw ValidationError("\(field).\(list).cpu_percent", "pid \(process.pid) has \(process.cpuPercent)")
+                }
+                if process.name.utf8.count > maxProcessNameLength {
+                    throw ValidationError(
+                        "\(field).\(list).name", "pid \(process.pid): longer than \(maxProcessNameLength) bytes")
+                }
+                if process.user.utf8.count > maxProcessUserLength {
+                    throw ValidationError(
+                        "\(field).\(list).user", "pid \(process.pid): longer than \(maxProcessUserLength) bytes")
+                }
             }
         }
     }

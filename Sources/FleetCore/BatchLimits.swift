@@ -21,6 +21,10 @@ public struct BatchLimits: Sendable, Equatable {
     /// Entries per ranking of a process snapshot: at most this many by CPU and this many by memory (the
     /// collector's `FLEETWATCH_TOP_PROCESSES` goes up to the same 100).
     public var maxProcesses = 100
+    /// Bytes of a process's `name` (the kernel's comm is at most 15; room for a command line's first word).
+    public var maxProcessNameLength = 256
+    /// Bytes of a process's `user` (Linux user names are at most 32).
+    public var maxProcessUserLength = 64
     /// How far ahead of the checker's clock (the edge's, or a consumer's) a batch may be stamped.
     public var maxFutureSkewMs: Int64 = 5 * 60 * 1000
     /// Distinct series one machine may have (`SeriesBudget`): new series past it are refused and counted, at the

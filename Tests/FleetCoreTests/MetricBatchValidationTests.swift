@@ -152,6 +152,24 @@ import Testing
             try batch.validate(nowMs: NormalizerTests.now)
         }
     }
+
+    /// A 100 KB process name or user was accepted and stored before these bounds.
+    @Test func processNamesAndUsersAreBounded() throws {
+        var batch = NormalizerTests.batch([NormalizerTests.reading(ProcReading.loadavg1, 1)])
+        batch.processes = .with {
+            $0.byCpu = [.with { $0.pid = 7; $0.name = String(repeating: "n", count: 256); $0.user = String(repeating: "u", count: 64) }]
+        }
+        try batch.validate(nowMs: NormalizerTests.now)
+        batch.processes.byCpu[0].name = String(repeating: "n", count: 100_000)
+        #expect(throws: ValidationError("processes.by_cpu.name", "pid 7: longer than 256 bytes")) {
+            try batch.validate(nowMs: NormalizerTests.now)
+        }
+        batch.processes.byCpu[0].name = "postgres"
+        batch.processes.byCpu[0].user = String(repeating: "u", count: 65)
+        #expect(throws: ValidationError("processes.by_cpu.user", "pid 7: longer than 64 bytes")) {
+            try batch.validate(nowMs: NormalizerTests.now)
+        }
+    }
 }
 
 @Suite struct FirstSightingsTests {

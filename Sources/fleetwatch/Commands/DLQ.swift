@@ -19,12 +19,13 @@ struct DLQ: AsyncParsableCommand {
         @OptionGroup var broker: BrokerOptions
         @Argument(help: "The durable queue, e.g. fleet.normalize (its DLQ is fleet.normalize.dlq).") var queue: String
         @Option(help: "At most this many messages.") var limit = 100
-        @Flag(help: "JSON output for scripts.") var json = false
+        @Option(help: "table (default) or json.") var output: ClientOptions.OutputFormat = .table
+        @Flag(help: .hidden) var json = false  // Deprecated spelling of --output json, kept for old scripts.
 
         func run() async throws {
             let entries = try await withDeadLetterQueue(of: queue, broker: broker) { try await $0.list(limit: limit) }
             let dlq = FleetQueue.deadLetter(of: queue)
-            if json {
+            if json || output == .json {
                 let data = try JSONEncoder.sorted.encode(entries)
                 print(String(decoding: data, as: UTF8.self))
             } else if entries.isEmpty {

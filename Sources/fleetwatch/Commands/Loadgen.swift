@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetCore
 import FleetLoadgen
 import FleetRuntime
 import FleetSettings
@@ -9,8 +10,8 @@ struct Loadgen: AsyncParsableCommand {
         abstract: "Simulates N collectors over real gRPC against an ingest edge on this machine (benchmarks, soak tests).")
 
     @Option(help: "Simulated machines (1...100000).") var machines = 100
-    @Option(help: "Seconds between batches of one machine.") var interval = 1.0
-    @Option(help: "Seconds to run; the run stops by itself.") var duration = 30.0
+    @Option(help: "Time between batches of one machine, e.g. 1s, 500ms.") var interval = "1s"
+    @Option(help: "How long to run, e.g. 30s, 10m; the run stops by itself.") var duration = "30s"
     @Option(help: "Ingest edge (FLEETWATCH_INGEST_URL, default \(Defaults.ingestURL)); loopback only.") var ingestURL: String?
     @Option(help: "Collector token (FLEETWATCH_TOKEN).") var token: String?
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") var tokenFile: String?
@@ -27,9 +28,13 @@ struct Loadgen: AsyncParsableCommand {
         guard let token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
             throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "the collector token the edge accepts", got: "")
         }
+        let interval = try DurationFlag.parseAllowingSeconds(
+            self.interval, flag: "--interval", in: .milliseconds(10)...(.seconds(3600)))
+        let duration = try DurationFlag.parseAllowingSeconds(
+            self.duration, flag: "--duration", in: .milliseconds(100)...(.seconds(7 * 86_400)))
         var configuration = LoadGenerator.Configuration(
-            host: target.host, port: target.port, token: token, machines: machines,
-            interval: .milliseconds(Int64(interval * 1000)), duration: .milliseconds(Int64(duration * 1000)))
+            host: target.host, port: target.port, token: token, machines: machines, interval: interval,
+            duration: duration)
         configuration.seed = seed
         guard (1...1000).contains(maxInFlight) else {
             throw ValidationError("--max-in-flight: expected 1...1000, got \(maxInFlight)")
@@ -37,7 +42,7 @@ struct Loadgen: AsyncParsableCommand {
         configuration.maxInFlight = maxInFlight
         let generator = try LoadGenerator(configuration, now: currentTimeMillis)
         FileHandle.standardError.write(
-            Data("loadgen: \(machines) machines every \(interval) s for \(duration) s against \(target)\n".utf8))
+            Data("loadgen: \(machines) machines every \(DurationText.format(interval)) for \(DurationText.format(duration)) against \(target)\n".utf8))
         let report = try await generator.run { progress in
             FileHandle.standardError.write(Data("loadgen: \(progress)\n".utf8))
         }

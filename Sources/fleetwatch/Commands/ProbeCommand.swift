@@ -26,8 +26,8 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Gateway whose WebSocket is followed (FLEETWATCH_GATEWAY_URL, default http://\(Defaults.httpAddress)).")
     var gatewayURL: String?
     @Option(help: "Names the probe machine probe-<name>.") var name = "synthetic"
-    @Option(help: "Seconds between probes.") var interval = 1.0
-    @Option(help: "Seconds after which a probe that missed a hop counts as lost there.") var timeout = 10.0
+    @Option(help: "Time between probes, e.g. 1s, 500ms.") var interval = "1s"
+    @Option(help: "Time after which a probe that missed a hop counts as lost there, e.g. 10s.") var timeout = "10s"
     @Option(help: "Probes to send (default: 30 with --report, otherwise until stopped).") var count: Int?
     @Flag(help: "Send --count probes, print the latency of every hop and exit.") var report = false
     @Option(help: "table or json (with --report).") var output: ClientOptions.OutputFormat = .table
@@ -35,8 +35,6 @@ struct ProbeCommand: AsyncParsableCommand {
     @OptionGroup var service: ServiceOptions
 
     func validate() throws {
-        guard interval >= 0.01, interval <= 3600 else { throw ValidationError("--interval must be 0.01…3600 seconds") }
-        guard timeout >= 0.1, timeout <= 3600 else { throw ValidationError("--timeout must be 0.1…3600 seconds") }
         if let count, !(1...1_000_000).contains(count) { throw ValidationError("--count must be 1…1000000") }
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }), (1...64).contains(name.count) else {
             throw ValidationError("--name must be 1-64 letters, digits, '-' or '_'")
@@ -44,6 +42,10 @@ struct ProbeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let interval = try DurationFlag.parseAllowingSeconds(
+            self.interval, flag: "--interval", in: .milliseconds(10)...(.seconds(3600)))
+        let timeout = try DurationFlag.parseAllowingSeconds(
+            self.timeout, flag: "--timeout", in: .milliseconds(100)...(.seconds(3600)))
         guard let token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
             throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "the collector token the edge accepts", got: "")
         }
@@ -53,8 +55,8 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         let configuration = ProbeRunner.Configuration(
             edge: try IngestEndpoint(url: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)),
-            token: token, gateway: gateway, name: name, interval: .milliseconds(Int64(interval * 1000)),
-            count: count ?? (report ? 30 : nil), timeout: .milliseconds(Int64(timeout * 1000)),
+            token: token, gateway: gateway, name: name, interval: interval,
+            count: count ?? (report ? 30 : nil), timeout: timeout,
             hops: ProbeHop.allCases.filter { !withoutAlerts || $0 != .evaluated })
         if report {
             try await runReport(configuration)
@@ -72,7 +74,7 @@ struct ProbeCommand: AsyncParsableCommand {
         }
         let runner = ProbeRunner(configuration, logger: Logger(label: "fleetwatch.probe"), now: currentTimeMillis)
         FileHandle.standardError.write(
-            Data("probe: \(configuration.count ?? 0) probes every \(interval) s as \(configuration.machineID), via \(configuration.gateway)\n".utf8))
+            Data("probe: \(configuration.count ?? 0) probes every \(DurationText.format(configuration.interval)) as \(configuration.machineID), via \(configuration.gateway)\n".utf8))
         let result = try await runner.run()
         if output == .json {
             let encoder = JSONEncoder()

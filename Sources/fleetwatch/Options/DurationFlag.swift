@@ -28,3 +28,26 @@ enum DurationFlag {
         return Int32(duration.components.seconds)
     }
 }
+
+extension DurationFlag {
+    /// Flags that took plain (possibly fractional) seconds before units were required (`loadgen --interval`,
+    /// `probe --timeout`): a unit is expected (`500ms`, `30s`); a plain number still works, as seconds, with a
+    /// warning on stderr naming the spelling to use, so old scripts keep running and nothing is silent.
+    static func parseAllowingSeconds(_ text: String, flag: String, in range: ClosedRange<Duration>) throws -> Duration {
+        let duration: Duration
+        if let parsed = DurationText.parse(text, requiringUnit: true) {
+            duration = parsed
+        } else if let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0 {
+            duration = .milliseconds(Int64((seconds * 1000).rounded()))
+            FileHandle.standardError.write(
+                Data("warning: \(flag) \(text): plain seconds are deprecated; write \(DurationText.format(duration))\n".utf8))
+        } else {
+            throw ValidationError("\(flag) must be a duration with a unit, e.g. 500ms, 30s, 5m (got '\(text)')")
+        }
+        guard range.contains(duration) else {
+            throw ValidationError(
+                "\(flag) must be \(DurationText.format(range.lowerBound))…\(DurationText.format(range.upperBound)) (got '\(text)')")
+        }
+        return duration
+    }
+}
