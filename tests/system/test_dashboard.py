@@ -1,5 +1,7 @@
 """The browser dashboard (web/) in a real headless Chromium against the real stack: collector → ingest →
-RabbitMQ → normalizer → persister/fanout → `fleetwatch gateway` → the page, under the gateway's CSP.
+RabbitMQ → normalizer → persister/fanout → `fleetwatch gateway` → the page, under the gateway's CSP. The machine
+page's charts (zoom, tooltips, the range in the URL, sparse history) are tested against `fleetwatch hub`
+monitoring this machine, which needs neither RabbitMQ nor PostgreSQL.
 
 Needs Debian's chromium and chromium-driver and pip's selenium (scripts/install-deps): skipped locally
 when missing, a failure under CI=true. Saves fleet.png, machine.png and pipeline.png to
@@ -349,3 +351,256 @@ def test_pipeline_page_in_a_real_browser(stack, browser):
     no_alert(browser)
     problems = console_problems(browser)
     assert not problems, problems
+
+
+# --- the machine page's charts, against `fleetwatch hub` monitoring this machine ----------------------------
+
+CHART_JS = """
+    const chart = Chart.getChart(document.getElementById(arguments[0]));
+    if (!chart) return null;
+    const area = chart.chartArea;
+    return {
+        min: chart.options.scales.x.min, max: chart.options.scales.x.max,
+        area: [area.left, area.top, area.right, area.bottom],
+        width: chart.canvas.clientWidth, height: chart.canvas.clientHeight,
+        series: chart.data.datasets.map(d => ({label: d.label, points: d.data.length})),
+    };
+"""
+
+
+def waiting(browser):
+    """until(condition, timeout, what): polls `condition` every 0.2 s, failing with what it waited for."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def until(condition, timeout, what):
+        return WebDriverWait(browser, timeout, poll_frequency=0.2).until(
+            lambda d: condition(), message=f"waiting for {what}")
+    return until
+
+
+def start_hub(tmp_path, interval):
+    """`fleetwatch hub` collecting this machine every `interval` seconds; (hub, machine id) once it reported."""
+    from test_hub import Hub
+    hub = Hub(tmp_path, tmp_path / "hub-data").start("--interval", str(interval)).wait_ready()
+
+    def reported():
+        status, answer = hub.get("/api/v1/machines")
+        machines = answer.get("machines", []) if status == 200 else []
+        return machines[0] if machines and machines[0].get("last_seen_ms") else None
+    machine = wait_for(reported, 30, "the hub's own machine")
+    return hub, machine
+
+
+def test_machine_charts_zoom_and_tooltips(browser, tmp_path):
+    """The Netdata-like charts of one machine: per-core CPU and iowait, load, memory and swap, disk usage per
+    mount, process count; a tooltip on hover; a drag selects a range that goes into the URL, every chart shows
+    it, and loading that URL restores it; the keyboard's way (the custom range form, Reset zoom) works too."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    until = waiting(browser)
+
+    def chart(chart_id):
+        return browser.execute_script(CHART_JS, f"chart-{chart_id}")
+
+    def labels(chart_id):
+        return [s["label"] for s in chart(chart_id)["series"]]
+
+    def drawn(chart_id):
+        return chart(chart_id) and sum(s["points"] for s in chart(chart_id)["series"]) > 0
+
+    def query():
+        from urllib.parse import parse_qs, urlparse
+        return {k: v[0] for k, v in parse_qs(urlparse(browser.current_url).query).items()}
+
+    hub, machine = start_hub(tmp_path, 1)
+    try:
+        browser.get(hub.url(f"/machine.html?id={machine['machine_id']}"))
+        until(lambda: browser.find_element(By.ID, "hostname").text == machine["hostname"], 15, "the machine's page")
+        for chart_id in ["cpu", "cores", "load", "mem", "space", "procs", "disk", "net"]:
+            until(lambda: drawn(chart_id), 30, f"points in chart-{chart_id}")
+        until(lambda: set(labels("cpu")) == {"used", "iowait"}, 15, "CPU used and iowait")
+        assert labels("cores") == [f"core {n}" for n in range(machine["cores"])], labels("cores")
+        assert labels("load") == ["1 min", "5 min", "15 min"]
+        assert labels("mem") == ["memory used", "swap used"]
+        assert "/" in labels("space"), labels("space")
+        assert labels("procs") == ["processes"]
+        procs = browser.find_element(By.CSS_SELECTOR, '[data-current="procs"]').text
+        assert procs.replace(",", "").isdigit() and int(procs.replace(",", "")) > 0, procs
+        assert browser.find_element(By.ID, "range-summary").text.startswith("Showing the last hour")
+
+        # Hovering a chart shows a tooltip with every series' value at that time.
+        until(lambda: min(s["points"] for s in chart("load")["series"]) >= 2, 20, "two points per load series")
+        canvas = browser.find_element(By.ID, "chart-load")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+        point = browser.execute_script("""
+            const chart = Chart.getChart(arguments[0]);
+            const meta = chart.getDatasetMeta(0);
+            const element = meta.data[meta.data.length - 1];
+            return [element.x, element.y];""", canvas)
+        box = chart("load")
+        ActionChains(browser).move_to_element_with_offset(
+            canvas, int(point[0] - box["width"] / 2), int(point[1] - box["height"] / 2)).perform()
+        tooltip = until(lambda: browser.execute_script("""
+            const t = Chart.getChart(arguments[0]).tooltip;
+            return t.opacity > 0 && t.body ? t.body.map(b => b.lines.join(' ')) : null;""", canvas),
+            5, "a tooltip on hover")
+        assert [line.split(":")[0] for line in tooltip] == ["1 min", "5 min", "15 min"], tooltip
+
+        # A drag across the CPU chart's last seconds zooms every chart to that window, in the URL.
+        until(lambda: drawn("cpu") and chart("cpu")["series"][0]["points"] >= 5, 30, "five seconds of CPU")
+        canvas = browser.find_element(By.ID, "chart-cpu")
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", canvas)
+        box = chart("cpu")
+        left, top, right, bottom = box["area"]
+        y = int((top + bottom) / 2 - box["height"] / 2)
+        start_x, end_x = int(right - 80 - box["width"] / 2), int(right - 2 - box["width"] / 2)
+        expected = browser.execute_script("""
+            const scale = Chart.getChart(arguments[0]).scales.x;
+            return [scale.getValueForPixel(arguments[1]), scale.getValueForPixel(arguments[2])];""",
+            canvas, start_x + box["width"] / 2, end_x + box["width"] / 2)
+        ActionChains(browser).move_to_element_with_offset(canvas, start_x, y).click_and_hold() \
+            .move_by_offset(20, 0).move_by_offset(end_x - start_x - 20, 0).release().perform()
+        until(lambda: "from" in query() and "to" in query(), 5, "from and to in the URL")
+        from_ms = browser.execute_script("return Date.parse(arguments[0])", query()["from"])
+        to_ms = browser.execute_script("return Date.parse(arguments[0])", query()["to"])
+        # The window is the dragged one (give or take a pixel, some seconds of a 1 h window, and the window's
+        # move with the clock during the drag), snapped to whole seconds.
+        assert abs(from_ms - expected[0]) < 20_000 and abs(to_ms - expected[1]) < 20_000, (from_ms, to_ms, expected)
+        assert from_ms % 1000 == 0 and to_ms % 1000 == 0
+        for chart_id in ["cpu", "cores", "load", "mem", "space", "procs", "disk", "net"]:
+            until(lambda: (chart(chart_id)["min"], chart(chart_id)["max"]) == (from_ms, to_ms), 10,
+                  f"chart-{chart_id} zoomed")
+        until(lambda: drawn("cpu"), 10, "the zoomed window's history")
+        assert browser.find_element(By.ID, "zoom-reset").is_displayed()
+        assert not browser.find_elements(By.CSS_SELECTOR, '#range button[aria-pressed="true"]')
+        assert browser.find_element(By.ID, "range-summary").text.startswith("Showing ")
+        zoomed_url = browser.current_url
+
+        # Back undoes the zoom; loading the zoomed URL restores it.
+        browser.back()
+        until(lambda: chart("cpu")["max"] - chart("cpu")["min"] == 3600_000, 10, "back to the last hour")
+        browser.get(zoomed_url)
+        until(lambda: chart("cpu") and (chart("cpu")["min"], chart("cpu")["max"]) == (from_ms, to_ms), 15,
+              "the zoomed window restored from the URL")
+        until(lambda: drawn("cpu") and drawn("load"), 15, "the restored window's history")
+
+        # The keyboard's way: Reset zoom, then a typed range; a wrong one is refused with the reason.
+        reset = browser.find_element(By.ID, "zoom-reset")
+        reset.send_keys("\n")
+        until(lambda: "from" not in query() and query().get("range") == "1h", 5, "the zoom reset in the URL")
+        until(lambda: chart("cpu")["max"] - chart("cpu")["min"] == 3600_000, 5, "the last hour again")
+        browser.find_element(By.CSS_SELECTOR, "#custom-range summary").click()
+        set_inputs = "document.getElementById('range-from').value = arguments[0];" \
+                     "document.getElementById('range-to').value = arguments[1];"
+        browser.execute_script(set_inputs, "2026-01-02T10:00:00", "2026-01-02T09:00:00")
+        browser.find_element(By.CSS_SELECTOR, "#range-form button[type=submit]").click()
+        error = browser.find_element(By.ID, "range-error")
+        until(lambda: error.is_displayed(), 5, "the form's error")
+        assert error.text == "From must be before to.", error.text
+        assert "from" not in query()
+        window = browser.execute_script("""
+            const pad = (n) => String(n).padStart(2, '0');
+            const local = (ms) => { const d = new Date(ms); return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-` +
+                `${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`; };
+            const to = Math.floor(Date.now() / 1000) * 1000, from = to - 120000;
+            return [local(from), local(to), from, to];""")
+        browser.execute_script(set_inputs, window[0], window[1])
+        browser.find_element(By.ID, "range-to").send_keys("\n")  # Enter submits the form
+        until(lambda: (chart("cpu")["min"], chart("cpu")["max"]) == (window[2], window[3]), 5, "the typed range")
+        assert not error.is_displayed()
+        assert browser.execute_script("return Date.parse(arguments[0])", query()["from"]) == window[2]
+
+        # A range in the URL that does not parse is ignored, and the page says so.
+        browser.get(hub.url(f"/machine.html?id={machine['machine_id']}&range=6h&from=yesterday&to=now"))
+        until(lambda: browser.find_element(By.ID, "error").is_displayed(), 10, "the URL's range refused")
+        assert browser.find_element(By.ID, "error").text.startswith("Time range in the URL ignored: from is not a time")
+        until(lambda: chart("cpu") and chart("cpu")["max"] - chart("cpu")["min"] == 6 * 3600_000, 10, "the 6 h preset")
+
+        no_alert(browser)
+        problems = console_problems(browser)
+        assert not problems, problems
+    finally:
+        hub.kill()
+
+
+def test_a_single_point_is_drawn_and_explained(browser, tmp_path):
+    """A hub that collected once (a new install): every range has one point per series. It is drawn as a dot,
+    not lost as a line of one point, and the note under the chart says why there is no more."""
+    from selenium.webdriver.common.by import By
+
+    until = waiting(browser)
+
+    hub, machine = start_hub(tmp_path, 3600)
+    try:
+        for range_name, why in [("30d", "1 point of 1-hour averages"), ("1h", "Only 1 sample in this range.")]:
+            browser.get(hub.url(f"/machine.html?id={machine['machine_id']}&range={range_name}"))
+            canvas = browser.find_element(By.ID, "chart-load")
+            until(lambda: canvas.get_attribute("data-points") == "3", 15, f"one point per load series ({range_name})")
+            note = browser.find_element(By.CSS_SELECTOR, '[data-note="load"]')
+            until(lambda: note.is_displayed() and why in note.text, 10, f"the note of the {range_name} range")
+            assert "No data before" in note.text, note.text
+            assert "stored history of this machine starts there" in note.text, note.text
+            # The point is drawn: a dot with a radius, inside the plot, with paint around its center (the 30 d
+            # window's newest hourly point sits at the plot's right edge, so only the left half of it shows).
+            dot = browser.execute_script("""
+                const chart = Chart.getChart(arguments[0]);
+                const element = chart.getDatasetMeta(0).data[0];
+                const area = chart.chartArea;
+                const ratio = chart.currentDevicePixelRatio;
+                const x = Math.round(element.x * ratio), y = Math.round(element.y * ratio), r = Math.ceil(2 * ratio);
+                const pixels = chart.ctx.getImageData(x - r, y - r, 2 * r + 1, 2 * r + 1).data;
+                const color = chart.data.datasets[0].borderColor;  // "#rrggbb"
+                const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+                let painted = 0;  // pixels of the series' color (the grid's lines are grey)
+                for (let i = 0; i < pixels.length; i += 4) {
+                    if (pixels[i + 3] > 128 && rgb.every((c, k) => Math.abs(pixels[i + k] - c) < 48)) painted += 1;
+                }
+                return {radius: element.options.radius, inside: element.x >= area.left && element.x <= area.right &&
+                        element.y >= area.top && element.y <= area.bottom, painted};""", canvas)
+            assert dot["radius"] > 0 and dot["inside"] and dot["painted"] >= 4, dot
+
+        # The rules behind the notes and the URL, case by case (the page's own modules, imported in the page).
+        rules = browser.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all([import('./js/history-coverage.js'), import('./js/time-range.js')]).then(([c, r]) => {
+                const now = Date.parse('2026-12-07T12:00:00Z'), hour = 3600e3;
+                const window = {from: now - hour, to: now, live: false, stepMs: 0, gapMs: 15e3, gaps: 0};
+                const read = (q) => r.readRange(new URLSearchParams(q));
+                done({
+                    whole: c.explainCoverage({...window, first: now - hour, last: now, points: 720,
+                                              maxPoints: 720}, now),
+                    endsEarly: c.explainCoverage({...window, first: now - hour, last: now - hour / 2, points: 300,
+                                                   maxPoints: 300}, now),
+                    gaps: c.explainCoverage({...window, first: now - hour, last: now, points: 700, maxPoints: 700,
+                                             gaps: 2}, now),
+                    noneLive: c.explainCoverage({...window, live: true, first: null, last: null, points: 0,
+                                                 maxPoints: 0}, now),
+                    noneFixed: c.explainCoverage({...window, first: null, last: null, points: 0, maxPoints: 0}, now),
+                    fixed: read('range=6h&from=2026-12-07T07:20:00Z&to=1796628900000'),
+                    reversed: read('from=2026-12-07T08:00:00Z&to=2026-12-07T07:00:00Z').error,
+                    alone: read('range=7d&from=2026-12-07T08:00:00Z').error,
+                    tooLong: read('from=2025-01-01T00:00:00Z&to=2026-12-07T07:00:00Z').error,
+                    written: r.writeRange(new URLSearchParams('id=m&from=1&to=2'), {preset: '24h', from: 1796628000000,
+                                                                                     to: 1796628900000}).toString(),
+                    cleared: r.writeRange(new URLSearchParams('id=m&from=1&to=2'), {preset: '1h', from: null,
+                                                                                     to: null}).toString(),
+                });
+            }).catch((error) => done(String(error)));""")
+        assert isinstance(rules, dict), rules
+        assert rules["whole"] == "", rules
+        assert rules["endsEarly"].startswith("No data after "), rules
+        assert rules["endsEarly"].endswith("the machine did not report after that."), rules
+        assert rules["gaps"] == "Breaks in a line are times the machine did not report.", rules
+        assert rules["noneLive"].startswith("No samples in this range yet"), rules
+        assert rules["noneFixed"].startswith("No samples between "), rules
+        assert rules["fixed"] == {"preset": "6h", "from": 1796628000000, "to": 1796628900000, "error": None}, rules
+        assert rules["reversed"] == "Time range in the URL ignored: from must be before to.", rules
+        assert "from and to go together" in rules["alone"], rules
+        assert "at most 400 days" in rules["tooLong"], rules
+        assert rules["written"] == "id=m&from=2026-12-07T07%3A20%3A00Z&to=2026-12-07T07%3A35%3A00Z&range=24h", rules
+        assert rules["cleared"] == "id=m&range=1h", rules
+        problems = console_problems(browser)
+        assert not problems, problems
+    finally:
+        hub.kill()

@@ -1,48 +1,28 @@
 // One machine (machine.html?id=…): identity, live charts over a chosen range, top processes and every
 // latest value, and its alerts (machine-alerts.js). History comes from the REST API, live points from the
-// WebSocket machine subscription.
+// WebSocket machine subscription. The range is in the URL (time-range.js): a preset following now, or a fixed
+// window chosen by dragging across a chart (chart-zoom.js) or typed (range-controls.js); Back undoes a zoom.
 import * as api from "./api.js";
 import { SeriesChart, chartsAvailable } from "./charts.js";
 import { showConnection } from "./connection.js";
 import { chips, h, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
+import { explainCoverage } from "./history-coverage.js";
 import { LiveConnection } from "./live.js";
 import { startMachineAlerts } from "./machine-alerts.js";
+import { CHARTS } from "./machine-charts.js";
 import { startNav } from "./nav.js";
+import { RangeControls } from "./range-controls.js";
 import { startRetire } from "./retire-machine.js";
 import { FleetClock } from "./status.js";
+import { isFixed, readRange, snapWindow, windowAt, writeRange } from "./time-range.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const machineId = params.get("id");
 
-const RANGES = { "1h": 3600e3, "6h": 6 * 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
-let range = RANGES[params.get("range")] ? params.get("range") : "1h";
-
-// What each chart draws. Disk I/O and network show one line per device / interface and direction
-// (loopback excluded, as in the fleet summary).
-const CHARTS = [
-  {
-    id: "cpu", unit: "percent", max: 100,
-    match: (s) => s.metric === "cpu.usage_percent" && s.labels.cpu === "total",
-    label: () => "CPU used",
-  },
-  {
-    id: "mem", unit: "percent", max: 100,
-    match: (s) => s.metric === "mem.used_percent",
-    label: () => "memory used",
-  },
-  {
-    id: "disk", unit: "rate",
-    match: (s) => s.metric === "disk.read_bytes_per_s" || s.metric === "disk.write_bytes_per_s",
-    label: (s) => `${s.labels.device || "?"} ${s.metric === "disk.read_bytes_per_s" ? "read" : "write"}`,
-  },
-  {
-    id: "net", unit: "rate",
-    match: (s) => (s.metric === "net.recv_bytes_per_s" || s.metric === "net.sent_bytes_per_s") && s.labels.iface !== "lo",
-    label: (s) => `${s.labels.iface || "?"} ${s.metric === "net.recv_bytes_per_s" ? "↓ recv" : "↑ sent"}`,
-  },
-];
+/** {preset, from, to}: from/to null while the preset follows now. */
+let range = readRange(params);
 
 const clock = new FleetClock();
 let machine = null;
@@ -53,6 +33,8 @@ const charts = new Map();
 /** Live samples of the last two minutes, re-applied after a history reload replaced the datasets. */
 let recent = [];
 let historyGeneration = 0;
+/** While a history reload is on its way, the charts' notes wait (they would say "no samples"). */
+let historyLoading = true;
 
 const seriesKey = (s) => `${s.metric}|${fmt.labelText(s.labels)}`;
 
@@ -102,7 +84,7 @@ function renderStatus() {
 function note(chartId, text) {
   const element = document.querySelector(`[data-note="${chartId}"]`);
   element.hidden = !text;
-  element.textContent = text || "";
+  setText(element, text || "");
 }
 
 function createCharts() {
@@ -111,37 +93,50 @@ function createCharts() {
     return;
   }
   for (const spec of CHARTS) {
-    charts.set(spec.id, new SeriesChart($(`chart-${spec.id}`), { unit: spec.unit, max: spec.max, rangeMs: RANGES[range] }));
+    charts.set(spec.id, new SeriesChart($(`chart-${spec.id}`), { unit: spec.unit, max: spec.max, onZoom: zoomTo }));
   }
 }
 
-/** The series a chart shows: those in `latest` that match it. */
+/** The series a chart shows: those in `latest` that match it, by rank, then by name (core 2 before core 10). */
 function seriesOf(spec) {
-  return [...latest.values()].filter(spec.match).sort((a, b) => seriesKey(a).localeCompare(seriesKey(b)));
+  const rank = spec.rank || (() => 0);
+  return [...latest.values()]
+    .filter(spec.match)
+    .sort((a, b) => rank(a) - rank(b) || seriesKey(a).localeCompare(seriesKey(b), "en", { numeric: true }));
+}
+
+/** What a history request asks for: the preset (ending at the gateway's now) or the fixed window. */
+function historyWindow() {
+  return isFixed(range) ? { from: range.from, to: range.to } : { range: range.preset };
 }
 
 async function loadHistory() {
   const generation = ++historyGeneration;
-  const rangeMs = RANGES[range];
+  const shown = windowAt(range, clock.now());
+  historyLoading = true;
   const jobs = [];
   for (const spec of CHARTS) {
     const chart = charts.get(spec.id);
     if (!chart) continue;
-    chart.setRange(rangeMs);
+    chart.setWindow(shown);
     chart.clear();
     const series = seriesOf(spec);
-    note(spec.id, series.length ? "" : "No data yet.");
     for (const s of series) {
+      // Created in order now, so colors do not depend on which answer comes first.
+      chart.dataset(seriesKey(s), spec.label(s));
       jobs.push(
-        api.history(machineId, s.metric, s.labels, range).then((answer) => {
+        api.history(machineId, s.metric, s.labels, historyWindow()).then((answer) => {
           if (generation !== historyGeneration) return;
-          chart.setHistory(seriesKey(s), spec.label(s), answer.points || [], (answer.step_s || 0) * 1000);
+          const stepMs = (answer.step_s || 0) * 1000;
+          chart.setHistory(seriesKey(s), spec.label(s), answer.points || [], stepMs, answer.resolution);
         }),
       );
     }
   }
+  refreshCharts();
   const results = await Promise.allSettled(jobs);
   if (generation !== historyGeneration) return;
+  historyLoading = false;
   const failed = results.find((r) => r.status === "rejected");
   if (failed) showError(`Could not load history: ${failed.reason.message}`);
   // Live values that arrived while the history was on its way.
@@ -152,54 +147,75 @@ async function loadHistory() {
 function appendToCharts(sample) {
   for (const spec of CHARTS) {
     const chart = charts.get(spec.id);
-    if (chart && spec.match(sample)) {
-      chart.append(seriesKey(sample), spec.label(sample), sample.t, sample.value);
-      note(spec.id, "");
-    }
+    if (chart && spec.match(sample)) chart.append(seriesKey(sample), spec.label(sample), sample.t, sample.value);
+  }
+}
+
+/** Under each chart: nothing when it shows its whole window, otherwise why it does not (history-coverage.js). */
+function renderNotes() {
+  if (historyLoading) return;
+  const now = clock.now();
+  for (const spec of CHARTS) {
+    const chart = charts.get(spec.id);
+    if (!chart) continue;
+    note(spec.id, seriesOf(spec).length
+      ? explainCoverage(chart.coverage(), now)
+      : `No data yet: this machine has not reported ${spec.what}.`);
   }
 }
 
 function refreshCharts() {
   const now = clock.now();
   for (const chart of charts.values()) chart.refresh(now);
+  renderNotes();
 }
 
 function renderCurrentValues() {
-  const value = (metric, labels) => latest.get(seriesKey({ metric, labels }))?.value;
-  setText(document.querySelector('[data-current="cpu"]'), fmt.percent(value("cpu.usage_percent", { cpu: "total" })));
-  setText(document.querySelector('[data-current="mem"]'), fmt.percent(value("mem.used_percent", {})));
-  const sum = (metric, skip) => {
-    let total = null;
-    for (const s of latest.values()) {
-      if (s.metric === metric && !skip(s)) total = (total || 0) + s.value;
-    }
-    return total;
-  };
-  const none = () => false;
-  const loopback = (s) => s.labels.iface === "lo";
-  setText(document.querySelector('[data-current="disk"]'),
-    `R ${fmt.rate(sum("disk.read_bytes_per_s", none))} · W ${fmt.rate(sum("disk.write_bytes_per_s", none))}`);
-  setText(document.querySelector('[data-current="net"]'),
-    `↓ ${fmt.rate(sum("net.recv_bytes_per_s", loopback))} · ↑ ${fmt.rate(sum("net.sent_bytes_per_s", loopback))}`);
-}
-
-// --- range picker -----------------------------------------------------------------------------------
-
-function renderRange() {
-  for (const button of $("range").querySelectorAll("button[data-range]")) {
-    button.setAttribute("aria-pressed", String(button.dataset.range === range));
+  const samples = [...latest.values()];
+  for (const spec of CHARTS) {
+    setText(document.querySelector(`[data-current="${spec.id}"]`), spec.current(samples.filter(spec.match)));
   }
 }
 
-$("range").addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-range]");
-  if (!button || button.dataset.range === range) return;
-  range = button.dataset.range;
+// --- range ------------------------------------------------------------------------------------------
+
+const controls = new RangeControls({
+  presets: $("range"), reset: $("zoom-reset"), form: $("range-form"), from: $("range-from"), to: $("range-to"),
+  error: $("range-error"), summary: $("range-summary"),
+}, (next) => setRange(next, isFixed(next) || isFixed(range) ? "push" : "replace"));
+
+function renderRange() {
+  controls.show(range, windowAt(range, clock.now()));
+}
+
+/**
+ * Shows `next` and puts it in the URL: entering or leaving a fixed window is a new history entry (Back undoes
+ * a zoom or its reset), switching presets replaces the entry.
+ */
+function setRange(next, how) {
+  range = { preset: next.preset, from: next.from, to: next.to };
   const url = new URL(location.href);
-  url.searchParams.set("range", range);
-  history.replaceState(null, "", url);
+  writeRange(url.searchParams, range);
+  if (how === "push") history.pushState(null, "", url);
+  else if (how === "replace") history.replaceState(null, "", url);
   renderRange();
   loadHistory();
+}
+
+/** A drag across any chart: every chart shows that window. */
+function zoomTo(from, to) {
+  const snapped = snapWindow(from, to);
+  setRange({ preset: range.preset, from: snapped.from, to: snapped.to }, "push");
+}
+
+window.addEventListener("popstate", () => {
+  const restored = readRange(new URLSearchParams(location.search));
+  if (restored.error) showError(restored.error);
+  setRange(restored, "none");
+});
+
+$("custom-range").addEventListener("toggle", () => {
+  if ($("custom-range").open) renderRange();
 });
 
 // --- processes --------------------------------------------------------------------------------------
@@ -295,7 +311,7 @@ async function loadMachine() {
     takeMachine(answer.machine);
     takeSamples(answer.latest, false);
     renderProcesses(answer.processes);
-    showError(null);
+    showError(range.error);
   } catch (error) {
     showError(error.status === 404 ? `No machine '${machineId}' has reported to this gateway.` : `Could not load the machine: ${error.message}`);
     setText($("hostname"), machineId);
@@ -305,6 +321,7 @@ async function loadMachine() {
 
 function start() {
   renderRange();
+  if (range.error) showError(range.error);
   if (!machineId) {
     startNav();
     showError("No machine chosen: open a machine from the fleet.");
