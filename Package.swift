@@ -30,6 +30,11 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context", from: "1.0.0"),
+        // Notifications: the routing file (YAML), title and body templates (Mustache), the SMTP client (NIO).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Generated code only (scripts/generate-proto).
@@ -194,6 +199,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
@@ -203,6 +209,10 @@ let package = Package(
             dependencies: [
                 "FleetCore", "FleetBus", "FleetStore", "FleetProto",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -279,6 +289,8 @@ let package = Package(
         // The RabbitMQ adapter against a real broker, and BusConformanceTests on both buses.
         .testTarget(name: "FleetAMQPTests", dependencies: ["FleetAMQP", "FleetBus"], swiftSettings: strict),
         .testTarget(name: "FleetSettingsTests", dependencies: ["FleetSettings"], swiftSettings: strict),
+        .testTarget(name: "FleetLoadgenTests", dependencies: ["FleetLoadgen", "FleetCore", "FleetProto"], swiftSettings: strict),
+        .testTarget(name: "FleetProbeTests", dependencies: ["FleetProbe", "FleetCore"], swiftSettings: strict),
         // The store protocols' conformance suites on both stores, and each adapter against its database.
         .testTarget(
             name: "FleetStoreTests", dependencies: ["FleetStore", "FleetPostgres", "FleetSQLite", "FleetSettings"],
@@ -302,10 +314,16 @@ let package = Package(
             dependencies: [
                 "FleetConfig", "FleetRuntime", "FleetFanout", "FleetBus", "FleetStore", "FleetSQLite",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "FleetAlertsTests", dependencies: ["FleetAlerts", "FleetBus", "FleetStore", "FleetSQLite"],
+            name: "FleetAlertsTests",
+            dependencies: [
+                "FleetAlerts", "FleetBus", "FleetStore", "FleetSQLite",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "FleetGatewayTests",

@@ -2,6 +2,7 @@
 /// come from FleetRuntime's `StandardServices`), for its health checks and reflection listing.
 public enum ConfigServiceNames {
     public static let all = [
-        "fleetwatch.v1.Rules", "fleetwatch.v1.Alerts", "fleetwatch.v1.FleetQuery", "monitoring.MetricsService",
+        "fleetwatch.v1.Rules", "fleetwatch.v1.Alerts", "fleetwatch.v1.Silences", "fleetwatch.v1.FleetQuery",
+        "monitoring.MetricsService",
     ]
 }

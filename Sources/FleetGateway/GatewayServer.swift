@@ -17,8 +17,17 @@ public struct GatewayServer: Service {
         public var web: WebFiles
         public var thresholds: MachineStatus.Thresholds
         public var gatewayID: String
+        /// Which pages may open the live WebSocket besides the gateway's own (FLEETWATCH_ALLOWED_ORIGINS).
+        public var origins: OriginPolicy
+        /// Who may read (FLEETWATCH_VIEWER_TOKEN); by default anyone who reaches the port.
+        public var viewers: ViewerAccess
 
-        public init(host: String, port: Int, web: WebFiles, thresholds: MachineStatus.Thresholds, gatewayID: String) {
+        public init(
+            host: String, port: Int, web: WebFiles, thresholds: MachineStatus.Thresholds, gatewayID: String,
+            origins: OriginPolicy = OriginPolicy(), viewers: ViewerAccess = ViewerAccess()
+        ) {
+            self.origins = origins
+            self.viewers = viewers
             self.host = host
             self.port = port
             self.web = web
@@ -31,28 +40,35 @@ public struct GatewayServer: Service {
     private let api: FleetAPI
     private let alerts: AlertsAPI
     private let rules: RulesAPI?
+    private let silences: SilencesAPI?
     private let machineAdmin: MachineAdminAPI?
     private let pipeline: PipelineAPI
     private let live: LiveSocket
     private let health: HealthRoutes
     private let logger: Logger
     private let onListening: @Sendable () -> Void
+    private let now: @Sendable () -> Int64
 
-    /// - Parameter onListening: called once the address is bound.
+    /// - Parameters:
+    ///   - silenceStore: where the alerts API reads the active silences to fill `silenced_by` (none: always empty).
+    ///   - onListening: called once the address is bound.
     public init(
-        configuration: Configuration, hub: LiveHub, store: any GatewayStore, config: ConfigClient?,
-        queueInspector: (any QueueInspector)? = nil, health: HealthRoutes, logger: Logger, now: @escaping @Sendable () -> Int64,
-        onListening: @escaping @Sendable () -> Void = {}
+        configuration: Configuration, hub: LiveHub, store: any GatewayStore, silenceStore: (any SilenceStore)? = nil,
+        config: ConfigClient?, queueInspector: (any QueueInspector)? = nil, health: HealthRoutes, logger: Logger,
+        now: @escaping @Sendable () -> Int64, onListening: @escaping @Sendable () -> Void = {}
     ) {
         self.pipeline = PipelineAPI(hub: hub, inspector: queueInspector, logger: logger, now: now)
-        self.alerts = AlertsAPI(store: store, logger: logger, now: now)
+        self.alerts = AlertsAPI(store: store, silences: silenceStore, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
+        self.silences = config.map { SilencesAPI(config: $0, logger: logger, now: now) }
         self.machineAdmin = config.map { MachineAdminAPI(config: $0, logger: logger) }
         self.onListening = onListening
+        self.now = now
         self.configuration = configuration
         self.api = FleetAPI(hub: hub, store: store, thresholds: configuration.thresholds, logger: logger, now: now)
         self.live = LiveSocket(
-            hub: hub, gatewayID: configuration.gatewayID, thresholds: configuration.thresholds, logger: logger, now: now)
+            hub: hub, gatewayID: configuration.gatewayID, thresholds: configuration.thresholds,
+            origins: configuration.origins, logger: logger, now: now)
         self.health = health
         self.logger = logger
     }
@@ -61,12 +77,15 @@ public struct GatewayServer: Service {
     public func makeRouter() -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         router.middlewares.add(SecurityHeaders())
+        router.middlewares.add(ReadAccessMiddleware(access: configuration.viewers, now: now))
         router.middlewares.add(FileMiddleware(configuration.web.chartJS, urlBasePath: "/vendor/chart.js", logger: logger))
         router.middlewares.add(FileMiddleware(configuration.web.root, searchForIndexHtml: true, logger: logger))
         health.add(to: router)
+        SessionAPI(access: configuration.viewers, now: now).add(to: router)
         api.add(to: router)
         alerts.add(to: router)
         rules?.add(to: router)
+        silences?.add(to: router)
         machineAdmin?.add(to: router)
         pipeline.add(to: router)
         live.add(to: router)

@@ -185,5 +185,17 @@ enum PostgresMigrations {
                 // Retiring keeps the machine's row and history; a batch received after retired_at brings it back.
                 "ALTER TABLE machines ADD COLUMN retired_at timestamptz"
             ]),
+        Migration(
+            version: 7, name: "silences",
+            statements: [
+                // Matchers as JSON text ([{"name","op","value"}]); expired silences stay until retention removes them.
+                """
+                CREATE TABLE silences (
+                    id text PRIMARY KEY, matchers text NOT NULL, starts_at_ms bigint NOT NULL, ends_at_ms bigint NOT NULL,
+                    created_by text NOT NULL, comment text NOT NULL, created_at_ms bigint NOT NULL,
+                    updated_at_ms bigint NOT NULL)
+                """,
+                "CREATE INDEX silences_by_end ON silences (ends_at_ms)",
+            ]),
     ]
 }

@@ -27,6 +27,8 @@ public struct ProbeRunner: Sendable {
         /// A probe that has not passed every hop this long after sending is counted lost at the missing hops.
         public var timeout: Duration
         public var hops: [ProbeHop]
+        /// Sent as `Authorization: Bearer` to a gateway that needs a viewer token (FLEETWATCH_VIEWER_TOKEN).
+        public var viewerToken: String?
 
         public init(
             edge: IngestEndpoint, token: String, gateway: URL, name: String = "synthetic", interval: Duration = .seconds(1),
@@ -183,7 +185,11 @@ public struct ProbeRunner: Sendable {
         let machineID = configuration.machineID
         let subscribe = #"{"subscribe":"machine","machine_id":"\#(machineID)"}"#
         do {
-            try await WebSocketClient.connect(url: url, logger: logger) { inbound, outbound, _ in
+            var client = WebSocketClientConfiguration()
+            if let viewerToken = configuration.viewerToken {
+                client.additionalHeaders[.authorization] = "Bearer \(viewerToken)"
+            }
+            try await WebSocketClient.connect(url: url, configuration: client, logger: logger) { inbound, outbound, _ in
                 try await outbound.write(.text(subscribe))
                 var following = false
                 for try await message in inbound.messages(maxSize: 16 << 20) {

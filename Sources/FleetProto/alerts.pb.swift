@@ -481,6 +481,9 @@ public nonisolated struct Fleetwatch_V1_Alert: Sendable {
   /// the latest transition's reason, when it has one
   public var reason: String = String()
 
+  /// ids of the active silences that silence it (silences.proto)
+  public var silencedBy: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1035,7 +1038,7 @@ nonisolated extension Fleetwatch_V1_AlertTransition: SwiftProtobuf.Message, Swif
 
 nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Alert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}rule_id\0\u{3}rule_name\0\u{3}machine_id\0\u{1}hostname\0\u{1}labels\0\u{1}status\0\u{1}severity\0\u{3}started_ms\0\u{3}updated_ms\0\u{1}value\0\u{1}description\0\u{1}sequence\0\u{1}history\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}rule_id\0\u{3}rule_name\0\u{3}machine_id\0\u{1}hostname\0\u{1}labels\0\u{1}status\0\u{1}severity\0\u{3}started_ms\0\u{3}updated_ms\0\u{1}value\0\u{1}description\0\u{1}sequence\0\u{1}history\0\u{1}reason\0\u{3}silenced_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1058,6 +1061,7 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
       case 13: try { try decoder.decodeSingularInt64Field(value: &self.sequence) }()
       case 14: try { try decoder.decodeRepeatedMessageField(value: &self.history) }()
       case 15: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 16: try { try decoder.decodeRepeatedStringField(value: &self.silencedBy) }()
       default: break
       }
     }
@@ -1113,6 +1117,9 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 15)
     }
+    if !self.silencedBy.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.silencedBy, fieldNumber: 16)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1132,6 +1139,7 @@ nonisolated extension Fleetwatch_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf.
     if lhs.sequence != rhs.sequence {return false}
     if lhs.history != rhs.history {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.silencedBy != rhs.silencedBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

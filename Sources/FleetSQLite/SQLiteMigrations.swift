@@ -77,6 +77,17 @@ enum SQLiteMigrations {
         migrator.registerMigration("v4 retired machines") { db in
             try db.execute(sql: "ALTER TABLE machines ADD COLUMN retired_at INTEGER")
         }
+        // Matchers as JSON text ([{"name","op","value"}]); expired silences stay until retention removes them.
+        migrator.registerMigration("v5 silences") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE silences (
+                        id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_at_ms INTEGER NOT NULL,
+                        ends_at_ms INTEGER NOT NULL, created_by TEXT NOT NULL, comment TEXT NOT NULL,
+                        created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL);
+                    CREATE INDEX silences_by_end ON silences (ends_at_ms);
+                    """)
+        }
         return migrator
     }
 }

@@ -13,7 +13,7 @@ struct Fleetwatch: AsyncParsableCommand {
         subcommands: [
             Collect.self, Ingest.self, Normalize.self, Persist.self, DLQ.self, Loadgen.self, Bench.self,
             BrokerDefinitions.self, Gateway.self, ConfigService.self, Machines.self, Tail.self, Hub.self, Alert.self, Rules.self,
-            Alerts.self,
+            Alerts.self, Silences.self,
             ProbeCommand.self,
         ]
     )

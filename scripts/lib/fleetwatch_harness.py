@@ -1,7 +1,7 @@
-"""Process harness shared by the scripts that run real fleetwatch processes (scripts/chaos; bench-live and the
-system tests' conftest do the same things and can import it): waiting on a condition, free loopback ports, a
-fleetwatch subcommand with its log and health port, the RabbitMQ management API, psql, and the resource use of
-a process as /proc reports it.
+"""The one process harness of everything that runs real fleetwatch processes (scripts/chaos, scripts/bench-live and
+the system tests' tests/system/conftest.py): waiting on a condition, free loopback ports, a fleetwatch subcommand
+with its log and health port, the RabbitMQ management API, psql, and the resource use of a process as /proc
+reports it.
 
 Import it with `sys.path.insert(0, str(ROOT / "scripts/lib"))`. Standard library only.
 """
@@ -18,8 +18,9 @@ import urllib.request
 from pathlib import Path
 
 
-class Failure(Exception):
-    """A step that did not happen: the message says what was awaited and where to look."""
+class Failure(AssertionError):
+    """A step that did not happen: the message says what was awaited and where to look. An AssertionError, so
+    pytest reports it as a failed expectation and a test may tolerate one with `except AssertionError`."""
 
 
 def wait_for(predicate, timeout, what, interval=0.2):
@@ -49,6 +50,13 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def port_open(port, host="127.0.0.1"):
+    """True when something accepts connections on host:port."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
 
 
 def port_free(port):
@@ -175,8 +183,9 @@ class Process:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
-    def stop(self, timeout=20):
-        """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""
+    def stop(self, timeout=20, must_stop=False):
+        """SIGTERM, then SIGKILL after `timeout`; returns the exit code. With `must_stop`, needing the SIGKILL is a
+        Failure: the process was expected to shut down by itself."""
         if self.alive():
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -184,6 +193,8 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                if must_stop:
+                    raise Failure(f"{self.name} did not stop within {timeout}s of SIGTERM:\n{self.tail()}")
         return self.proc.returncode if self.proc else None
 
     def tail(self, lines=20):

@@ -1,32 +1,28 @@
 """Fixtures for system tests: real fleetwatch processes against real RabbitMQ and PostgreSQL.
 
-Locally a missing service skips the tests with the reason; under CI=true it fails them.
+Locally a missing service skips the tests with the reason; under CI=true it fails them. The process helpers live
+once in scripts/lib/fleetwatch_harness.py (shared with scripts/chaos and scripts/bench-live); the names the tests
+import from here are re-exported or bound to this suite's services.
 """
-import json
 import os
-import signal
-import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts/lib"))
+import fleetwatch_harness as harness  # noqa: E402
+from fleetwatch_harness import free_port, port_open, wait_for  # noqa: E402,F401  (imported by the tests)
+
 BIN = os.environ.get("FLEETWATCH_BIN", str(ROOT / ".build/debug/fleetwatch"))
 AMQP_URL = os.environ.get("FLEETWATCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f")
 DATABASE_URL = os.environ.get("FLEETWATCH_DATABASE_URL", "postgres://fleetwatch@127.0.0.1:5432/fleetwatch")
 CI = os.environ.get("CI") == "true"
 MANAGEMENT_PORT = int(os.environ.get("FLEETWATCH_RABBITMQ_MANAGEMENT_PORT", "15672"))
-
-
-def port_open(port, host="127.0.0.1"):
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
+_MANAGEMENT = harness.Management(f"http://guest:guest@127.0.0.1:{MANAGEMENT_PORT}")
 
 
 def require(condition, reason):
@@ -37,119 +33,39 @@ def require(condition, reason):
     pytest.skip(reason)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(predicate, timeout, what, interval=0.2):
-    """Polls `predicate` until it returns a truthy value; fails naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
 def management(method, path, missing_ok=False):
-    """Calls the RabbitMQ management API (guest/guest from loopback)."""
-    import base64
-    request = urllib.request.Request(f"http://127.0.0.1:{MANAGEMENT_PORT}{path}", method=method)
-    request.add_header("Authorization", "Basic " + base64.b64encode(b"guest:guest").decode())
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            body = response.read()
-            return json.loads(body) if body else None
-    except urllib.error.HTTPError as error:
-        if missing_ok and error.code == 404:
-            return None
-        raise
+    """Calls the RabbitMQ management API (guest/guest from loopback) at `path`, which starts with /api."""
+    return _MANAGEMENT.call(method, path.removeprefix("/api"), missing_ok=missing_ok)
 
 
 def sql(query):
-    """Runs `query` with psql and returns rows as lists of strings."""
-    out = subprocess.run(
-        ["psql", DATABASE_URL, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", query],
-        check=True, capture_output=True, text=True,
-    ).stdout
-    return [line.split("\t") for line in out.splitlines() if line]
+    """Runs `query` with psql on the suite's database and returns rows as lists of strings."""
+    return harness.psql(DATABASE_URL, query)
 
 
 def scalar(query):
-    rows = sql(query)
-    return int(rows[0][0]) if rows and rows[0][0] != "" else 0
+    return harness.psql_scalar(DATABASE_URL, query)
 
 
-class Process:
-    """One fleetwatch subcommand with its log file and health port."""
+class Process(harness.Process):
+    """One subcommand of the fleetwatch under test (BIN) with its log file in `log_dir` and its health port; it
+    must stop by itself on SIGTERM."""
 
-    def __init__(self, name, args, env, log_dir):
-        self.name = name
-        self.args = args
-        self.env = env
-        self.log_path = Path(log_dir) / f"{name}.log"
-        self.health_port = free_port()
-        self.proc = None
+    def __init__(self, name, args, env, log_dir, http=False):
+        super().__init__(name, BIN, args, env, log_dir, http=http)
 
-    def start(self):
-        self.log = open(self.log_path, "ab")
-        env = dict(self.env, FLEETWATCH_HEALTH_ADDR=f"127.0.0.1:{self.health_port}")
-        self.proc = subprocess.Popen([BIN, *self.args], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        return self
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.health_port}{path}"
-
-    def ready(self):
-        try:
-            with urllib.request.urlopen(self.url("/readyz"), timeout=1) as response:
-                return response.status == 200
-        except Exception:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.tail()}")
-            return False
+    @property
+    def health_port(self):
+        return self.port
 
     def wait_ready(self, timeout=30):
-        wait_for(self.ready, timeout, f"{self.name} /readyz")
-        return self
-
-    def metrics(self):
-        with urllib.request.urlopen(self.url("/metrics"), timeout=2) as response:
-            return response.read().decode()
+        return super().wait_ready(timeout)
 
     def stop(self, timeout=30):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise AssertionError(f"{self.name} did not stop within {timeout}s of SIGTERM:\n{self.tail()}")
-        return self.proc.returncode
+        return super().stop(timeout, must_stop=True)
 
     def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def tail(self, lines=30):
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def log_lines(self):
-        out = []
-        for line in self.log_path.read_text(errors="replace").splitlines():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-        return out
+        self.kill9()
 
 
 class Stack:
@@ -182,9 +98,8 @@ class Stack:
 
     def gateway(self, name="gateway", *args):
         """`fleetwatch gateway` on a free port: dashboard, REST, WebSocket and health share it (gw.url(path))."""
-        process = Process(name, ["gateway", *args], self.env, self.dir)
-        process.env = dict(self.env, FLEETWATCH_HTTP_ADDR=f"127.0.0.1:{process.health_port}",
-                           FLEETWATCH_WEB_DIR=str(ROOT / "web"))
+        process = Process(name, ["gateway", *args], dict(self.env, FLEETWATCH_WEB_DIR=str(ROOT / "web")), self.dir,
+                          http=True)
         self.processes.append(process.start())
         return process
 

@@ -672,7 +672,12 @@ def test_webhook_receives_firing_then_resolved(stack):
         assert [b["status"] for b in bodies] == ["firing", "resolved"], bodies  # no pending, no duplicates
         assert all(path == "/hooks/fleet" and ctype.startswith("application/json")
                    for path, ctype, _ in receiver.posts), receiver.posts
-        firing, resolved = firing[0], resolved[0]
+        # --webhook-urls: one receiver, each alert its own group (docs/alerts.md, "Webhook payload").
+        for body in bodies:
+            assert body["receiver"] == "webhook" and len(body["alerts"]) == 1, body
+            assert body["title"].startswith(f"[{body['status'].upper()}] hooked"), body["title"]
+            assert body["group_labels"]["machine"] == MACHINE and body["common_labels"]["rule"] == "hooked", body
+        firing, resolved = firing[0]["alerts"][0], resolved[0]["alerts"][0]
         keys = {"alert_id", "status", "rule_id", "rule", "severity", "machine_id", "hostname", "labels", "at_ms",
                 "value", "description"}
         assert keys <= set(firing) and keys <= set(resolved), (firing, resolved)
@@ -712,7 +717,7 @@ def test_a_webhook_that_keeps_failing_dead_letters_the_notification(stack):
         # Two attempts, both of the firing notification; the alert itself fired regardless.
         bodies = receiver.bodies()
         assert [b["status"] for b in bodies] == ["firing", "firing"], bodies
-        assert {b["alert_id"] for b in bodies} == {alerts_of(rule["id"], FIRING)[0][0]}
+        assert {a["alert_id"] for b in bodies for a in b["alerts"]} == {alerts_of(rule["id"], FIRING)[0][0]}
         assert evaluator.ready()
         assert "notification failed" in evaluator.tail(200), evaluator.tail()
     finally:

@@ -1,10 +1,42 @@
-// Alerts as DOM: status and severity badges, a machine's alert counts, and tables of alert rows that are
-// kept by id and updated in place. Every text (rule names, hostnames, labels) goes in as text.
+// Alerts as DOM: status, severity and "silenced" badges, a machine's alert counts, and tables of alert rows that
+// are kept by id and updated in place. Every text (rule names, hostnames, labels) goes in as text.
 import { chips, h, machineHref, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
 
 export function statusBadge(status) {
   return h("span", { className: "badge alert-status", dataset: { alertStatus: status || "unknown" } }, status || "?");
+}
+
+/** Whether an active silence keeps the alert out of notifications (GET /api/v1/alerts fills silenced_by). */
+export function isSilenced(alert) {
+  return Array.isArray(alert.silenced_by) && alert.silenced_by.length > 0;
+}
+
+/** "silenced", titled with the silences that hold the alert's notifications. */
+export function silencedBadge(alert) {
+  return h("span", {
+    className: "badge silenced",
+    title: `Silenced by ${alert.silenced_by.join(", ")}: evaluated, but no notifications while the silence lasts`,
+  }, "silenced");
+}
+
+/**
+ * A live alert message as held: WebSocket messages do not look silences up (their silenced_by is []), so an
+ * alert still open keeps the silences the last REST answer named until the next one says otherwise.
+ */
+export function withKnownSilences(incoming, held) {
+  if (!held || !isSilenced(held) || isSilenced(incoming)) return incoming;
+  if (incoming.status !== "firing" && incoming.status !== "pending") return incoming;
+  return { ...incoming, silenced_by: held.silenced_by };
+}
+
+/** silences.html with matchers that select this alert: its machine, its rule and its series labels. */
+export function silenceHref(alert) {
+  const params = new URLSearchParams();
+  params.append("match", `machine=${alert.machine_id}`);
+  params.append("match", `rule_id=${alert.rule_id}`);
+  for (const name of Object.keys(alert.labels || {}).sort()) params.append("match", `${name}=${alert.labels[name]}`);
+  return `silences.html?${params}`;
 }
 
 export function severityBadge(severity) {
@@ -43,7 +75,7 @@ const NUMERIC = new Set(["value", "started", "updated"]);
 function fill(cell, alert) {
   switch (cell.dataset.col) {
     case "status":
-      replace(cell, statusBadge(alert.status));
+      replace(cell, statusBadge(alert.status), isSilenced(alert) ? [" ", silencedBadge(alert)] : null);
       break;
     case "severity":
       replace(cell, severityBadge(alert.severity));
@@ -124,10 +156,12 @@ export class AlertTable {
         entry = { row: this.createRow(alert), key: null };
         this.rows.set(alert.id, entry);
       }
-      const key = `${alert.status}|${alert.severity}|${alert.updated_ms}|${alert.value}|${alert.hostname}`;
+      const silencedBy = (alert.silenced_by || []).join(",");
+      const key = `${alert.status}|${alert.severity}|${alert.updated_ms}|${alert.value}|${alert.hostname}|${silencedBy}`;
       if (entry.key !== key) {
         entry.key = key;
         entry.row.dataset.status = alert.status;
+        entry.row.dataset.silenced = String(isSilenced(alert));
         entry.row.dataset.severity = alert.severity;
         for (const cell of entry.row.cells) fill(cell, alert);
       }

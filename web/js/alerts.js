@@ -1,10 +1,11 @@
 // The alerts page (alerts.html): firing and pending alerts on top, every alert that changed in the last
 // 24 hours below, live from the alert messages of the fleet subscription. A row opens its transition
 // history in the details panel; ?id=<alert id> in the URL opens it on arrival, ?machine_id=… shows one
-// machine's alerts only (both are links from a machine page).
+// machine's alerts only (both are links from a machine page). Alerts an active silence holds carry a "silenced"
+// badge, are not counted as firing or pending in the summary, and the details panel links to a silence of the alert.
 import { AlertDetail } from "./alert-detail.js";
 import { AlertSet, byUpdate, byUrgency, countAlerts, isActive } from "./alert-set.js";
-import { AlertTable } from "./alert-view.js";
+import { AlertTable, isSilenced, silenceHref, silencedBadge, withKnownSilences } from "./alert-view.js";
 import * as api from "./api.js";
 import { showConnection } from "./connection.js";
 import { h, machineHref, replace, setText } from "./dom.js";
@@ -17,6 +18,8 @@ const COLUMNS = ["status", "severity", "rule", "machine", "labels", "value", "st
 const RECENT_MS = 86400e3;
 const ACTIVE_LIMIT = 1000;
 const RECENT_LIMIT = 500;
+// Silences are created and expired elsewhere (and live messages do not look them up): read again this often.
+const RELOAD_MS = 30_000;
 
 const params = new URLSearchParams(location.search);
 /** Only this machine's alerts, or every machine's when null. */
@@ -47,6 +50,18 @@ function select(id) {
   history.replaceState(null, "", url);
   if (id) detail.open(id, held.get(id));
   else detail.close();
+  renderSilenceAction();
+}
+
+/** The details panel's "silenced" badge and "Silence…" link, for the alert it shows. */
+function renderSilenceAction() {
+  const alert = detail.id ? held.get(detail.id) : null;
+  const link = $("detail-silence");
+  link.hidden = !alert;
+  if (alert) link.href = silenceHref(alert);
+  const silenced = Boolean(alert) && isSilenced(alert);
+  $("detail-silenced").hidden = !silenced;
+  replace($("detail-silenced"), silenced ? silencedBadge(alert) : null);
 }
 
 function renderFilter() {
@@ -65,11 +80,14 @@ function render() {
   const lastDay = held.list((a) => (a.updated_ms || 0) >= horizon, byUpdate);
   active.render(current);
   recent.render(lastDay);
+  renderSilenceAction();
   if (!loaded) return;
-  const counts = countAlerts(current);
+  // Silenced alerts need no attention: counted apart.
+  const counts = countAlerts(current.filter((a) => !isSilenced(a)));
+  const silenced = current.filter(isSilenced).length;
   const part = (kind, n) => h("span", { className: "count", dataset: { kind } }, `${n}${truncated ? "+" : ""} ${kind}`);
   replace($("alerts-summary"), part("firing", counts.firing), " · ", part("pending", counts.pending), " · ",
-    `${lastDay.length} changed in the last 24 h`);
+    part("silenced", silenced), " · ", `${lastDay.length} changed in the last 24 h`);
 }
 
 async function load() {
@@ -101,7 +119,7 @@ live.addEventListener("message", ({ detail: message }) => {
       break;
     case "alert":
       if (!ours(message.alert)) break;
-      if (held.take(message.alert)) render();
+      if (held.take(withKnownSilences(message.alert, held.get(message.alert.id)))) render();
       detail.update(message.alert);
       break;
     case "error":
@@ -123,3 +141,4 @@ load().then(() => {
 });
 // Alerts that changed more than 24 hours ago leave the lower list.
 setInterval(render, 60_000);
+setInterval(load, RELOAD_MS);

@@ -1,4 +1,5 @@
 // The gateway's REST API (docs/api.md), same origin, relative to the page so a path prefix keeps working.
+import { promptSignIn } from "./sign-in.js";
 
 export class ApiError extends Error {
   /** status: the HTTP status (0: the gateway did not answer); parameter: the field a 400 names, if any. */
@@ -32,6 +33,8 @@ async function request(method, path, { params, body, token } = {}) {
   } catch {
     // not JSON: reported below with the status
   }
+  // A read refused for want of a viewer token (a write's 401 is about the admin token it carried).
+  if (response.status === 401 && !token) promptSignIn();
   if (!response.ok) {
     throw new ApiError((answer && answer.error) || `${response.status} ${response.statusText}`, response.status,
       (answer && typeof answer.parameter === "string" && answer.parameter) || null);
@@ -59,9 +62,17 @@ export function machine(id) {
   return get(`api/v1/machines/${encodeURIComponent(id)}`);
 }
 
-/** GET /api/v1/machines/{id}/history for one series: {from_ms, to_ms, step_s, points: [{t, avg, min, max, count}]}. */
-export function history(id, metric, labels, range) {
-  const params = new URLSearchParams({ metric, range });
+/**
+ * GET /api/v1/machines/{id}/history for one series: {from_ms, to_ms, resolution, step_s, points: [{t, avg, min,
+ * max, count}]}. shown: {range: "6h"} (ending at the gateway's now) or {from, to} in milliseconds.
+ */
+export function history(id, metric, labels, shown) {
+  const params = new URLSearchParams({ metric });
+  if (shown.range) params.set("range", shown.range);
+  else {
+    params.set("from", String(Math.round(shown.from)));
+    params.set("to", String(Math.round(shown.to)));
+  }
   for (const name of Object.keys(labels || {}).sort()) params.append("label", `${name}:${labels[name]}`);
   return get(`api/v1/machines/${encodeURIComponent(id)}/history`, params);
 }
@@ -114,4 +125,22 @@ export function deleteRule(id, version, token) {
     params: new URLSearchParams({ version: String(version) }),
     token,
   });
+}
+
+/** GET /api/v1/silences: {silences}, newest first. state: "active", "pending", "expired" (comma-separated) or "". */
+export function silences(state = "") {
+  return get("api/v1/silences", state ? new URLSearchParams({ state }) : undefined);
+}
+
+/**
+ * POST /api/v1/silences with the admin token → the created silence. silence: {matchers: ["machine=web-1", …],
+ * starts_at_ms?, ends_at_ms or duration: "2h", created_by, comment}.
+ */
+export function createSilence(silence, token) {
+  return request("POST", "api/v1/silences", { body: silence, token });
+}
+
+/** DELETE /api/v1/silences/{id} with the admin token: expires it now → the expired silence. */
+export function expireSilence(id, token) {
+  return request("DELETE", `api/v1/silences/${encodeURIComponent(id)}`, { token });
 }

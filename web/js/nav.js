@@ -1,7 +1,9 @@
-// The header's links between pages and, beside "Alerts", the number of firing alerts (#nav-firing): read
+// The header's links between pages and, beside "Alerts", the number of firing alerts that no silence holds
+// (#nav-firing; silenced ones need no attention): read
 // from the REST API, kept current by the page's live alert messages and read again every 30 s and after a
 // reconnect (a machine page hears only its own machine's alerts; the rules page has no live connection).
 import { AlertSet, SEVERITY_RANK } from "./alert-set.js";
+import { isSilenced, withKnownSilences } from "./alert-view.js";
 import * as api from "./api.js";
 import { setText } from "./dom.js";
 
@@ -15,7 +17,7 @@ export function startNav(live = null) {
   let truncated = false;
 
   const render = () => {
-    const alerts = firing.list((a) => a.status === "firing");
+    const alerts = firing.list((a) => a.status === "firing" && !isSilenced(a));
     let worst = null;
     for (const alert of alerts) {
       if ((SEVERITY_RANK[alert.severity] || 0) > (SEVERITY_RANK[worst] || 0)) worst = alert.severity;
@@ -41,9 +43,10 @@ export function startNav(live = null) {
 
   if (live) {
     live.addEventListener("message", ({ detail: message }) => {
-      if (message.type === "alert" && firing.take(message.alert)) render();
+      const take = (alert) => Boolean(alert) && firing.take(withKnownSilences(alert, firing.get(alert.id)));
+      if (message.type === "alert" && take(message.alert)) render();
       // The fleet overview gets an interval's transitions in one "alerts" message.
-      if (message.type === "alerts" && (message.alerts || []).map((alert) => firing.take(alert)).some(Boolean)) render();
+      if (message.type === "alerts" && (message.alerts || []).map(take).some(Boolean)) render();
     });
     live.addEventListener("reconnected", load);
   }

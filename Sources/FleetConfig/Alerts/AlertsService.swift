@@ -2,12 +2,17 @@ import FleetProto
 import FleetStore
 import GRPCCore
 
-/// fleetwatch.v1.Alerts: alert history as the evaluators recorded it.
+/// fleetwatch.v1.Alerts: alert history as the evaluators recorded it, open alerts with `silenced_by` naming the
+/// silences active now that match them.
 public struct AlertsService: Fleetwatch_V1_Alerts.SimpleServiceProtocol {
     let store: any AlertStore
+    let silences: any SilenceStore
+    let now: @Sendable () -> Int64
 
-    public init(store: any AlertStore) {
+    public init(store: any AlertStore, silences: any SilenceStore, now: @escaping @Sendable () -> Int64) {
         self.store = store
+        self.silences = silences
+        self.now = now
     }
 
     public func list(request: Fleetwatch_V1_ListAlertsRequest, context: ServerContext) async throws
@@ -17,9 +22,10 @@ public struct AlertsService: Fleetwatch_V1_Alerts.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "limit: must be between 0 (default 100) and 1000")
         }
         do {
-            return .with { $0.alerts = [] }.with(alerts: try await store.alerts(request))
+            let alerts = try await silences.markingSilenced(try await store.alerts(request), atMs: now())
+            return .with { $0.alerts = [] }.with(alerts: alerts)
         } catch {
-            throw RPCError(code: .unavailable, message: "the alert store is not answering: \(error)")
+            throw RPCError(code: .unavailable, message: "the alert or silence store is not answering: \(error)")
         }
     }
 
@@ -31,7 +37,11 @@ public struct AlertsService: Fleetwatch_V1_Alerts.SimpleServiceProtocol {
             throw RPCError(code: .unavailable, message: "the alert store is not answering: \(error)")
         }
         guard let found else { throw RPCError(code: .notFound, message: "no alert '\(request.id)'") }
-        return found
+        do {
+            return try await silences.markingSilenced([found], atMs: now())[0]
+        } catch {
+            throw RPCError(code: .unavailable, message: "the silence store is not answering: \(error)")
+        }
     }
 }
 

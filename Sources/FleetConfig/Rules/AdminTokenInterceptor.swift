@@ -1,8 +1,8 @@
 import FleetProto
 import GRPCCore
 
-/// Admits writes (rule Create, Update, Delete; RetireMachine) only with "authorization: Bearer <admin token>";
-/// reads are open.
+/// Admits writes (rule Create, Update, Delete; RetireMachine; silence Create, Expire) only with
+/// "authorization: Bearer <admin token>"; reads are open.
 /// Without a configured token, writes are refused with a message saying how to enable them.
 public struct AdminTokenInterceptor: ServerInterceptor {
     let token: String?
@@ -10,6 +10,7 @@ public struct AdminTokenInterceptor: ServerInterceptor {
     static let writes: Set<MethodDescriptor> = [
         Fleetwatch_V1_Rules.Method.Create.descriptor, Fleetwatch_V1_Rules.Method.Update.descriptor,
         Fleetwatch_V1_Rules.Method.Delete.descriptor, Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor,
+        Fleetwatch_V1_Silences.Method.Create.descriptor, Fleetwatch_V1_Silences.Method.Expire.descriptor,
     ]
 
     public init(token: String?) {
@@ -21,7 +22,7 @@ public struct AdminTokenInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         guard Self.writes.contains(context.descriptor) else { return try await next(request, context) }
-        let what = context.descriptor == Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor ? "retiring machines" : "rule changes"
+        let what = Self.what(context.descriptor)
         guard let token else {
             throw RPCError(
                 code: .permissionDenied,
@@ -32,5 +33,14 @@ public struct AdminTokenInterceptor: ServerInterceptor {
             throw RPCError(code: .unauthenticated, message: "\(what) need the admin token (authorization: Bearer …)")
         }
         return try await next(request, context)
+    }
+
+    /// The writes a refusal names.
+    private static func what(_ method: MethodDescriptor) -> String {
+        switch method.service {
+        case Fleetwatch_V1_FleetQuery.descriptor: "retiring machines"
+        case Fleetwatch_V1_Silences.descriptor: "silence changes"
+        default: "rule changes"
+        }
     }
 }

@@ -2,7 +2,8 @@ import FleetProto
 
 /// An alert in the JSON shape of the REST API (docs/api.md, "Alerts and rules"): `status` as `firing`, `severity`
 /// as `critical`, `value` null for no-data alerts, `reason` why it ended when its values did not end it (`AlertEnd`,
-/// else null), and `history` (oldest first) only when asked for.
+/// else null), `silenced_by` (the ids of the active silences that silence it; empty when none) and `history` (oldest
+/// first) only when asked for.
 public struct AlertJSON: Encodable, Sendable {
     public var alert: Fleetwatch_V1_Alert
     public var withHistory: Bool
@@ -27,6 +28,7 @@ public struct AlertJSON: Encodable, Sendable {
         try container.encode(alert.hasValue ? alert.value : nil, forKey: .value)
         try container.encode(alert.description_p, forKey: .description)
         try container.encode(alert.reason.isEmpty ? nil : alert.reason, forKey: .reason)
+        try container.encode(alert.silencedBy, forKey: .silencedBy)
         if withHistory {
             try container.encode(alert.history.map(Step.init), forKey: .history)
         }
@@ -62,5 +64,6 @@ public struct AlertJSON: Encodable, Sendable {
         case startedMs = "started_ms"
         case updatedMs = "updated_ms"
         case value, description, reason, history
+        case silencedBy = "silenced_by"
     }
 }

@@ -26,7 +26,8 @@ public struct RuleJSON: Encodable, Sendable {
         try container.encode(rule.updatedMs, forKey: .updatedMs)
     }
 
-    enum CodingKeys: String, CodingKey {
+    /// The field names, also those of the body the REST API accepts for a rule.
+    public enum CodingKeys: String, CodingKey {
         case id, name, metric, comparator, threshold
         case resolveThreshold = "resolve_threshold"
         case noDataSeconds = "no_data_seconds"

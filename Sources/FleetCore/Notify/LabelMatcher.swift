@@ -21,7 +21,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
 
     /// Throws `ValidationError` for an empty or too long name or value, or a regular expression that does not
     /// compile.
-    public init(name: String, op: Operator, value: String) throws {
+    public init(name: String, op: Operator, value: String) throws(ValidationError) {
         guard !name.isEmpty, name.utf8.count <= Self.maxNameBytes else {
             throw ValidationError("matcher", "label name must be 1-\(Self.maxNameBytes) bytes")
         }
@@ -43,7 +43,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses `name=value`, `name!=value`, `name=~regex` or `name!~regex`; the value may be double-quoted.
-    public init(parsing text: String) throws {
+    public init(parsing text: String) throws(ValidationError) {
         let scalars = Array(text)
         guard let index = scalars.firstIndex(where: { $0 == "=" || $0 == "!" }) else {
             throw ValidationError("matcher", "'\(text)' needs an operator: name=value, name!=value, name=~regex or name!~regex")
@@ -99,7 +99,7 @@ private struct AnchoredPattern: @unchecked Sendable {
     // Regex is immutable once built; `wholeMatch` does not mutate it.
     let regex: Regex<AnyRegexOutput>
 
-    init(_ source: String, label: String) throws {
+    init(_ source: String, label: String) throws(ValidationError) {
         do {
             regex = try Regex(source)
         } catch {

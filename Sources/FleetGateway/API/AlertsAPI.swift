@@ -5,9 +5,11 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// GET /api/v1/alerts and /api/v1/alerts/detail (docs/api.md), read from alert history.
+/// GET /api/v1/alerts and /api/v1/alerts/detail (docs/api.md), read from alert history; open alerts name the
+/// silences active now that match them in `silenced_by`.
 struct AlertsAPI: Sendable {
     let store: any AlertStore
+    let silences: (any SilenceStore)?
     let logger: Logger
     let now: @Sendable () -> Int64
 
@@ -20,7 +22,7 @@ struct AlertsAPI: Sendable {
             guard let alert = try await read({ try await store.alert(id: id) }) else {
                 throw APIError(.notFound, "no alert '\(id)'")
             }
-            return try JSONResponse.make(AlertView(alert, withHistory: true))
+            return try JSONResponse.make(AlertView(try await markingSilenced([alert])[0], withHistory: true))
         }
     }
 
@@ -46,8 +48,13 @@ struct AlertsAPI: Sendable {
             }
             filter.limit = value
         }
-        let alerts = try await read { try await store.alerts(filter) }
+        let alerts = try await markingSilenced(try await read { try await store.alerts(filter) })
         return try JSONResponse.make(AlertList(alerts: alerts.map { AlertView($0) }))
+    }
+
+    private func markingSilenced(_ alerts: [Fleetwatch_V1_Alert]) async throws -> [Fleetwatch_V1_Alert] {
+        guard let silences else { return alerts }
+        return try await read { try await silences.markingSilenced(alerts, atMs: now()) }
     }
 
     private func read<T>(_ body: () async throws -> T) async throws -> T {

@@ -3,8 +3,8 @@ import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 import ServiceLifecycle
 
-/// The gateway's connection to the config service (FLEETWATCH_CONFIG_URL), for rule reads and writes and retiring
-/// machines. Runs as a
+/// The gateway's connection to the config service (FLEETWATCH_CONFIG_URL), for rule and silence reads and writes and
+/// retiring machines. Runs as a
 /// lifecycle service; calls made while it is unreachable fail with UNAVAILABLE, which the API answers with 503.
 public final class ConfigClient: Service, Sendable {
     let client: GRPCClient<HTTP2ClientTransport.Posix>
@@ -23,4 +23,5 @@ public final class ConfigClient: Service, Sendable {
 
     var rules: Fleetwatch_V1_Rules.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
     var fleet: Fleetwatch_V1_FleetQuery.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var silences: Fleetwatch_V1_Silences.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
 }

@@ -149,6 +149,39 @@ enum OpenAPIDocument {
         "responses": {"204": {"description": "Deleted"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}
       }
     },
+    "/api/v1/silences": {
+      "get": {
+        "summary": "Silences and maintenance windows, newest first (expired ones for 7 days after they ended)",
+        "operationId": "listSilences",
+        "parameters": [{"name": "state", "in": "query", "description": "active, pending or expired; comma-separated for several", "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "Silences", "content": {"application/json": {"schema": {"type": "object", "properties": {"silences": {"type": "array", "items": {"$ref": "#/components/schemas/Silence"}}}}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "post": {
+        "summary": "Creates a silence (Authorization: Bearer <admin token>); it stops notifications of the alerts it matches, not their evaluation",
+        "operationId": "createSilence",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewSilence"}}}},
+        "responses": {
+          "201": {"description": "The silence", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Silence"}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/silences/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "delete": {
+        "summary": "Expires a silence now (a pending one never starts); it stays listed as expired (Authorization: Bearer <admin token>)",
+        "operationId": "expireSilence",
+        "responses": {
+          "200": {"description": "The expired silence", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Silence"}}}},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/v1/pipeline": {
       "get": {
         "summary": "Pipeline health: every queue's depth, consumers and dead letters, and the per-hop latency of `fleetwatch probe`'s synthetic batches as this gateway saw them",
@@ -156,6 +189,29 @@ enum OpenAPIDocument {
         "responses": {
           "200": {"description": "The pipeline; queue figures that could not be read are reported in queues_error, still with status 200", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pipeline"}}}}
         }
+      }
+    },
+    "/api/v1/session": {
+      "get": {
+        "summary": "Whether this gateway needs a viewer token (FLEETWATCH_VIEWER_TOKEN) and whether the caller has a session or token",
+        "operationId": "getSession",
+        "responses": {"200": {"description": "{required, signed_in}", "content": {"application/json": {"schema": {"type": "object", "required": ["required", "signed_in"], "properties": {"required": {"type": "boolean"}, "signed_in": {"type": "boolean"}}}}}}}
+      },
+      "post": {
+        "summary": "Browser sign-in: exchanges a viewer token for an HttpOnly, SameSite=Strict session cookie (7 days)",
+        "operationId": "signIn",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}}}},
+        "responses": {
+          "204": {"description": "Signed in: Set-Cookie fleetwatch_session"},
+          "400": {"$ref": "#/components/responses/Error"},
+          "401": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}
+        }
+      },
+      "delete": {
+        "summary": "Signs out: clears the session cookie",
+        "operationId": "signOut",
+        "responses": {"204": {"description": "Signed out"}}
       }
     },
     "/api/v1/openapi.json": {
@@ -250,6 +306,8 @@ enum OpenAPIDocument {
           "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
           "started_ms": {"type": "integer"}, "updated_ms": {"type": "integer"},
           "value": {"type": ["number", "null"]}, "description": {"type": "string"},
+          "reason": {"type": ["string", "null"]},
+          "silenced_by": {"type": "array", "items": {"type": "string"}, "description": "ids of the active silences that match this open alert; [] when none (and in WebSocket messages, which do not look silences up)"},
           "history": {"type": "array", "items": {"type": "object", "properties": {
             "from": {"type": "string"}, "to": {"type": "string"}, "at_ms": {"type": "integer"}, "value": {"type": ["number", "null"]}}}}
         }
@@ -265,6 +323,34 @@ enum OpenAPIDocument {
           "for_seconds": {"type": "integer"}, "severity": {"type": "string", "enum": ["info", "warning", "critical"]},
           "description": {"type": "string"}, "enabled": {"type": "boolean"},
           "version": {"type": "integer"}, "created_ms": {"type": "integer"}, "updated_ms": {"type": "integer"}
+        }
+      },
+      "Matcher": {
+        "type": "object", "required": ["name", "op", "value"],
+        "properties": {
+          "name": {"type": "string", "description": "a series label, or machine, hostname, rule, rule_id, severity"},
+          "op": {"type": "string", "enum": ["=", "!=", "=~", "!~"], "description": "=~ and !~ take an anchored regular expression"},
+          "value": {"type": "string"}
+        }
+      },
+      "Silence": {
+        "type": "object",
+        "properties": {
+          "id": {"type": "string"}, "matchers": {"type": "array", "items": {"$ref": "#/components/schemas/Matcher"}},
+          "starts_at_ms": {"type": "integer"}, "ends_at_ms": {"type": "integer"},
+          "created_by": {"type": "string"}, "comment": {"type": "string"},
+          "created_at_ms": {"type": "integer"}, "updated_at_ms": {"type": "integer"},
+          "state": {"type": "string", "enum": ["pending", "active", "expired"]}
+        }
+      },
+      "NewSilence": {
+        "type": "object", "required": ["matchers", "created_by"],
+        "description": "the end as ends_at_ms or duration, one of the two",
+        "properties": {
+          "matchers": {"type": "array", "items": {"oneOf": [{"type": "string", "description": "name=value, name!=value, name=~regex or name!~regex"}, {"$ref": "#/components/schemas/Matcher"}]}},
+          "starts_at_ms": {"type": "integer", "description": "default now; later makes a maintenance window"},
+          "ends_at_ms": {"type": "integer"}, "duration": {"type": "string", "description": "e.g. 30m, 2h, 1d"},
+          "created_by": {"type": "string"}, "comment": {"type": "string"}
         }
       },
       "QueueStatus": {

@@ -1,3 +1,4 @@
+import FleetCore
 import FleetProto
 import Foundation
 import GRPCCore
@@ -12,17 +13,17 @@ struct RulesAPI: Sendable {
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("/api/v1/rules") { _, _ in
             let rules = try await call { try await config.rules.list(.init()).rules }
-            return try JSONResponse.make(RuleList(rules: rules.map(RuleView.init)))
+            return try JSONResponse.make(RuleList(rules: rules.map(RuleJSON.init)))
         }
         router.get("/api/v1/rules/:id") { _, context in
             let id = try ruleID(context)
-            return try JSONResponse.make(RuleView(try await call { try await config.rules.get(.with { $0.id = id }) }))
+            return try JSONResponse.make(RuleJSON(try await call { try await config.rules.get(.with { $0.id = id }) }))
         }
         router.post("/api/v1/rules") { request, context in
             let rule = try await body(request, context).rule()
             let metadata = token(request)
             let created = try await call { try await config.rules.create(.with { $0.rule = rule }, metadata: metadata) }
-            return try JSONResponse.make(RuleView(created), status: .created)
+            return try JSONResponse.make(RuleJSON(created), status: .created)
         }
         router.put("/api/v1/rules/:id") { request, context in
             var rule = try await body(request, context).rule()
@@ -30,7 +31,7 @@ struct RulesAPI: Sendable {
             guard rule.version > 0 else { throw APIError.badParameter("version", "version is required: the version you read") }
             let metadata = token(request)
             let updated = try await call { [rule] in try await config.rules.update(.with { $0.rule = rule }, metadata: metadata) }
-            return try JSONResponse.make(RuleView(updated))
+            return try JSONResponse.make(RuleJSON(updated))
         }
         router.delete("/api/v1/rules/:id") { request, context in
             let id = try ruleID(context)
@@ -53,10 +54,10 @@ struct RulesAPI: Sendable {
         return id
     }
 
-    private func body(_ request: Request, _ context: some RequestContext) async throws -> RuleView {
+    private func body(_ request: Request, _ context: some RequestContext) async throws -> RuleBody {
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         do {
-            return try JSONDecoder().decode(RuleView.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(RuleBody.self, from: Data(buffer.readableBytesView))
         } catch {
             throw APIError(.badRequest, "the body must be a rule as JSON (docs/api.md): \(error)")
         }
@@ -70,5 +71,5 @@ struct RulesAPI: Sendable {
 }
 
 private struct RuleList: Encodable {
-    var rules: [RuleView]
+    var rules: [RuleJSON]
 }

@@ -16,15 +16,18 @@ public struct LiveSocket: Sendable {
     let hub: LiveHub
     let gatewayID: String
     let thresholds: MachineStatus.Thresholds
+    let origins: OriginPolicy
     let now: @Sendable () -> Int64
     let logger: Logger
+    private let refusedOrigins = Counter(label: "fleetwatch_gateway_live_refused_origins_total")
     private let connections = Gauge(label: "fleetwatch_gateway_live_connections")
     private let framesSent = Counter(label: "fleetwatch_gateway_live_frames_total")
 
     public init(
-        hub: LiveHub, gatewayID: String, thresholds: MachineStatus.Thresholds, logger: Logger,
-        now: @escaping @Sendable () -> Int64
+        hub: LiveHub, gatewayID: String, thresholds: MachineStatus.Thresholds, origins: OriginPolicy = OriginPolicy(),
+        logger: Logger, now: @escaping @Sendable () -> Int64
     ) {
+        self.origins = origins
         self.hub = hub
         self.gatewayID = gatewayID
         self.thresholds = thresholds
@@ -33,8 +36,16 @@ public struct LiveSocket: Sendable {
     }
 
     public func add<Context: WebSocketRequestContext>(to router: Router<Context>) {
-        router.ws("/api/v1/live") { _, _ in
-            .upgrade([:])
+        router.ws("/api/v1/live") { request, _ in
+            let origin = request.headers[.origin]
+            guard origins.allows(origin: origin, host: request.head.authority) else {
+                refusedOrigins.increment()
+                logger.warning("live WebSocket refused: foreign origin", metadata: ["origin": "\(origin ?? "")"])
+                throw APIError(
+                    .forbidden,
+                    "origin \(origin ?? "") may not open the live feed (FLEETWATCH_ALLOWED_ORIGINS lists extra origins)")
+            }
+            return .upgrade([:])
         } onUpgrade: { inbound, outbound, _ in
             try await serve(inbound: inbound, outbound: outbound)
         }

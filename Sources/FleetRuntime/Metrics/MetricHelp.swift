@@ -56,7 +56,10 @@ public enum MetricHelp {
         "fleetwatch_alert_transitions_total": "Alert transitions written and published.",
         "fleetwatch_alert_dropped_values_total": "Samples dropped as unusable before evaluation.",
         "fleetwatch_alert_refused_batches_total": "Batches outside the edge's limits, skipped by the evaluator.",
-        "fleetwatch_notifications_sent_total": "Alert notifications every receiver accepted.",
+        "fleetwatch_notifications_sent_total": "Alert notifications a destination accepted, by kind (webhook, slack, email).",
+        "fleetwatch_notifications_failed_total":
+            "Alert notifications a destination still refused after their attempts, by kind (webhook, slack, email).",
+        "fleetwatch_notifications_silenced_total": "Alert transitions left out of notifications because a silence matched.",
         "fleetwatch_notifications_dead_lettered_total":
             "Alert notifications dead-lettered to fleet.notify.dlq after their attempts.",
         // Live view (gateway, config service, hub).

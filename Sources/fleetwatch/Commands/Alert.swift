@@ -11,7 +11,7 @@ import Logging
 
 struct Alert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The alert evaluator: applies the rules to fleet.alert partitions, records transitions, notifies webhooks.")
+        abstract: "The alert evaluator: applies the rules to fleet.alert partitions, records transitions, sends notifications.")
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var broker: BrokerOptions
@@ -20,12 +20,7 @@ struct Alert: AsyncParsableCommand {
     @Option(help: "Alert partitions, the same for every replica (FLEETWATCH_ALERT_PARTITIONS, default 4).")
     var partitions: Int?
 
-    @Option(
-        name: .customLong("webhook-urls"), help: "Webhook URLs for firing and resolved alerts, comma-separated (FLEETWATCH_WEBHOOK_URLS).")
-    var webhookURLs: String?
-
-    @Option(help: "Attempts per notification before it goes to fleet.notify.dlq (FLEETWATCH_WEBHOOK_ATTEMPTS, default 5).")
-    var webhookAttempts: Int?
+    @OptionGroup var notify: NotifyOptions
 
     @Option(help: "Names this instance's rule-change queue (FLEETWATCH_ALERT_ID, default: random).")
     var instanceID: String?
@@ -36,10 +31,8 @@ struct Alert: AsyncParsableCommand {
         let partitions = try Setting.integer(
             Setting.value(self.partitions.map(String.init), env: "FLEETWATCH_ALERT_PARTITIONS", default: "4"),
             setting: "FLEETWATCH_ALERT_PARTITIONS", in: 1...256)
-        let attempts = try Setting.integer(
-            Setting.value(webhookAttempts.map(String.init), env: "FLEETWATCH_WEBHOOK_ATTEMPTS", default: "5"),
-            setting: "FLEETWATCH_WEBHOOK_ATTEMPTS", in: 1...100)
-        let urls = try webhooks(Setting.value(webhookURLs, env: "FLEETWATCH_WEBHOOK_URLS") ?? "")
+        let attempts = try notify.attempts()
+        let routing = try notify.configuration()
         let id = try instanceName(
             Setting.value(instanceID, env: "FLEETWATCH_ALERT_ID"), prefix: "alert", setting: "FLEETWATCH_ALERT_ID")
 
@@ -50,7 +43,10 @@ struct Alert: AsyncParsableCommand {
         let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
         let follower = RuleFollower(
             bus: bus, store: store, book: book, instance: id, logger: logger, onRetired: evaluator.forget(retired:))
-        let notifier = WebhookNotifier(bus: bus, urls: urls, attempts: attempts, logger: logger)
+        // Without routing the dispatcher still drains fleet.notify (every alert to a receiver without destinations).
+        let dispatcher = NotificationDispatcher(
+            bus: bus, configuration: routing ?? .discarding, attempts: attempts, logger: logger, now: currentTimeMillis,
+            silences: { try await store.silences(activeAtMs: currentTimeMillis()) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
@@ -64,7 +60,7 @@ struct Alert: AsyncParsableCommand {
                         try await withThrowingTaskGroup(of: Void.self) { work in
                             work.addTask { try await follower.run() }
                             work.addTask { try await evaluator.run(partitions: partitions, instance: id) }
-                            work.addTask { try await notifier.run() }
+                            work.addTask { try await dispatcher.run() }
                             try await work.waitForAll()
                         }
                     }
@@ -75,14 +71,5 @@ struct Alert: AsyncParsableCommand {
                 logger: logger)
         }
         await bus.shutdown()
-    }
-
-    private func webhooks(_ text: String) throws -> [URL] {
-        try text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
-            guard let url = URL(string: $0), ["http", "https"].contains(url.scheme ?? "") else {
-                throw ConfigError(setting: "FLEETWATCH_WEBHOOK_URLS", expected: "http(s) URLs, comma-separated", got: $0)
-            }
-            return url
-        }
     }
 }

@@ -42,10 +42,12 @@ struct Alerts: AsyncParsableCommand {
             case .json:
                 try JSONOutput.print(AlertListJSON(alerts: alerts.map { AlertJSON($0) }))
             case .table:
-                var table = TextTable(header: ["STATUS", "SEVERITY", "RULE", "MACHINE", "LABELS", "VALUE", "SINCE", "UPDATED", "ID"])
+                var table = TextTable(
+                    header: ["STATUS", "SILENCED", "SEVERITY", "RULE", "MACHINE", "LABELS", "VALUE", "SINCE", "UPDATED", "ID"])
                 for alert in alerts {
                     table.rows.append([
-                        RuleMapping.status(alert.status).rawValue, RuleMapping.severityName(alert.severity), alert.ruleName,
+                        RuleMapping.status(alert.status).rawValue, alert.silencedBy.isEmpty ? "-" : "silenced",
+                        RuleMapping.severityName(alert.severity), alert.ruleName,
                         alert.hostname.isEmpty ? alert.machineID : alert.hostname, LabelSet.key(alert.labels),
                         alert.hasValue ? String(format: "%.2f", alert.value) : "-", Tail.time(alert.startedMs),
                         Tail.time(alert.updatedMs), alert.id,
@@ -53,6 +55,9 @@ struct Alerts: AsyncParsableCommand {
                 }
                 print(table.render())
                 if alerts.isEmpty { print("(no alerts)") }
+                if alerts.contains(where: { !$0.silencedBy.isEmpty }) {
+                    print("(silenced: notifications are held by a silence; fleetwatch silences list --state active)")
+                }
             }
         }
     }
@@ -72,6 +77,9 @@ struct Alerts: AsyncParsableCommand {
             case .table:
                 print("\(alert.ruleName) on \(alert.hostname) (\(alert.machineID)) \(LabelSet.key(alert.labels))")
                 print("status \(RuleMapping.status(alert.status).rawValue), severity \(RuleMapping.severityName(alert.severity))")
+                if !alert.silencedBy.isEmpty {
+                    print("silenced by \(alert.silencedBy.joined(separator: ", ")) (no notifications while it lasts)")
+                }
                 if !alert.description_p.isEmpty { print(alert.description_p) }
                 var table = TextTable(header: ["AT", "FROM", "TO", "VALUE"])
                 for step in alert.history {

@@ -65,7 +65,8 @@ struct ConfigService: AsyncParsableCommand {
                 address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
             services: [
                 RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
-                AlertsService(store: store),
+                AlertsService(store: store, silences: store, now: currentTimeMillis),
+                SilencesService(store: store, logger: logger, now: currentTimeMillis),
                 FleetQueryService(hub: hub, retirement: retirement, thresholds: thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
             ] + StandardServices.make(serving: ConfigServiceNames.all, isServing: { readiness.isReady }),

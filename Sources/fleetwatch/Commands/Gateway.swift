@@ -33,6 +33,7 @@ struct Gateway: AsyncParsableCommand {
     var chartJSDir: String?
 
     @OptionGroup var live: LiveOptions
+    @OptionGroup var access: DashboardAccessOptions
 
     @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_GATEWAY_ID, default: random).")
     var gatewayID: String?
@@ -82,8 +83,10 @@ struct Gateway: AsyncParsableCommand {
             throw ArgumentParser.ValidationError("\(error)")
         }
         let server = GatewayServer(
-            configuration: .init(host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id),
-            hub: hub, store: store, config: config, queueInspector: queues,
+            configuration: .init(
+                host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id,
+                origins: try access.origins(), viewers: try access.viewers()),
+            hub: hub, store: store, silenceStore: store, config: config, queueInspector: queues,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis)
         logger.info("gateway starting", metadata: ["id": "\(id)", "queue": "\(fanout.queue)", "web": "\(web.root)"])
         try await withThrowingTaskGroup(of: Void.self) { group in

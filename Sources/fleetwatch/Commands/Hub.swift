@@ -48,6 +48,9 @@ struct Hub: AsyncParsableCommand {
     var retentionDays: Int?
 
     @OptionGroup var live: LiveOptions
+    @OptionGroup var access: DashboardAccessOptions
+
+    @OptionGroup var notify: NotifyOptions
 
     @Option(help: "The dashboard's folder (FLEETWATCH_WEB_DIR, default: web/ of this checkout).")
     var webDir: String?
@@ -59,6 +62,8 @@ struct Hub: AsyncParsableCommand {
         let registry = Observability.bootstrap(service: "hub", level: try Logger.Level.fromSetting(logLevel))
         let logger = Logger(label: "fleetwatch.hub")
         let settings = try HubSettings(command: self)
+        let notifyAttempts = try notify.attempts()
+        let routing = try notify.configuration()
         try ensureListenable([
             (settings.http, "FLEETWATCH_HTTP_ADDR"), (settings.ingest, "FLEETWATCH_INGEST_LISTEN"),
             (settings.config, "FLEETWATCH_CONFIG_LISTEN"),
@@ -67,7 +72,9 @@ struct Hub: AsyncParsableCommand {
             path: settings.dataDirectory + "/fleetwatch.sqlite", retention: settings.retention, logger: logger)
         try await store.migrate()
         let bus = InProcessBus()
-        try await bus.declare(.pipeline + .fanout(instance: "hub") + .alerts(partitions: 1) + .ruleChanges(instance: "hub"))
+        try await bus.declare(
+            .pipeline + .fanout(instance: "hub") + .alerts(partitions: 1) + .ruleChanges(instance: "hub")
+                + (routing == nil ? Topology() : .notify))
         let readiness = Readiness(["http", LiveViewSeeding.condition])
         let hub = LiveHub(cache: try liveCache())
 
@@ -86,7 +93,8 @@ struct Hub: AsyncParsableCommand {
                 address: .ipv4(host: settings.config.host, port: settings.config.port), transportSecurity: .plaintext),
             services: [
                 RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
-                AlertsService(store: store),
+                AlertsService(store: store, silences: store, now: currentTimeMillis),
+                SilencesService(store: store, logger: logger, now: currentTimeMillis),
                 FleetQueryService(
                     hub: hub, retirement: retirement, thresholds: settings.thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
@@ -100,11 +108,17 @@ struct Hub: AsyncParsableCommand {
         let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
         let follower = RuleFollower(
             bus: bus, store: store, book: book, instance: "hub", logger: logger, onRetired: evaluator.forget(retired:))
+        // Only with routing: an in-process fleet.notify nobody consumes would fill up and hold the evaluator back.
+        let dispatcher = routing.map {
+            NotificationDispatcher(
+                bus: bus, configuration: $0, attempts: notifyAttempts, logger: logger, now: currentTimeMillis,
+                silences: { try await store.silences(activeAtMs: currentTimeMillis()) })
+        }
         let gateway = GatewayServer(
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
-                gatewayID: "hub"),
-            hub: hub, store: store, config: config, queueInspector: bus,
+                gatewayID: "hub", origins: settings.origins, viewers: settings.viewers),
+            hub: hub, store: store, silenceStore: store, config: config, queueInspector: bus,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis,
             onListening: {
                 readiness.set("http", true)
@@ -126,6 +140,7 @@ struct Hub: AsyncParsableCommand {
                     group.addTask { try await follower.run() }
                     group.addTask { try await evaluator.run(partitions: 1, instance: "hub") }
                     group.addTask { try await sweeper.run() }
+                    if let dispatcher { group.addTask { try await dispatcher.run() } }
                     try await group.waitForAll()
                 }
             },

@@ -25,6 +25,8 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") var tokenFile: String?
     @Option(help: "Gateway whose WebSocket is followed (FLEETWATCH_GATEWAY_URL, default http://\(Defaults.httpAddress)).")
     var gatewayURL: String?
+    @Option(help: "Viewer token of a gateway that needs one (FLEETWATCH_VIEWER_TOKEN).") var viewerToken: String?
+    @Option(help: "File whose first line is the viewer token (FLEETWATCH_VIEWER_TOKEN_FILE).") var viewerTokenFile: String?
     @Option(help: "Names the probe machine probe-<name>.") var name = "synthetic"
     @Option(help: "Time between probes, e.g. 1s, 500ms.") var interval = "1s"
     @Option(help: "Time after which a probe that missed a hop counts as lost there, e.g. 10s.") var timeout = "10s"
@@ -53,11 +55,13 @@ struct ProbeCommand: AsyncParsableCommand {
         guard let gateway = URL(string: gatewayText), ["http", "https"].contains(gateway.scheme ?? ""), gateway.host != nil else {
             throw ConfigError(setting: "FLEETWATCH_GATEWAY_URL", expected: "http://host:port", got: gatewayText)
         }
-        let configuration = ProbeRunner.Configuration(
+        var configuration = ProbeRunner.Configuration(
             edge: try IngestEndpoint(url: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)),
             token: token, gateway: gateway, name: name, interval: interval,
             count: count ?? (report ? 30 : nil), timeout: timeout,
             hops: ProbeHop.allCases.filter { !withoutAlerts || $0 != .evaluated })
+        configuration.viewerToken = try Setting.secret(viewerToken, file: viewerTokenFile, env: "FLEETWATCH_VIEWER_TOKEN")?
+            .split(separator: ",").first.map(String.init)
         if report {
             try await runReport(configuration)
         } else {

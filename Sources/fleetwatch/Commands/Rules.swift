@@ -82,13 +82,14 @@ struct Rules: AsyncParsableCommand {
         }
     }
 
-    /// The admin token rule changes need.
+    /// The admin token rule (and silence) changes need.
     struct AdminOptions: ParsableArguments {
         @Option(help: "Admin token (FLEETWATCH_ADMIN_TOKEN or FLEETWATCH_ADMIN_TOKEN_FILE).") var adminToken: String?
 
-        func metadata() throws -> Metadata {
+        /// - Parameter what: the writes, as the refusal names them.
+        func metadata(for what: String = "rule changes") throws -> Metadata {
             guard let token = try Setting.secret(adminToken, file: nil, env: "FLEETWATCH_ADMIN_TOKEN") else {
-                CLIFailure.report("rule changes need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)")
+                CLIFailure.report("\(what) need the admin token: --admin-token or FLEETWATCH_ADMIN_TOKEN(_FILE)")
                 throw ExitCode(CLIExit.code(for: .unauthenticated))
             }
             return ["authorization": "Bearer \(token)"]

@@ -15,6 +15,8 @@ struct HubSettings: Sendable {
     var token: String
     var adminToken: String
     var thresholds: MachineStatus.Thresholds
+    var origins: OriginPolicy
+    var viewers: ViewerAccess
     var retention: RetentionPolicy
     var web: WebFiles
     var collector: CollectorConfiguration?
@@ -40,6 +42,8 @@ struct HubSettings: Sendable {
         adminToken = try Setting.secret(nil, file: nil, env: "FLEETWATCH_ADMIN_TOKEN")
             ?? Self.persistentSecret(at: dataDirectory + "/admin-token")
         thresholds = try command.live.thresholds()
+        origins = try command.access.origins()
+        viewers = try command.access.viewers()
         let days = try Setting.integer(
             Setting.value(command.retentionDays.map(String.init), env: "FLEETWATCH_RETENTION_DAYS", default: "30"),
             setting: "FLEETWATCH_RETENTION_DAYS", in: 1...3650)
