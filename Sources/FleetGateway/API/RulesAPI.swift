@@ -55,12 +55,7 @@ struct RulesAPI: Sendable {
     }
 
     private func body(_ request: Request, _ context: some RequestContext) async throws -> RuleBody {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        do {
-            return try JSONDecoder().decode(RuleBody.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw APIError(.badRequest, "the body must be a rule as JSON (docs/api.md): \(error)")
-        }
+        try await JSONBody.decode(RuleBody.self, from: request, as: "a rule")
     }
 
     private func token(_ request: Request) -> Metadata { ConfigClient.forwardedToken(request) }

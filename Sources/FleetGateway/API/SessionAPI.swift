@@ -31,10 +31,7 @@ struct SessionAPI: Sendable {
             guard access.isRequired else {
                 throw APIError(.notFound, "this gateway needs no viewer token (FLEETWATCH_VIEWER_TOKEN is not set)")
             }
-            let body = try await request.body.collect(upTo: 4096)
-            guard let signIn = try? JSONDecoder().decode(SignIn.self, from: Data(buffer: body)) else {
-                throw APIError(.badRequest, "send {\"token\": \"…\"}")
-            }
+            let signIn = try await JSONBody.decode(SignIn.self, from: request, as: "{\"token\": \"…\"}")
             guard let session = access.session(for: signIn.token, nowMs: now()) else {
                 throw APIError(.unauthorized, "not a viewer token of this gateway")
             }

@@ -49,12 +49,7 @@ struct SilencesAPI: Sendable {
     }
 
     private func body(_ request: Request, _ context: some RequestContext) async throws -> SilenceBody {
-        let buffer = try await request.body.collect(upTo: 64 * 1024)
-        do {
-            return try JSONDecoder().decode(SilenceBody.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw APIError(.badRequest, "the body must be a silence as JSON (docs/api.md): \(error)")
-        }
+        try await JSONBody.decode(SilenceBody.self, from: request, as: "a silence")
     }
 
     private func call<T>(_ body: () async throws -> T) async throws -> T {
