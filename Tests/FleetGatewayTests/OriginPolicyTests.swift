@@ -12,6 +12,7 @@ import Testing
         #expect(policy.allows(origin: nil, host: "127.0.0.1:8080"))
         #expect(policy.allows(origin: "http://127.0.0.1:8080", host: "127.0.0.1:8080"))
         #expect(policy.allows(origin: "https://Dash.Example.com", host: "dash.example.com"))
+        #expect(policy.allows(origin: "ws://gateway", host: "gateway:8080"), "fleetwatch probe's WebSocket client")
         #expect(!policy.allows(origin: "http://evil.example", host: "127.0.0.1:8080"))
         #expect(!policy.allows(origin: "http://127.0.0.1:9999", host: "127.0.0.1:8080"))
         #expect(!policy.allows(origin: "null", host: "127.0.0.1:8080"))

@@ -1,7 +1,8 @@
 /// Which pages may open the live WebSocket. Browsers send the page's origin with the upgrade request and let any
 /// site open a WebSocket to any address (the same-origin policy does not cover them), so without this check a
 /// page on another site could read the fleet's live data through a user's browser. Allowed: requests without
-/// an Origin (the CLI, probes, scripts), the gateway's own origin (Origin's host:port equals the Host header),
+/// an Origin or with a ws(s) one (scripts, `fleetwatch probe`: no browser sends those), the gateway's own origin
+/// (Origin's host:port equals the Host header),
 /// and the origins listed in FLEETWATCH_ALLOWED_ORIGINS (`*` allows every origin).
 public struct OriginPolicy: Sendable, Equatable {
     /// Extra origins, as browsers write them: `https://dash.example.com`, `http://10.0.0.5:8080`.
@@ -34,6 +35,9 @@ public struct OriginPolicy: Sendable, Equatable {
         guard let origin, !origin.isEmpty else { return true }
         let normalized = Self.normalized(origin)
         if allowed.contains("*") || allowed.contains(normalized) { return true }
+        // A page's origin is http(s) (or "null"): a ws(s) one comes from a WebSocket client that is no browser
+        // (`fleetwatch probe`'s sends `ws://host` of its URL), which the check is not about.
+        if normalized.hasPrefix("ws://") || normalized.hasPrefix("wss://") { return true }
         guard let host = host.map(Self.normalized), !host.isEmpty else { return false }
         return normalized == "http://" + host || normalized == "https://" + host
     }

@@ -70,6 +70,8 @@ public enum MetricHelp {
         "fleetwatch_fanout_refused_batches_total": "Batches outside the edge's limits, kept out of the live view.",
         "fleetwatch_gateway_live_connections": "WebSocket clients connected to /api/v1/live now.",
         "fleetwatch_gateway_live_frames_total": "WebSocket frames sent to live clients.",
+        "fleetwatch_gateway_live_refused_origins_total":
+            "Live WebSocket upgrades refused because the page's Origin is neither the gateway's own nor allowed.",
         // Collector.
         "fleetwatch_collector_batches_collected": "Batches collected since start.",
         "fleetwatch_collector_batches_acked": "Batches the edge acknowledged since start.",
