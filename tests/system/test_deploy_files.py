@@ -4,7 +4,9 @@ RabbitMQ or PostgreSQL.
 - deploy/compose.yaml passes `docker-compose config` (1.29.2, from scripts/install-deps) and, parsed as YAML,
   has replicas, health checks, restart policies and resource limits where docs/operations.md says, and no
   secret written into it;
-- deploy/Dockerfile is multi-stage, runs as a non-root user and has a HEALTHCHECK;
+- deploy/Dockerfile is multi-stage, runs as a non-root user and has a HEALTHCHECK; deploy/images/fleetwatch/Dockerfile
+  (from a prebuilt binary) ends like it and shares its runtime layer; the apt-built RabbitMQ and PostgreSQL images
+  keep the official images' contract the compose file uses (tests/system/test_compose.py builds and runs them all);
 - deploy/healthcheck (the image's probe) finds the right port and reports HTTP status as exit code;
 - deploy/init-secrets writes the secrets, the RabbitMQ user's password hash and deploy/.env;
 - deploy/agent/install.sh stages the agent under a prefix, and its unit passes `systemd-analyze verify`.
@@ -36,6 +38,9 @@ AGENT = DEPLOY / "agent"
 INSTALL = AGENT / "install.sh"
 UNIT = AGENT / "fleetwatch-agent.service"
 SECRETS = DEPLOY / "secrets"
+IMAGES = DEPLOY / "images"
+PREBUILT_DOCKERFILE = IMAGES / "fleetwatch/Dockerfile"
+CONTAINER_SCRIPTS = ROOT / "scripts/containers"
 
 FLEETWATCH_SERVICES = ["ingest", "normalize", "persist", "alert", "gateway", "config-service", "probe", "collector"]
 REPLICATED = ["normalize", "persist", "alert", "gateway"]
@@ -45,6 +50,13 @@ HEALTH_PORT = {"ingest": 9070, "normalize": 9071, "persist": 9072, "collector": 
                "alert": 9075, "probe": 9076, "gateway": 8080}
 # Values used only to render the compose file; they are nobody's secrets.
 VALIDATION_ENV = {"FLEETWATCH_DB_PASSWORD": "validation-db-password", "FLEETWATCH_AMQP_PASSWORD": "validation-amqp-password"}
+# What tests/system/test_compose.py and docs/operations.md set for podman-compose (scripts/containers/build-images).
+PODMAN_ENV = {"FLEETWATCH_IMAGE": "localhost/fleetwatch:latest",
+              "FLEETWATCH_RABBITMQ_IMAGE": "localhost/fleetwatch-rabbitmq:3.10",
+              "FLEETWATCH_POSTGRES_IMAGE": "localhost/fleetwatch-postgres:15",
+              "FLEETWATCH_GATEWAY_PUBLISH": "127.0.0.1::8080", "FLEETWATCH_MANAGEMENT_PORT": "25673",
+              "FLEETWATCH_SECRETS_DIR": "/tmp/compose-secrets"}
+SECRETS_DIR = "${FLEETWATCH_SECRETS_DIR:-./secrets}"
 
 
 def yaml_module():
@@ -99,6 +111,32 @@ def test_compose_config_is_valid_for_docker_compose_1_29_2():
     assert result.returncode == 0, f"docker-compose config failed:\n{result.stdout}\n{result.stderr}"
 
 
+def test_compose_renders_the_official_images_by_default_and_the_local_ones_for_podman():
+    default = run_compose("config", env=compose_env(**VALIDATION_ENV))
+    assert default.returncode == 0, default.stderr
+    services = yaml_module().safe_load(default.stdout)["services"]
+    assert services["rabbitmq"]["image"] == "rabbitmq:3-management" and services["postgres"]["image"] == "postgres:15"
+    assert services["ingest"]["image"] == "fleetwatch:latest"
+    assert services["rabbitmq"]["ports"] == ["127.0.0.1:15672:15672/tcp"]
+    assert services["gateway"]["ports"] == [{"published": "8080-8089", "target": 8080}]
+
+    podman = run_compose("config", env=compose_env(**VALIDATION_ENV, **PODMAN_ENV))
+    assert podman.returncode == 0, podman.stderr
+    rendered = yaml_module().safe_load(podman.stdout)
+    services = rendered["services"]
+    assert services["rabbitmq"]["image"] == "localhost/fleetwatch-rabbitmq:3.10"
+    assert services["postgres"]["image"] == "localhost/fleetwatch-postgres:15"
+    assert {services[name]["image"] for name in ["ingest", "normalize", "persist", "alert", "gateway", "probe"]} == \
+        {"localhost/fleetwatch:latest"}
+    assert services["rabbitmq"]["ports"] == ["127.0.0.1:25673:15672/tcp"]
+    # Every gateway replica on a free loopback port.
+    assert services["gateway"]["ports"] == ["127.0.0.1::8080/tcp"]
+    assert {name: spec["file"] for name, spec in rendered["secrets"].items()} == \
+        {name: f"/tmp/compose-secrets/{name}" for name in ["collector_token", "admin_token", "db_password"]}
+    users = next(v for v in services["rabbitmq"]["volumes"] if isinstance(v, dict) and v["target"].endswith("20-users.json"))
+    assert users["source"] == "/tmp/compose-secrets/rabbitmq_users.json"
+
+
 def test_compose_renders_the_passwords_into_the_urls_and_refuses_to_run_without_them(tmp_path):
     result = run_compose("--profile", "collector", "config", env=compose_env(**VALIDATION_ENV))
     assert result.returncode == 0, result.stderr
@@ -123,6 +161,8 @@ def test_compose_services_replicas_health_checks_restart_policies_and_limits():
     for name in REPLICATED:
         replicas = services[name].get("deploy", {}).get("replicas", 1)
         assert isinstance(replicas, int) and replicas >= 2, f"{name}: deploy.replicas is {replicas}"
+        # podman-compose counts replicas only with it.
+        assert services[name]["deploy"].get("mode") == "replicated", f"{name}: deploy.mode must be replicated"
     for name, service in services.items():
         test = service.get("healthcheck", {}).get("test")
         assert test and test != ["NONE"] and not service["healthcheck"].get("disable"), f"{name}: no health check"
@@ -166,7 +206,7 @@ def test_compose_secrets_come_from_files_and_only_through_supported_file_variabl
     assert {"FLEETWATCH_TOKEN_FILE", "FLEETWATCH_ADMIN_TOKEN_FILE"} <= supported
     declared = compose["secrets"]
     for secret, spec in declared.items():
-        assert spec == {"file": f"./secrets/{secret}"}, f"secret {secret}: {spec}"
+        assert spec == {"file": f"{SECRETS_DIR}/{secret}"}, f"secret {secret}: {spec}"
         assert (SECRETS / f"{secret}.example").is_file(), f"no deploy/secrets/{secret}.example"
     for name, service in compose["services"].items():
         mounted = {s if isinstance(s, str) else s["source"] for s in service.get("secrets", [])}
@@ -198,11 +238,11 @@ def test_compose_file_holds_no_secret_value():
 def test_compose_brokers_configuration():
     services = load_compose()["services"]
     rabbitmq = services["rabbitmq"]
-    assert rabbitmq["image"] == "rabbitmq:3-management"
+    assert rabbitmq["image"] == "${FLEETWATCH_RABBITMQ_IMAGE:-rabbitmq:3-management}"
     mounts = {v["target"]: v["source"] for v in rabbitmq["volumes"] if isinstance(v, dict)}
     assert mounts["/etc/rabbitmq/enabled_plugins"] == "../broker/enabled_plugins"
     assert mounts["/etc/rabbitmq/definitions.d/10-topology.json"] == "../broker/definitions.json"
-    assert mounts["/etc/rabbitmq/definitions.d/20-users.json"] == "./secrets/rabbitmq_users.json"
+    assert mounts["/etc/rabbitmq/definitions.d/20-users.json"] == f"{SECRETS_DIR}/rabbitmq_users.json"
     conf_target = next(t for t, s in mounts.items() if s == "../broker/rabbitmq.conf")
     assert conf_target.startswith("/etc/rabbitmq/")
     conf = (ROOT / "broker/rabbitmq.conf").read_text()
@@ -223,7 +263,7 @@ def test_compose_brokers_configuration():
         e for e in definitions["exchanges"] if e["name"] == "fleet.alert").items()
 
     postgres = services["postgres"]
-    assert postgres["image"].startswith("postgres:15")
+    assert postgres["image"] == "${FLEETWATCH_POSTGRES_IMAGE:-postgres:15}"
     assert "postgres-data:/var/lib/postgresql/data" in postgres["volumes"]
     assert "postgres-data" in load_compose()["volumes"]
     assert environment(postgres)["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
@@ -233,7 +273,7 @@ def test_compose_gateway_replicas_publish_a_port_range():
     services = load_compose()["services"]
     gateway = services["gateway"]
     (port,) = gateway["ports"]
-    published, target = re.fullmatch(r"\$\{FLEETWATCH_GATEWAY_PORTS:-(\d+-\d+)\}:(\d+)", port).groups()
+    published, target = re.fullmatch(r"\$\{FLEETWATCH_GATEWAY_PUBLISH:-(\d+-\d+):(\d+)\}", port).groups()
     first, last = map(int, published.split("-"))
     assert target == "8080" and last - first + 1 >= gateway["deploy"]["replicas"]
     for name in REPLICATED[:-1]:
@@ -242,9 +282,9 @@ def test_compose_gateway_replicas_publish_a_port_range():
 
 # --- Dockerfile ------------------------------------------------------------------------------------------
 
-def dockerfile_instructions():
+def dockerfile_instructions(path=DOCKERFILE):
     """(instruction, arguments) pairs, continuation lines joined, comments dropped."""
-    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    text = re.sub(r"\\\n", " ", path.read_text())
     out = []
     for line in text.splitlines():
         line = line.strip()
@@ -254,30 +294,91 @@ def dockerfile_instructions():
     return out
 
 
-def test_dockerfile_is_multi_stage_non_root_with_a_health_check():
-    instructions = dockerfile_instructions()
+def stages(instructions):
+    """The global ARG defaults, and each stage's instructions from its FROM on."""
     froms = [i for i, (word, _) in enumerate(instructions) if word == "FROM"]
-    assert len(froms) >= 2
-    final = instructions[froms[-1]:]
-    assert final[0][1] == "debian:bookworm-slim"
     args = dict(a.split("=", 1) for w, a in instructions[:froms[0]] if w == "ARG" and "=" in a)
-    assert re.fullmatch(r"swift:6\.\d+-bookworm", args["SWIFT_IMAGE"]) and instructions[froms[0]][1].startswith("${SWIFT_IMAGE} AS ")
+    return args, [instructions[start:end] for start, end in zip(froms, froms[1:] + [len(instructions)])]
+
+
+RUNTIME_SCRIPT = IMAGES / "fleetwatch/prepare-runtime"
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_health_check():
+    args, (build_stage, *_, final) = stages(dockerfile_instructions())
+    assert final[0][1] == "${BASE_IMAGE}" and args["BASE_IMAGE"] == "debian:bookworm-slim"
+    assert re.fullmatch(r"swift:6\.\d+-bookworm", args["SWIFT_IMAGE"]) and build_stage[0][1].startswith("${SWIFT_IMAGE} AS ")
     users = [a for w, a in final if w == "USER"]
     assert users and users[-1].split(":")[0] not in ("root", "0"), f"final USER is {users}"
     healthchecks = [a for w, a in final if w == "HEALTHCHECK"]
     assert len(healthchecks) == 1 and "fleetwatch-healthcheck" in healthchecks[0]
     assert [a for w, a in final if w == "ENTRYPOINT"] == ['["fleetwatch"]']
-    build = " ".join(a for w, a in instructions[froms[0]:froms[-1]] if w == "RUN")
+    build = " ".join(a for w, a in build_stage if w == "RUN")
     for product in ["fleetwatch", "fleetwatch-agent"]:
         assert f"swift build -c release --static-swift-stdlib --product {product} " in build + " "
     assert "librabbitmq-dev" in build and "libsqlite3-dev" in build
+    # The runtime layer is deploy/images/fleetwatch/prepare-runtime, shared with the prebuilt-binary image.
     runtime = " ".join(a for w, a in final if w == "RUN")
+    assert "prepare-runtime install" in runtime and "prepare-runtime check" in runtime
+    packages = RUNTIME_SCRIPT.read_text()
     for package in ["librabbitmq4", "libsqlite3-0", "libjs-chart.js", "ca-certificates", "curl"]:
-        assert package in runtime
+        assert package in packages
     copies = [a for w, a in final if w == "COPY"]
     assert any(a.startswith("web ") for a in copies) and any(a.startswith("deploy/healthcheck ") for a in copies)
+    assert any(a.startswith("deploy/images/fleetwatch/prepare-runtime ") for a in copies)
     env = " ".join(a for w, a in final if w == "ENV")
     assert "FLEETWATCH_WEB_DIR=" in env and "FLEETWATCH_CHARTJS_DIR=/usr/share/javascript/chart.js" in env
+
+
+def test_prebuilt_binary_image_ends_like_the_source_built_one():
+    """deploy/images/fleetwatch/Dockerfile (scripts/containers/build-images) runs what deploy/Dockerfile runs."""
+    source_args, source_stages = stages(dockerfile_instructions())
+    args, (stage,) = stages(dockerfile_instructions(PREBUILT_DOCKERFILE))
+    assert args["BASE_IMAGE"] == source_args["BASE_IMAGE"] and stage[0] == ("FROM", "${BASE_IMAGE}")
+    tail = {"ENV", "USER", "WORKDIR", "EXPOSE", "HEALTHCHECK", "STOPSIGNAL", "ENTRYPOINT", "CMD"}
+    assert [i for i in stage if i[0] in tail] == [i for i in source_stages[-1] if i[0] in tail]
+    runs = " ".join(a for w, a in stage if w == "RUN")
+    assert "prepare-runtime install" in runs and "prepare-runtime check" in runs and "ldconfig" in runs
+    copies = [a.split()[0] for w, a in stage if w == "COPY"]
+    assert copies == ["prepare-runtime", "web", "healthcheck", "lib/", "bin/"], copies
+
+
+def test_local_broker_images_keep_the_contract_compose_uses():
+    compose = load_compose()["services"]
+    for name in ["rabbitmq", "postgres"]:
+        args, (stage,) = stages(dockerfile_instructions(IMAGES / name / "Dockerfile"))
+        assert args["BASE_IMAGE"] == "debian:bookworm-slim" and stage[0] == ("FROM", "${BASE_IMAGE}")
+        users = [a for w, a in stage if w == "USER"]
+        assert users == [name], f"{name} runs as {users}"
+        # The compose health check's command is on the image's PATH.
+        assert compose[name]["healthcheck"]["test"][1] in {"rabbitmq-diagnostics", "pg_isready"}
+    rabbitmq = " ".join(a for w, a in stages(dockerfile_instructions(IMAGES / "rabbitmq/Dockerfile"))[1][0])
+    assert "RABBITMQ_CONFIG_FILES=/etc/rabbitmq/conf.d" in rabbitmq and "rabbitmq-server" in rabbitmq
+    targets = [v["target"] for v in compose["rabbitmq"]["volumes"] if isinstance(v, dict)]
+    assert "/etc/rabbitmq/conf.d/20-fleetwatch.conf" in targets and "/etc/rabbitmq/enabled_plugins" in targets
+    # Every POSTGRES_* variable compose sets is one the local entry point reads.
+    entrypoint = (IMAGES / "postgres/docker-entrypoint").read_text()
+    variables = [v for v in environment(compose["postgres"]) if v.startswith("POSTGRES_")]
+    assert {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD_FILE"} <= set(variables)
+    for variable in variables:
+        assert "${" + variable in entrypoint, f"deploy/images/postgres/docker-entrypoint ignores {variable}"
+    assert os.access(IMAGES / "postgres/docker-entrypoint", os.X_OK) and os.access(RUNTIME_SCRIPT, os.X_OK)
+
+
+def test_container_scripts_parse_and_reject_bad_arguments():
+    for script in ["setup-host", "build-images"]:
+        path = CONTAINER_SCRIPTS / script
+        assert os.access(path, os.X_OK), path
+        assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0, script
+        usage = subprocess.run([str(path), "--help"], capture_output=True, text=True, timeout=30)
+        assert usage.returncode == 0 and "deploy/compose.yaml" in usage.stdout, usage.stderr
+        wrong = subprocess.run([str(path), "--frobnicate"], capture_output=True, text=True, timeout=30)
+        assert wrong.returncode == 2 and "unknown argument '--frobnicate'" in wrong.stderr, wrong.stderr
+    engine = subprocess.run([str(CONTAINER_SCRIPTS / "build-images"), "--engine", "lxc"], capture_output=True,
+                            text=True, timeout=30)
+    assert engine.returncode == 2 and "--engine must be podman or docker" in engine.stderr, engine.stderr
+    for script in [RUNTIME_SCRIPT, IMAGES / "postgres/docker-entrypoint"]:
+        assert subprocess.run(["sh", "-n", str(script)], capture_output=True).returncode == 0, script
 
 
 def test_dockerignore_keeps_build_output_state_and_secrets_out_of_the_context():

@@ -1,0 +1,294 @@
+"""deploy/compose.yaml built and run for real, with rootful podman and podman-compose 1.6.0 (issue 14, part 1).
+
+scripts/containers/build-images makes the images from the fleetwatch binary under test (FLEETWATCH_BIN) and
+from Debian's RabbitMQ and PostgreSQL; it keeps images whose inputs did not change. The stack then runs with
+2 replicas of normalize, persist, alert and gateway, under a project name of its own, with its secrets in a
+temporary folder and its host ports on free ports (never the host broker's 5672/15672 or PostgreSQL's 5432).
+The tests, in order:
+- every container turns healthy (`podman healthcheck run`: podman runs no health checks by itself here), and
+  the RabbitMQ management API shows each replica, by its container's address, as a consumer of its role's queues;
+- `fleetwatch probe --report` inside the compose network sees every probe through every hop; each gateway
+  replica answers on its published port;
+- a crashed replica (its process killed with SIGKILL) is restarted by `restart: unless-stopped`; one stopped
+  with `podman kill` is not (podman counts that as a stop) and comes back with `podman-compose up -d`, as a
+  user would do; a probe run across both loses nothing (its sequence accounting: sent == completed, no hop lost);
+- `podman-compose down -v` removes the containers, the network and the volumes.
+
+CI runs scripts/containers/setup-host first (.ci/run). Locally, without podman or podman-compose, the tests
+skip with the reason; under CI=true they fail. The phases' durations are printed (pytest -s shows them)."""
+import json
+import os
+import signal
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import BIN, ROOT, free_port, require, wait_for
+
+COMPOSE_FILE = ROOT / "deploy/compose.yaml"
+PODMAN_COMPOSE = Path(os.environ.get("FLEETWATCH_PODMAN_COMPOSE", ROOT / ".data/tools/podman-compose/bin/podman-compose"))
+PROJECT = "fleetwatch-ci"
+REPLICATED = ["normalize", "persist", "alert", "gateway"]
+SERVICES = ["rabbitmq", "postgres", "ingest", *REPLICATED, "config-service", "probe"]
+HOPS = ["edge_ack", "normalized", "persisted", "evaluated", "websocket"]
+
+
+def podman(*args, check=True, timeout=120):
+    result = subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} exited {result.returncode}: {result.stderr[-2000:]}")
+    return result
+
+
+class ComposeStack:
+    """The compose project under test: podman-compose with its own env file, and what the tests ask podman."""
+
+    def __init__(self, tmp: Path):
+        self.dir = tmp
+        self.env_file = tmp / ".env"
+        self.management_port = free_port()
+        self.timings = {}
+
+    def prepare(self):
+        secrets = self.dir / "secrets"
+        subprocess.run([str(ROOT / "deploy/init-secrets"), "--from-examples", "--secrets-dir", str(secrets),
+                        "--env-file", str(self.env_file)], check=True, capture_output=True, text=True, timeout=60)
+        started = time.monotonic()
+        build = subprocess.run([str(ROOT / "scripts/containers/build-images"), "--binary", BIN, "--env-file",
+                                str(self.env_file)], capture_output=True, text=True, timeout=900)
+        assert build.returncode == 0, f"build-images failed:\n{build.stderr[-3000:]}"
+        self.timings["build-images"] = time.monotonic() - started
+        print(build.stderr, end="")
+        with self.env_file.open("a") as env:
+            env.write(f"FLEETWATCH_SECRETS_DIR={secrets}\n"
+                      f"FLEETWATCH_MANAGEMENT_PORT={self.management_port}\n"
+                      f"FLEETWATCH_INGEST_PORT={free_port()}\n"
+                      f"FLEETWATCH_CONFIG_PORT={free_port()}\n"
+                      # podman-compose cannot publish a port range: every gateway replica gets a free port.
+                      "FLEETWATCH_GATEWAY_PUBLISH=127.0.0.1::8080\n")
+        self.amqp_password = (secrets / "amqp_password").read_text().strip()
+
+    def compose(self, *args, timeout=300):
+        # The caller's FLEETWATCH_* variables (FLEETWATCH_BIN, a test broker's URL …) would win over the env file.
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLEETWATCH_", "COMPOSE_"))}
+        result = subprocess.run([str(PODMAN_COMPOSE), "--env-file", str(self.env_file), "-p", PROJECT, "-f",
+                                 str(COMPOSE_FILE), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=timeout)
+        assert result.returncode == 0, f"podman-compose {' '.join(args)} exited {result.returncode}:\n" \
+                                       f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+        return result
+
+    def containers(self, service=None, all_=False):
+        filters = ["--filter", f"label=io.podman.compose.project={PROJECT}"]
+        if service:
+            filters += ["--filter", f"label=io.podman.compose.service={service}"]
+        names = podman("ps", *(["-a"] if all_ else []), *filters, "--format", "{{.Names}}").stdout.split()
+        return sorted(names)
+
+    def inspect(self, container, template):
+        return podman("inspect", container, "--format", template).stdout.strip()
+
+    def address(self, container):
+        networks = json.loads(self.inspect(container, "{{json .NetworkSettings.Networks}}"))
+        (network,) = networks.values()
+        return network["IPAddress"]
+
+    def healthy(self, container):
+        return podman("healthcheck", "run", container, check=False, timeout=30).returncode == 0
+
+    def wait_healthy(self, containers, timeout=180):
+        """Until every container's compose health check passes; a failure names the others with their last logs."""
+        unhealthy = list(containers)
+
+        def all_healthy():
+            unhealthy[:] = [c for c in unhealthy if not self.healthy(c)]
+            return not unhealthy
+
+        try:
+            wait_for(all_healthy, timeout, "health checks passing", interval=1)
+        except AssertionError:
+            logs = {c: self.logs(c, 5)[-1500:] for c in unhealthy}
+            raise AssertionError(f"still unhealthy after {timeout} s: {unhealthy}; their last log lines: "
+                                 + json.dumps(logs, indent=1)) from None
+
+    def logs(self, container, lines):
+        result = podman("logs", "--tail", str(lines), container, check=False)
+        return result.stdout + result.stderr
+
+    def management(self, path):
+        answer = requests.get(f"http://127.0.0.1:{self.management_port}{path}",
+                              auth=("fleetwatch", self.amqp_password), timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    def consumers_by_queue(self):
+        """queue name -> sorted client addresses of its consumers ({} while the management API does not answer)."""
+        found = {}
+        try:
+            consumers = self.management("/api/consumers")
+        except requests.RequestException:
+            return {}
+        for consumer in consumers:
+            found.setdefault(consumer["queue"]["name"], []).append(consumer["channel_details"]["peer_host"])
+        return {queue: sorted(hosts) for queue, hosts in found.items()}
+
+    def probe(self, *args):
+        """`fleetwatch probe --report` inside the probe service's container, through ingest and a gateway."""
+        (container,) = self.containers("probe")
+        return ["podman", "exec", container, "fleetwatch", "probe", "--report", "--output", "json",
+                "--ingest-url", "http://ingest:7070", "--gateway-url", "http://gateway:8080",
+                "--token-file", "/run/secrets/collector_token", "--health-addr", "127.0.0.1:0", *args]
+
+    def down(self):
+        return self.compose("down", "-v", timeout=300)
+
+
+def print_timings(stack):
+    print("\ncompose test timings: " + ", ".join(f"{phase} {seconds:.0f} s" for phase, seconds in stack.timings.items()))
+
+
+@pytest.fixture(scope="module")
+def compose_stack(tmp_path_factory):
+    require(shutil.which("podman"), "podman is not installed (scripts/containers/setup-host installs it)")
+    require(os.access(PODMAN_COMPOSE, os.X_OK),
+            f"podman-compose is not at {PODMAN_COMPOSE} (scripts/containers/setup-host installs 1.6.0)")
+    require(os.geteuid() == 0, "the compose test runs rootful podman: run it as root")
+    require(Path(BIN).exists(), f"{BIN} is not built (swift build)")
+    require(podman("image", "exists", "localhost/debian:bookworm-slim", check=False).returncode == 0,
+            "the base image localhost/debian:bookworm-slim is missing (scripts/containers/setup-host makes it)")
+    stack = ComposeStack(tmp_path_factory.mktemp("compose"))
+    stack.prepare()
+    # What a failed earlier run may have left behind.
+    stack.compose("down", "-v")
+    started = time.monotonic()
+    stack.compose("up", "-d", "--no-build")
+    stack.timings["up"] = time.monotonic() - started
+    yield stack
+    if stack.containers(all_=True):
+        stack.down()
+    print_timings(stack)
+
+
+def test_every_replica_turns_healthy_and_consumes_its_queues(compose_stack):
+    stack = compose_stack
+    started = time.monotonic()
+    by_service = {service: stack.containers(service) for service in SERVICES}
+    for service, names in by_service.items():
+        assert len(names) == (2 if service in REPLICATED else 1), f"{service}: containers {names}"
+    stack.wait_healthy([name for names in by_service.values() for name in names])
+    stack.timings["ready after up"] = time.monotonic() - started
+
+    addresses = {service: sorted(stack.address(c) for c in names) for service, names in by_service.items()}
+    assert len({a for service in REPLICATED for a in addresses[service]}) == 8, addresses
+
+    def role_queues():
+        consumers = stack.consumers_by_queue()
+        gateways = sorted(h for q, hosts in consumers.items() if q.startswith("fleet.fanout.gw-") for h in hosts)
+        return {
+            "normalize": [consumers.get("fleet.normalize", [])],
+            "persist": [consumers.get("fleet.persist", [])],
+            "alert": [consumers.get(f"fleet.alert.p{n}", []) for n in range(4)],
+            "gateway": [gateways],
+        }
+
+    def every_replica_consumes():
+        queues = role_queues()
+        return all(hosts == addresses[role] for role, per_queue in queues.items() for hosts in per_queue) and queues
+
+    # The management API refreshes consumer lists, and the queues' consumer counts apart from them, every few seconds.
+    wait_for(every_replica_consumes, 60, f"each replica consuming its role's queues, by address {addresses}", interval=1)
+    role_queue_names = ["fleet.normalize", "fleet.persist", *[f"fleet.alert.p{n}" for n in range(4)]]
+
+    def consumer_counts():
+        queues = {q["name"]: q for q in stack.management("/api/queues/%2f")}
+        return {name: (queues[name]["type"], queues[name].get("consumers")) for name in role_queue_names}
+
+    wait_for(lambda: set(consumer_counts().values()) == {("quorum", 2)}, 60,
+             "2 consumers on each role's quorum queue in /api/queues")
+
+
+def test_probe_report_through_the_stack_and_each_gateway_answers_on_its_port(compose_stack):
+    stack = compose_stack
+    run = subprocess.run(stack.probe("--count", "20", "--interval", "0.2", "--name", "compose"),
+                         capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, f"probe exited {run.returncode}: {run.stderr[-2000:]}\n{run.stdout}"
+    report = json.loads(run.stdout)
+    assert report["sent"] == 20 and report["completed"] == 20 and not any(report["lost"].values()), report
+    assert [h["hop"] for h in report["hops"]] == HOPS
+    for hop in report["hops"]:
+        assert hop["latency"]["count"] == 20, hop
+
+    gateways = stack.containers("gateway")
+    published = set()
+    for gateway in gateways:
+        (address,) = podman("port", gateway, "8080/tcp").stdout.split()
+        assert address.startswith("127.0.0.1:"), address
+        published.add(address)
+        ready = requests.get(f"http://{address}/readyz", timeout=10)
+        assert ready.status_code == 200, (gateway, ready.status_code, ready.text)
+    assert len(published) == len(gateways) == 2
+
+
+def test_killed_replicas_come_back_and_nothing_is_lost(compose_stack):
+    stack = compose_stack
+    started = time.monotonic()
+    crashed = stack.containers("persist")[0]
+    stopped = stack.containers("normalize")[1]
+    restarts = int(stack.inspect(crashed, "{{.RestartCount}}"))
+    # Ten probes a second for 15 s: some are in a replica's hands whenever it is killed.
+    count = 150
+    probe = subprocess.Popen(stack.probe("--count", str(count), "--interval", "0.1", "--timeout", "30",
+                                         "--name", "replica-loss"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The probe announces itself when it starts sending ("probe: 150 probes every 100ms …").
+        banner = ""
+        while not banner.startswith("probe:"):
+            banner = probe.stderr.readline()
+            assert banner, "the probe exited before it started sending"
+        # A crash: the replica's process dies with SIGKILL (as the OOM killer would do it).
+        os.kill(int(stack.inspect(crashed, "{{.State.Pid}}")), signal.SIGKILL)
+        wait_for(lambda: int(stack.inspect(crashed, "{{.RestartCount}}")) > restarts
+                 and stack.inspect(crashed, "{{.State.Status}}") == "running",
+                 60, f"{crashed} restarted by its restart policy")
+
+        # `podman kill` is an explicit stop for podman: the restart policy leaves the container exited.
+        podman("kill", stopped)
+        podman("wait", stopped, timeout=60)
+        assert stack.inspect(stopped, "{{.State.Status}}") == "exited"
+        stack.compose("up", "-d", "--no-build")
+        wait_for(lambda: stack.inspect(stopped, "{{.State.Status}}") == "running", 60, f"{stopped} started again")
+        stack.wait_healthy([crashed, stopped])
+
+        out, err = probe.communicate(timeout=180)
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+            probe.communicate()
+    stack.timings["kill and restart"] = time.monotonic() - started
+    assert probe.returncode == 0, f"probe exited {probe.returncode}: {err[-2000:]}\n{out}"
+    report = json.loads(out)
+    assert report["sent"] == count and report["completed"] == count, report
+    assert not any(report["lost"].values()), f"probes lost while replicas were killed: {report['lost']}"
+
+    # Both replicas consume again, at their addresses.
+    for service, queue in [("persist", "fleet.persist"), ("normalize", "fleet.normalize")]:
+        expected = sorted(stack.address(c) for c in stack.containers(service))
+        wait_for(lambda: stack.consumers_by_queue().get(queue) == expected, 60,
+                 f"both {service} replicas consuming {queue} again", interval=1)
+
+
+def test_down_removes_containers_network_and_volumes(compose_stack):
+    stack = compose_stack
+    started = time.monotonic()
+    stack.down()
+    stack.timings["down"] = time.monotonic() - started
+    assert stack.containers(all_=True) == []
+    volumes = podman("volume", "ls", "--format", "{{.Name}}").stdout.split()
+    assert not [v for v in volumes if v.startswith(f"{PROJECT}_")], volumes
+    networks = podman("network", "ls", "--format", "{{.Name}}").stdout.split()
+    assert f"{PROJECT}_default" not in networks, networks
