@@ -29,8 +29,11 @@ public struct Normalizer: Sendable {
         switch raw.source {
         case ProcReading.source:
             output = ProcNormalization.normalize(raw.readings, timestampMs: raw.timestampMs)
+        case NodeExporterReading.source:
+            output = NodeExporterNormalization.normalize(raw.readings, timestampMs: raw.timestampMs)
         default:
-            throw ValidationError("source", "unknown source '\(raw.source)'; known: \(ProcReading.source)")
+            throw ValidationError(
+                "source", "unknown source '\(raw.source)'; known: \(NodeExporterReading.knownSources.joined(separator: ", "))")
         }
         var batch = Fleetwatch_V1_MetricBatch()
         batch.machine = raw.identity

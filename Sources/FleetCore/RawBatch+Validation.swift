@@ -12,8 +12,10 @@ extension Fleetwatch_V1_RawBatch {
             throw ValidationError("source", "must be 1-32 characters without '.'")
         }
         // The edge acks only what the normalizer can read: an unknown source would be acked, then dead-lettered.
-        if source != ProcReading.source {
-            throw ValidationError("source", "unknown source '\(source.prefix(40))'; known: \(ProcReading.source)")
+        if !NodeExporterReading.knownSources.contains(source) {
+            throw ValidationError(
+                "source",
+                "unknown source '\(source.prefix(40))'; known: \(NodeExporterReading.knownSources.joined(separator: ", "))")
         }
         try limits.checkTime(timestampMs, field: "timestamp_ms", nowMs: nowMs)
         try identity.validateFields(limits: limits, field: "identity")

@@ -96,7 +96,7 @@ import Testing
     @Test func refusesUnknownSource() {
         var raw = Self.batch([])
         raw.source = "snmp"
-        #expect(throws: ValidationError("source", "unknown source 'snmp'; known: proc")) {
+        #expect(throws: ValidationError("source", "unknown source 'snmp'; known: proc, node_exporter")) {
             try Normalizer().normalize(raw, receivedMs: Self.now, nowMs: Self.now)
         }
     }

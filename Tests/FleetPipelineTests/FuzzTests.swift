@@ -76,7 +76,7 @@ import Testing
     func anUnknownSourceIsRefusedByTheEdgeNotAckedAndDeadLettered(source: String) {
         var batch = rawBatch(41_895, machine: "m9")
         batch.source = source
-        #expect(throws: ValidationError("source", "unknown source '\(source.prefix(40))'; known: proc")) {
+        #expect(throws: ValidationError("source", "unknown source '\(source.prefix(40))'; known: proc, node_exporter")) {
             try batch.validate(nowMs: testNowMs)
         }
         #expect(Self.normalizationFailure(batch) == nil)
