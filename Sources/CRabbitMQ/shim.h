@@ -2,6 +2,7 @@
 #define FLEETWATCH_CRABBITMQ_SHIM_H
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_framing.h>
 #include <sys/eventfd.h>
 

@@ -19,6 +19,8 @@ public final class AMQPBus: MessageBus {
         /// bindings) by the consumer that consumes it, again after every reconnect.
         var exclusive: [String: Topology] = [:]
         var shutDown = false
+        /// Connections made so far: each starts at the next node of a cluster (`AMQPNodeRotation`).
+        var connectionsMade = 1
     }
 
     private let state = Mutex(State())
@@ -28,17 +30,23 @@ public final class AMQPBus: MessageBus {
         self.logger = logger
         self.metrics = AMQPMetrics()
         self.publisher = AMQPConnection(
-            name: "publisher", configuration: configuration, logger: logger, metrics: metrics)
+            name: "publisher", configuration: configuration, startNode: 0, logger: logger, metrics: metrics)
     }
 
     public convenience init(url: AMQPURL, logger: Logger = Logger(label: "fleetwatch.bus.amqp")) {
         self.init(configuration: AMQPConfiguration(url: url), logger: logger)
     }
 
-    /// Parses `url` (the value of `FLEETWATCH_AMQP_URL` or the --amqp-url flag); a malformed URL
-    /// throws an `AMQPURLError` naming FLEETWATCH_AMQP_URL and the expected form.
+    /// A bus over the nodes of a cluster: each connection uses one and fails over to the next.
+    public convenience init(nodes: AMQPURLList, logger: Logger = Logger(label: "fleetwatch.bus.amqp")) {
+        self.init(configuration: AMQPConfiguration(nodes: nodes), logger: logger)
+    }
+
+    /// Parses `url` (the value of `FLEETWATCH_AMQP_URL` or the --amqp-url flag: one URL or a comma-separated
+    /// list of a cluster's nodes); a malformed one throws an `AMQPURLError` naming FLEETWATCH_AMQP_URL and
+    /// the expected form.
     public convenience init(url: String, logger: Logger = Logger(label: "fleetwatch.bus.amqp")) throws(AMQPURLError) {
-        self.init(url: try AMQPURL(parsing: url), logger: logger)
+        self.init(nodes: try AMQPURLList(parsing: url), logger: logger)
     }
 
     /// A bus for `FLEETWATCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
@@ -46,7 +54,7 @@ public final class AMQPBus: MessageBus {
         _ environment: [String: String] = ProcessInfo.processInfo.environment,
         logger: Logger = Logger(label: "fleetwatch.bus.amqp")
     ) throws(AMQPURLError) -> AMQPBus {
-        AMQPBus(url: try AMQPURL.fromEnvironment(environment), logger: logger)
+        AMQPBus(nodes: try AMQPURLList.fromEnvironment(environment), logger: logger)
     }
 
     public func declare(_ topology: Topology) async throws {
@@ -79,9 +87,13 @@ public final class AMQPBus: MessageBus {
     public func makeConsumer(queue: String, prefetch: Int) async throws -> AMQPConsumer {
         try ensureOpen()
         let buffer = DeliveryBuffer()
+        let startNode = state.withLock { state in
+            defer { state.connectionsMade += 1 }
+            return state.connectionsMade
+        }
         let connection = AMQPConnection(
-            name: "consumer \(queue)", configuration: configuration, logger: logger, metrics: metrics,
-            deliveries: buffer)
+            name: "consumer \(queue)", configuration: configuration, startNode: startNode, logger: logger,
+            metrics: metrics, deliveries: buffer)
         let declarations = state.withLock { state in
             state.consumers.removeAll { $0.isClosed }
             state.consumers.append(connection)

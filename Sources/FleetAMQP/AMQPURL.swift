@@ -1,7 +1,8 @@
 import FleetSettings
 /// Where and as whom to reach RabbitMQ: `amqp://user:pass@host:port/vhost`, the form of
 /// `FLEETWATCH_AMQP_URL`. User, password and vhost are percent-decoded, so the default vhost `/`
-/// is written `%2f`. Query parameters are accepted and ignored.
+/// is written `%2f`. `amqps://` turns TLS on with the files in its query (`AMQPTLS`); other query parameters are
+/// accepted and ignored.
 public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
     /// The environment variable every Fleetwatch process reads the broker address from.
     public static let environmentVariable = "FLEETWATCH_AMQP_URL"
@@ -13,6 +14,8 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var vhost: String
+    /// `amqps://`: TLS with these files (`AMQPTLS`); nil for plain `amqp://`.
+    public var tls: AMQPTLS?
 
     public init(
         user: String = "guest", password: String = "guest", host: String = "127.0.0.1", port: Int = 5672,
@@ -33,11 +36,21 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
         let trimmed = text.trimmingASCIIWhitespace()
         guard let schemeEnd = trimmed.firstRange(of: "://") else { throw fail("missing the amqp:// scheme") }
         let scheme = trimmed[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "amqp" else {
-            throw fail(scheme == "amqps" ? "amqps (TLS) is not supported" : "unsupported scheme '\(scheme)'")
-        }
+        guard scheme == "amqp" || scheme == "amqps" else { throw fail("unsupported scheme '\(scheme)'") }
         var rest = trimmed[schemeEnd.upperBound...]
-        if let query = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<query] }
+        var query: Substring = ""
+        if let mark = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            if rest[mark] == "?" { query = rest[rest.index(after: mark)...].prefix(while: { $0 != "#" }) }
+            rest = rest[..<mark]
+        }
+        var tls: AMQPTLS?
+        if scheme == "amqps" {
+            do {
+                tls = try AMQPTLS.parse(query: query)
+            } catch {
+                throw fail(error.reason)
+            }
+        }
 
         let authority: Substring
         var vhostPart: Substring?
@@ -76,7 +89,7 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
         }
         guard !host.isEmpty else { throw fail("missing host") }
 
-        var port = 5672
+        var port = tls == nil ? 5672 : 5671
         if let portText, !portText.isEmpty {
             guard let value = HostPort.port(portText) else {
                 throw fail("port '\(portText)' is not a number between 1 and 65535")
@@ -90,6 +103,7 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
             vhost = try Self.percentDecoded(vhostPart).orThrow(fail("invalid percent-encoding in the vhost"))
         }
         self.init(user: user, password: password, host: String(host), port: port, vhost: vhost)
+        self.tls = tls
     }
 
     /// Reads `FLEETWATCH_AMQP_URL` from `environment`, falling back to `defaultURL` when unset or empty.
@@ -101,7 +115,7 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
     /// The URL with the password masked, safe for logs.
     public var description: String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
-        return "amqp://\(Self.percentEncoded(user)):***@\(hostPart):\(port)/\(Self.percentEncoded(vhost))"
+        return "\(tls == nil ? "amqp" : "amqps")://\(Self.percentEncoded(user)):***@\(hostPart):\(port)/\(Self.percentEncoded(vhost))"
     }
 
     static func percentDecoded(_ text: Substring) -> String? {

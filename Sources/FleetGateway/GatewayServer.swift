@@ -4,12 +4,13 @@ import FleetFanout
 import FleetRuntime
 import FleetStore
 import Hummingbird
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import ServiceLifecycle
 
 /// The gateway's HTTP server: dashboard files, REST API, WebSocket live feed, health and metrics, all on
-/// one address (DESIGN.md: FLEETWATCH_HTTP_ADDR, default 127.0.0.1:8080).
+/// one address (DESIGN.md: FLEETWATCH_HTTP_ADDR, default 127.0.0.1:8080); HTTPS when given `tls`.
 public struct GatewayServer: Service {
     public struct Configuration: Sendable {
         public var host: String
@@ -21,11 +22,14 @@ public struct GatewayServer: Service {
         public var origins: OriginPolicy
         /// Who may read (FLEETWATCH_VIEWER_TOKEN); by default anyone who reaches the port.
         public var viewers: ViewerAccess
+        /// HTTPS with this certificate (FLEETWATCH_TLS_CERT / FLEETWATCH_TLS_KEY); nil: plain HTTP.
+        public var tls: ServerTLS?
 
         public init(
             host: String, port: Int, web: WebFiles, thresholds: MachineStatus.Thresholds, gatewayID: String,
-            origins: OriginPolicy = OriginPolicy(), viewers: ViewerAccess = ViewerAccess()
+            origins: OriginPolicy = OriginPolicy(), viewers: ViewerAccess = ViewerAccess(), tls: ServerTLS? = nil
         ) {
+            self.tls = tls
             self.origins = origins
             self.viewers = viewers
             self.host = host
@@ -41,6 +45,7 @@ public struct GatewayServer: Service {
     private let alerts: AlertsAPI
     private let rules: RulesAPI?
     private let silences: SilencesAPI?
+    private let credentials: CredentialsAPI?
     private let machineAdmin: MachineAdminAPI?
     private let pipeline: PipelineAPI
     private let live: LiveSocket
@@ -61,6 +66,7 @@ public struct GatewayServer: Service {
         self.alerts = AlertsAPI(store: store, silences: silenceStore, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
         self.silences = config.map { SilencesAPI(config: $0, logger: logger, now: now) }
+        self.credentials = config.map { CredentialsAPI(config: $0, logger: logger) }
         self.machineAdmin = config.map { MachineAdminAPI(config: $0, logger: logger) }
         self.onListening = onListening
         self.now = now
@@ -86,6 +92,7 @@ public struct GatewayServer: Service {
         alerts.add(to: router)
         rules?.add(to: router)
         silences?.add(to: router)
+        credentials?.add(to: router)
         machineAdmin?.add(to: router)
         pipeline.add(to: router)
         live.add(to: router)
@@ -98,7 +105,9 @@ public struct GatewayServer: Service {
         let onListening = self.onListening
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: try configuration.tls.map { tls in
+                try .tls(.http1WebSocketUpgrade(webSocketRouter: router), tlsConfiguration: tls.configuration)
+            } ?? .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "fleetwatch"),
             onServerRunning: { channel in

@@ -22,13 +22,19 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     private let onBrokerAvailability: @Sendable (Bool) -> Void
     /// The per-machine series limit (`limits.maxSeriesPerMachine`) as this edge sees each machine.
     private let series: SeriesLimiter
+    /// Per-machine credentials (nil: only the shared token, any machine id).
+    private let credentials: MachineCredentialGate?
 
-    /// - Parameter now: the edge's clock in milliseconds since 1970 (injected for tests).
+    /// - Parameters:
+    ///   - now: the edge's clock in milliseconds since 1970 (injected for tests).
+    ///   - credentials: admits streams and batches by machine credential; without it the shared token admits all.
     public init(
         publisher: BundlePublisher, authenticator: TokenAuthenticator, limits: BatchLimits = .standard,
         logger: Logger, now: @escaping @Sendable () -> Int64,
-        onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+        onBrokerAvailability: @escaping @Sendable (Bool) -> Void = { _ in },
+        credentials: MachineCredentialGate? = nil
     ) {
+        self.credentials = credentials
         self.onBrokerAvailability = onBrokerAvailability
         self.publisher = publisher
         self.authenticator = authenticator
@@ -44,11 +50,23 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
     public func publish(
         request: StreamingServerRequest<Fleetwatch_V1_RawBatch>, context: ServerContext
     ) async throws -> StreamingServerResponse<Fleetwatch_V1_PublishResponse> {
-        guard authenticator.accepts(authorization: request.metadata[stringValues: "authorization"].first { _ in true }) else {
-            metrics.authFailures.increment()
-            logger.warning("collector refused: bad or missing token", metadata: ["peer": "\(context.remotePeer)"])
-            throw RPCError(
-                code: .unauthenticated, message: "missing or unknown collector token (metadata 'authorization: Bearer <token>')")
+        let authorization = request.metadata[stringValues: "authorization"].first { _ in true }
+        let identity: PublisherIdentity
+        if let credentials {
+            do {
+                identity = try await credentials.admit(authorization: authorization)
+            } catch {
+                metrics.authFailures.increment()
+                throw error
+            }
+        } else {
+            guard authenticator.accepts(authorization: authorization) else {
+                metrics.authFailures.increment()
+                logger.warning("collector refused: bad or missing token", metadata: ["peer": "\(context.remotePeer)"])
+                throw RPCError(
+                    code: .unauthenticated, message: "missing or unknown collector token (metadata 'authorization: Bearer <token>')")
+            }
+            identity = .sharedToken
         }
         return StreamingServerResponse { writer in
             metrics.openStreams.increment()
@@ -68,6 +86,12 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
                 // The stream's own trace context (gRPC metadata), the parent of batches that carry none.
                 let stream = TraceHeaders.context(traceParent: request.metadata[stringValues: TraceParent.header].first { _ in true } ?? "")
                 for try await batch in request.messages {
+                    do {
+                        try await credentials?.checkBatch(machineID: batch.machineID, from: identity)
+                    } catch {
+                        metrics.authFailures.increment()
+                        throw error
+                    }
                     let parent = TraceParent.isValid(batch.traceParent) ? TraceHeaders.context(traceParent: batch.traceParent) : stream
                     try await withSpan("ingest batch", context: parent, ofKind: .server) { span in
                         span.attributes["fleetwatch.machine_id"] = batch.machineID

@@ -6,7 +6,7 @@ public struct DatabaseURLError: Error, Sendable, Equatable, CustomStringConverti
     public var problem: String
 
     public static let expectedForm =
-        "postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require&search_path=schema&host=/socket/dir]"
+        "postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=ca.pem&search_path=schema&host=/socket/dir]"
 
     public var description: String {
         "\(variable): expected \(Self.expectedForm), got '\(redactedValue)' (\(problem))"

@@ -197,5 +197,25 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX silences_by_end ON silences (ends_at_ms)",
             ]),
+        Migration(
+            version: 8, name: "machine credentials",
+            statements: [
+                // Only the SHA-256 of each credential; at most one active credential per machine.
+                """
+                CREATE TABLE machine_credentials (
+                    token_hash text PRIMARY KEY, machine_id text NOT NULL, created_at_ms bigint NOT NULL,
+                    last_used_at_ms bigint, revoked_at_ms bigint)
+                """,
+                "CREATE UNIQUE INDEX machine_credentials_active ON machine_credentials (machine_id) WHERE revoked_at_ms IS NULL",
+                // The audit trail: refusals aggregate per machine, reason and minute (bucket_ms); the other events have
+                // no bucket and never merge (NULLs are distinct in a unique index).
+                """
+                CREATE TABLE credential_events (
+                    id bigserial PRIMARY KEY, at_ms bigint NOT NULL, last_at_ms bigint NOT NULL, machine_id text NOT NULL,
+                    kind text NOT NULL, detail text NOT NULL, count bigint NOT NULL, bucket_ms bigint)
+                """,
+                "CREATE UNIQUE INDEX credential_events_refusals ON credential_events (kind, machine_id, detail, bucket_ms)",
+                "CREATE INDEX credential_events_by_time ON credential_events (last_at_ms)",
+            ]),
     ]
 }

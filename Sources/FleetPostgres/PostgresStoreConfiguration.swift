@@ -5,9 +5,13 @@ import PostgresNIO
 /// Where and how `PostgresMetricStore` connects, parsed from a `postgres://` URL
 /// (FLEETWATCH_DATABASE_URL) so every process and script shares one notation.
 public struct PostgresStoreConfiguration: Sendable, Equatable {
-    /// Transport security, as libpq's `sslmode` names it.
+    /// Transport security, as libpq's `sslmode` names it: `prefer` and `require` encrypt without checking the
+    /// server's certificate; `verify-ca` checks it chains to `sslrootcert` (or the system roots), `verify-full`
+    /// also that it names the host.
     public enum TLSMode: String, Sendable, Equatable {
         case disable, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
     }
 
     public static let environmentVariable = "FLEETWATCH_DATABASE_URL"
@@ -21,6 +25,8 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var tls: TLSMode
+    /// The PEM CA file the server's certificate must chain to under verify-ca / verify-full (`sslrootcert`).
+    public var rootCertificate: String?
     /// Schema the store's tables live in (tests use a fresh one each); nil keeps the server default.
     public var searchPath: String?
     public var applicationName: String
@@ -120,6 +126,7 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
         }
 
         var tls = TLSMode.disable
+        var rootCertificate: String?
         var searchPath: String?
         var socketDirectory: String?
         var applicationName = "fleetwatch"
@@ -130,9 +137,14 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             switch key {
             case "sslmode":
                 guard let mode = TLSMode(rawValue: value) else {
-                    throw fail("sslmode must be disable, prefer or require")
+                    throw fail("sslmode must be disable, prefer, require, verify-ca or verify-full")
                 }
                 tls = mode
+            case "sslrootcert":
+                guard (try? NIOSSLCertificate.fromPEMFile(value))?.isEmpty == false else {
+                    throw fail("sslrootcert must name a readable PEM file of CA certificates, got '\(value)'")
+                }
+                rootCertificate = value
             case "search_path", "schema":
                 guard !value.isEmpty else { throw fail("\(key) is empty") }
                 searchPath = value
@@ -146,12 +158,16 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             }
         }
         if host.isEmpty && socketDirectory == nil { throw fail("the host is missing") }
+        if rootCertificate != nil, tls != .verifyCA, tls != .verifyFull {
+            throw fail("sslrootcert needs sslmode=verify-ca or verify-full")
+        }
 
         self.init(
             host: host.isEmpty ? "localhost" : host, port: port,
             unixSocketPath: socketDirectory.map { "\($0)/.s.PGSQL.\(port)" }, username: username, password: password,
             database: database.isEmpty ? username : database, tls: tls, searchPath: searchPath,
             applicationName: applicationName)
+        self.rootCertificate = rootCertificate
     }
 
     /// The postgres-nio pool configuration. Sessions run in UTC so day partitions and rollup buckets align.
@@ -164,8 +180,8 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
             let clientTLS: PostgresClient.Configuration.TLS =
                 switch tls {
                 case .disable: .disable
-                case .prefer: .prefer(.makeClientConfiguration())
-                case .require: .require(.makeClientConfiguration())
+                case .prefer: .prefer(clientTLSConfiguration)
+                case .require, .verifyCA, .verifyFull: .require(clientTLSConfiguration)
                 }
             configuration = .init(
                 host: host, port: port, username: username, password: password, database: database, tls: clientTLS)
@@ -177,4 +193,55 @@ public struct PostgresStoreConfiguration: Sendable, Equatable {
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }
+}
+
+extension PostgresStoreConfiguration {
+    /// NIOSSL's client side of `tls`: what is verified, against which roots.
+    var clientTLSConfiguration: TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch tls {
+        case .disable, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let rootCertificate { configuration.trustRoots = .file(rootCertificate) }
+        return configuration
+    }
+
+    /// For an error from connecting: a sentence naming FLEETWATCH_DATABASE_URL when PostgreSQL's certificate was
+    /// refused under verify-ca / verify-full (a wrong `sslrootcert`, or a certificate for another host), which
+    /// retrying cannot fix; nil for anything else.
+    public func certificateRejection(in error: any Error) -> String? {
+        guard tls == .verifyCA || tls == .verifyFull,
+            String(reflecting: error).contains("CERTIFICATE_VERIFY_FAILED")
+        else { return nil }
+        let roots = rootCertificate.map { "sslrootcert=\($0)" } ?? "the system trust roots"
+        let names = tls == .verifyFull ? " or does not name \(host)" : ""
+        return "\(Self.environmentVariable): PostgreSQL's certificate does not chain to \(roots)\(names) "
+            + "(sslmode=\(tls.rawValue))"
+    }
+}
+
+extension PostgresStoreConfiguration {
+    /// Under verify-ca / verify-full, opens one connection to see whether PostgreSQL's certificate is accepted,
+    /// and throws `DatabaseTLSError` (naming FLEETWATCH_DATABASE_URL) if it is refused: the pool would retry that
+    /// forever. Any other failure (PostgreSQL not up yet) is left to the caller's wait.
+    public func checkCertificate(logger: Logger) async throws {
+        guard tls == .verifyCA || tls == .verifyFull, unixSocketPath == nil else { return }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: .require(try NIOSSLContext(configuration: clientTLSConfiguration)))
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            if let rejection = certificateRejection(in: error) { throw DatabaseTLSError(description: rejection) }
+        }
+    }
+}
+
+/// PostgreSQL's certificate was refused under sslmode=verify-ca or verify-full.
+public struct DatabaseTLSError: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }

@@ -88,6 +88,24 @@ enum SQLiteMigrations {
                     CREATE INDEX silences_by_end ON silences (ends_at_ms);
                     """)
         }
+        // Per-machine credentials (only their SHA-256) and the audit trail; refusals aggregate per machine,
+        // reason and minute (bucket_ms), the other events have no bucket and never merge.
+        migrator.registerMigration("v6 machine credentials") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE machine_credentials (
+                        token_hash TEXT PRIMARY KEY, machine_id TEXT NOT NULL, created_at_ms INTEGER NOT NULL,
+                        last_used_at_ms INTEGER, revoked_at_ms INTEGER);
+                    CREATE UNIQUE INDEX machine_credentials_active ON machine_credentials (machine_id)
+                        WHERE revoked_at_ms IS NULL;
+                    CREATE TABLE credential_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL, last_at_ms INTEGER NOT NULL,
+                        machine_id TEXT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL, count INTEGER NOT NULL,
+                        bucket_ms INTEGER);
+                    CREATE UNIQUE INDEX credential_events_refusals ON credential_events (kind, machine_id, detail, bucket_ms);
+                    CREATE INDEX credential_events_by_time ON credential_events (last_at_ms);
+                    """)
+        }
         return migrator
     }
 }

@@ -18,6 +18,7 @@ public enum Defaults {
     public static let configHealth = "127.0.0.1:9074"
     public static let alertHealth = "127.0.0.1:9075"
     public static let probeHealth = "127.0.0.1:9076"
+    public static let scrapeHealth = "127.0.0.1:9077"
 
     /// $FLEETWATCH_DATA_DIR, else $XDG_DATA_HOME/fleetwatch, else ~/.local/share/fleetwatch.
     public static var dataDirectory: String {

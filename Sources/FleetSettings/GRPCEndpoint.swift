@@ -8,6 +8,8 @@ public struct GRPCEndpoint: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var usesTLS: Bool
+    /// For https URLs: the CA to trust instead of the system roots, and a client certificate to present.
+    public var trust = ClientTLSFiles()
 
     /// How `host` is reached: IP literals connect directly, names go through DNS.
     public enum Address: Sendable, Equatable {

@@ -13,8 +13,8 @@ struct Fleetwatch: AsyncParsableCommand {
         subcommands: [
             Collect.self, Ingest.self, Normalize.self, Persist.self, DLQ.self, Loadgen.self, Bench.self,
             BrokerDefinitions.self, Gateway.self, ConfigService.self, Machines.self, Tail.self, Hub.self, Alert.self, Rules.self,
-            Alerts.self, Silences.self,
-            ProbeCommand.self,
+            Alerts.self, Silences.self, Credentials.self,
+            ProbeCommand.self, Scrape.self,
         ]
     )
 

@@ -34,7 +34,7 @@ import Testing
     @Test(arguments: [
         ("x", "missing the amqp:// scheme"),
         ("http://host/", "unsupported scheme 'http'"),
-        ("amqps://host/", "amqps (TLS) is not supported"),
+        ("amqps://host/", "amqps needs ?cacertfile=/path/to/ca.pem (the CA of the broker's certificate)"),
         ("amqp://", "missing host"),
         ("amqp://host:notaport/", "port 'notaport' is not a number between 1 and 65535"),
         ("amqp://host:70000/", "port '70000' is not a number between 1 and 65535"),

@@ -469,9 +469,9 @@ def test_machine_charts_zoom_and_tooltips(browser, tmp_path):
         assert abs(from_ms - expected[0]) < 20_000 and abs(to_ms - expected[1]) < 20_000, (from_ms, to_ms, expected)
         assert from_ms % 1000 == 0 and to_ms % 1000 == 0
         for chart_id in ["cpu", "cores", "load", "mem", "space", "procs", "disk", "net"]:
-            until(lambda: (chart(chart_id)["min"], chart(chart_id)["max"]) == (from_ms, to_ms), 10,
+            until(lambda: (chart(chart_id)["min"], chart(chart_id)["max"]) == (from_ms, to_ms), 30,
                   f"chart-{chart_id} zoomed")
-        until(lambda: drawn("cpu"), 10, "the zoomed window's history")
+        until(lambda: drawn("cpu"), 30, "the zoomed window's history")
         assert browser.find_element(By.ID, "zoom-reset").is_displayed()
         assert not browser.find_elements(By.CSS_SELECTOR, '#range button[aria-pressed="true"]')
         assert browser.find_element(By.ID, "range-summary").text.startswith("Showing ")
@@ -479,11 +479,11 @@ def test_machine_charts_zoom_and_tooltips(browser, tmp_path):
 
         # Back undoes the zoom; loading the zoomed URL restores it.
         browser.back()
-        until(lambda: chart("cpu")["max"] - chart("cpu")["min"] == 3600_000, 10, "back to the last hour")
+        until(lambda: chart("cpu")["max"] - chart("cpu")["min"] == 3600_000, 30, "back to the last hour")
         browser.get(zoomed_url)
-        until(lambda: chart("cpu") and (chart("cpu")["min"], chart("cpu")["max"]) == (from_ms, to_ms), 15,
+        until(lambda: chart("cpu") and (chart("cpu")["min"], chart("cpu")["max"]) == (from_ms, to_ms), 30,
               "the zoomed window restored from the URL")
-        until(lambda: drawn("cpu") and drawn("load"), 15, "the restored window's history")
+        until(lambda: drawn("cpu") and drawn("load"), 30, "the restored window's history")
 
         # The keyboard's way: Reset zoom, then a typed range; a wrong one is refused with the reason.
         reset = browser.find_element(By.ID, "zoom-reset")

@@ -59,9 +59,10 @@ final class AMQPConnection: Sendable {
     let wakeDescriptor: Int32
     private let inbox = Mutex(Inbox())
 
-    /// Starts the connection thread; the broker connection itself opens on first use.
+    /// Starts the connection thread; the broker connection itself opens on first use, to node `startNode`
+    /// (modulo the node count) of `configuration.nodes`.
     init(
-        name: String, configuration: AMQPConfiguration, logger: Logger, metrics: AMQPMetrics,
+        name: String, configuration: AMQPConfiguration, startNode: Int = 0, logger: Logger, metrics: AMQPMetrics,
         deliveries: DeliveryBuffer? = nil
     ) {
         self.name = name
@@ -69,8 +70,8 @@ final class AMQPConnection: Sendable {
         precondition(wakeDescriptor >= 0, "eventfd failed: \(errno)")
         let thread = Thread { [self] in
             let worker = AMQPConnectionWorker(
-                connection: self, configuration: configuration, logger: logger, metrics: metrics,
-                deliveries: deliveries)
+                connection: self, configuration: configuration, startNode: startNode, logger: logger,
+                metrics: metrics, deliveries: deliveries)
             worker.run()
         }
         thread.name = "amqp \(name)"

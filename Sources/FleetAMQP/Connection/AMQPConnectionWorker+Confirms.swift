@@ -37,7 +37,36 @@ extension AMQPConnectionWorker {
             if job.isSettled { complete(settlement.owner, job) }
         }
         metrics.confirmed.increment(by: acks)
-        if nacks > 0 { metrics.nacked.increment(by: nacks) }
+        if nacks > 0 {
+            metrics.nacked.increment(by: nacks)
+            publishChannelRefused = true
+        }
+    }
+
+    /// After a nack, closes and reopens the publish channel once none of its publishes awaits a confirm, and
+    /// returns whether publishing may go on now. A channel keeps the quorum queue leaders it knew: one that
+    /// published while a leader's node was dying (a cluster failover) went on being refused long after the
+    /// new leader was elected (over 8 s with RabbitMQ 3.10, tests/system/test_rabbitmq_cluster.py), while a
+    /// new channel finds the new leaders at once.
+    func reopenPublishChannelIfRefused() -> Bool {
+        guard publishChannelRefused else { return true }
+        guard confirms.outstanding == 0, let state else { return false }
+        publishChannelRefused = false
+        let closed = amqp_channel_close(state, Self.publishChannel, AMQP_REPLY_SUCCESS)
+        openChannels.remove(Self.publishChannel)
+        guard closed.reply_type == AMQP_RESPONSE_NORMAL else {
+            connectionLost("closing the publish channel after a nack: \(Self.describe(closed))")
+            return false
+        }
+        do {
+            try ensureChannel(Self.publishChannel)
+        } catch {
+            logger.warning("reopening the publish channel after a nack failed: \(error)")
+            failPublishes { _ in .unavailable("publish channel not reopened after a nack: \(error)") }
+            return false
+        }
+        logger.info("publish channel reopened after the broker refused publishes")
+        return true
     }
 
     func complete(_ id: Int, _ job: PublishJob) {

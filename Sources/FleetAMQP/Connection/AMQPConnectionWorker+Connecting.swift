@@ -5,16 +5,16 @@ import FleetBus
     import Glibc
 #endif
 
-/// Opening the broker connection (socket, login with client properties), reconnecting with backoff, and
-/// tearing it down when it is lost or closed.
+/// Opening the broker connection (socket, login with client properties) to one of the cluster's nodes,
+/// reconnecting with backoff, and tearing it down when it is lost or closed.
 extension AMQPConnectionWorker {
     func ensureConnected(force: Bool) throws(BusError) {
         if state != nil { return }
         if !force && ContinuousClock.now < nextAttempt {
-            throw .unavailable("\(configuration.url) unreachable, next attempt in \(nextAttempt - .now): \(lastFailure)")
+            throw .unavailable("\(nodes.nodes) unreachable, next attempt in \(nextAttempt - .now): \(lastFailure)")
         }
         do {
-            try connect()
+            try connectToAnyNode()
             failedAttempts = 0
             nextAttempt = .now
         } catch {
@@ -25,12 +25,33 @@ extension AMQPConnectionWorker {
         }
     }
 
-    func connect() throws(BusError) {
-        let url = configuration.url
+    /// One attempt: every node once, starting with the current one, which stays current on success. All
+    /// refusing throws every node's failure; the rotation is then back where it started.
+    func connectToAnyNode() throws(BusError) {
+        if nodes.count == 1 { return try connect(to: nodes.current) }
+        var failures: [String] = []
+        for _ in 0..<nodes.count {
+            do {
+                try connect(to: nodes.current)
+                return
+            } catch {
+                let why: String
+                if case .unavailable(let text) = error { why = text } else { why = error.description }
+                failures.append(why)
+                nodes.advance()
+            }
+        }
+        throw .unavailable(failures.joined(separator: "; "))
+    }
+
+    func connect(to url: AMQPURL) throws(BusError) {
         guard let newState = amqp_new_connection() else { throw .unavailable("amqp_new_connection failed") }
-        guard let socket = amqp_tcp_socket_new(newState) else {
+        let socket: OpaquePointer
+        do throws(BusError) {
+            socket = try Self.makeSocket(newState, for: url)
+        } catch {
             amqp_destroy_connection(newState)
-            throw .unavailable("amqp_tcp_socket_new failed")
+            throw error
         }
         var connectTimeout = Self.cTimeval(configuration.connectTimeout)
         errno = 0
@@ -39,7 +60,8 @@ extension AMQPConnectionWorker {
             // rabbitmq-c says only "a socket error occurred"; errno tells refused from unreachable.
             let cause = errno != 0 ? " (\(String(cString: strerror(errno))))" : ""
             amqp_destroy_connection(newState)
-            throw .unavailable("cannot connect to \(url.host):\(url.port): \(Self.errorText(opened))\(cause)")
+            throw .unavailable(
+                "cannot connect to \(url.host):\(url.port): \(Self.errorText(opened))\(cause)\(Self.tlsHint(opened, url: url))")
         }
         _ = amqp_set_handshake_timeout(newState, &connectTimeout)
         var rpcTimeout = Self.cTimeval(configuration.rpcTimeout)
@@ -66,13 +88,16 @@ extension AMQPConnectionWorker {
         }
         state = newState
         openChannels = []
-        if connectedBefore {
+        if let previousNode {
             metrics.reconnects.increment()
-            logger.info("reconnected to \(url)")
+            let switched = previousNode == url ? "" : ", was \(previousNode.host):\(previousNode.port)"
+            logger.info("reconnected to \(url)\(nodes.position)\(switched)")
+        } else if nodes.count > 1 {
+            logger.info("connected to \(url)\(nodes.position)")
         } else {
             logger.debug("connected to \(url)")
         }
-        connectedBefore = true
+        previousNode = url
     }
 
     /// The connection is gone (socket error, heartbeat timeout, connection.close): fail what waited
@@ -82,14 +107,17 @@ extension AMQPConnectionWorker {
         state = nil
         amqp_destroy_connection(lost)
         openChannels = []
+        publishChannelRefused = false
         arena.reset()
         sendCache = SendCache()
-        failPublishes { _ in .unavailable("connection to \(configuration.url) lost: \(reason)") }
+        failPublishes { _ in .unavailable("connection to \(nodes.current) lost: \(reason)") }
         if consuming {
             consuming = false
             unsettled.reset()
         }
         lastFailure = reason
+        // The node may be gone: the next attempt starts with the following one (a single node stays).
+        nodes.advance()
         if subscription != nil {
             nextAttempt = .now + configuration.backoff.delay(attempt: 0, unit: configuration.random())
             failedAttempts = 1

@@ -5,7 +5,7 @@ import FleetBus
 /// with the confirm tracker, their names copied into C memory once per publish call.
 extension AMQPConnectionWorker {
     func pumpPublishes() {
-        guard let state, openChannels.contains(Self.publishChannel) else { return }
+        guard openChannels.contains(Self.publishChannel), reopenPublishChannelIfRefused(), let state else { return }
         var sent = 0
         while let id = unsentJobs.first, confirms.outstanding < configuration.publishWindow, sent < Self.framesPerTurn {
             guard let job = jobs[id] else {

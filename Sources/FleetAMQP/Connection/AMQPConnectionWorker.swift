@@ -31,13 +31,19 @@ final class AMQPConnectionWorker {
     let arena = CArena()
 
     var state: amqp_connection_state_t?
-    var connectedBefore = false
+    /// The node connected to, or to try next.
+    var nodes: AMQPNodeRotation
+    /// The node of the previous connection, for the log line of a switch.
+    var previousNode: AMQPURL?
     var failedAttempts = 0
     var nextAttempt: ContinuousClock.Instant = .now
     var lastFailure = ""
     var openChannels: Set<amqp_channel_t> = []
 
     var confirms = PublisherConfirmTracker<Int>()
+    /// The broker nacked a publish: the publish channel is reopened once its confirms are in (see
+    /// `reopenPublishChannelIfRefused`).
+    var publishChannelRefused = false
     var jobs: [Int: PublishJob] = [:]
     var unsentJobs: [Int] = []
     var nextJobID = 0
@@ -55,11 +61,12 @@ final class AMQPConnectionWorker {
     var sendCache = SendCache()
 
     init(
-        connection: AMQPConnection, configuration: AMQPConfiguration, logger: Logger, metrics: AMQPMetrics,
-        deliveries: DeliveryBuffer?
+        connection: AMQPConnection, configuration: AMQPConfiguration, startNode: Int, logger: Logger,
+        metrics: AMQPMetrics, deliveries: DeliveryBuffer?
     ) {
         self.connection = connection
         self.configuration = configuration
+        self.nodes = AMQPNodeRotation(nodes: configuration.nodes, start: startNode)
         self.logger = logger
         self.logger[metadataKey: "amqp.connection"] = "\(connection.name)"
         self.metrics = metrics
@@ -91,6 +98,7 @@ final class AMQPConnectionWorker {
             if amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0 { return }
             if !unsentJobs.isEmpty && openChannels.contains(Self.publishChannel)
                 && confirms.outstanding < configuration.publishWindow
+                && !(publishChannelRefused && confirms.outstanding > 0)
             {
                 return
             }

@@ -37,11 +37,17 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
             maxBytes: configuration.maxBufferedBytes, durable: configuration.durableBuffer, logger: logger)
         control = CollectorControl(interval: configuration.interval)
         counters = CollectorCounters()
+        // A machine credential, once obtained, replaces the shared token; without one, a join token obtains it.
+        let credentialFile = CredentialFile(dataDirectory: configuration.dataDirectory)
+        let credential = try credentialFile.read()
         uploader = IngestUploader(
-            endpoint: try IngestEndpoint(url: configuration.ingestURL), token: configuration.token, buffer: buffer,
+            endpoint: try configuration.endpoint(), token: credential ?? configuration.token, buffer: buffer,
             control: control, counters: counters,
             options: uploaderOptions ?? IngestUploader.Options(maxInFlight: configuration.maxInFlight),
-            logger: logger)
+            logger: logger,
+            enrollment: credential == nil
+                ? configuration.joinToken.map { [identity] in MachineEnrollment(joinToken: $0, identity: identity, file: credentialFile) }
+                : nil)
     }
 
     /// The counters now (collected, sent, acked, dropped, rejected, outbox depth, last tick CPU).

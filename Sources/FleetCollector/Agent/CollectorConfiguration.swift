@@ -6,8 +6,13 @@ import FleetSettings
 public struct CollectorConfiguration: Sendable {
     /// FLEETWATCH_INGEST_URL.
     public var ingestURL: String = "http://127.0.0.1:7070"
+    /// For an https ingest URL: FLEETWATCH_TLS_CA, FLEETWATCH_TLS_CLIENT_CERT, FLEETWATCH_TLS_CLIENT_KEY.
+    public var trust = ClientTLSFiles()
     /// FLEETWATCH_TOKEN, sent as "authorization: Bearer <token>".
     public var token: String?
+    /// FLEETWATCH_JOIN_TOKEN: obtains this machine's own credential at the first start (kept in
+    /// `<dataDirectory>/collector/credential`, mode 0600), which then replaces `token`.
+    public var joinToken: String?
     /// Tick interval, at least 1 s (FLEETWATCH_INTERVAL).
     public var interval: Duration = .seconds(5)
     /// The outbox lives in `<dataDirectory>/collector` (FLEETWATCH_DATA_DIR).
@@ -52,6 +57,7 @@ public struct CollectorConfiguration: Sendable {
     /// Checks every field; throws `ConfigError` naming the first bad one.
     public func validate() throws {
         _ = try IngestEndpoint(url: ingestURL)
+        try trust.checkForCollector()
         guard interval >= Self.minimumInterval, interval <= .seconds(3600) else {
             throw ConfigError(
                 setting: "FLEETWATCH_INTERVAL", expected: "1 to 3600 seconds", got: "\(interval)")

@@ -8,6 +8,9 @@ public struct CollectorOptions: ParsableArguments {
     @Option(help: "Ingest edge URL (FLEETWATCH_INGEST_URL, default \(Defaults.ingestURL)).") public var ingestURL: String?
     @Option(help: "Collector token (FLEETWATCH_TOKEN).") public var token: String?
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") public var tokenFile: String?
+    @Option(help: "Join token: obtains this machine's own credential from the edge once (FLEETWATCH_JOIN_TOKEN).")
+    public var joinToken: String?
+    @Option(help: "File whose first line is the join token (FLEETWATCH_JOIN_TOKEN_FILE).") public var joinTokenFile: String?
     @Option(help: "Seconds between collections, 1...3600 (FLEETWATCH_INTERVAL, default 5).") public var interval: Int?
     @Option(help: "Buffer folder (FLEETWATCH_DATA_DIR, default $XDG_DATA_HOME/fleetwatch).") public var dataDir: String?
     @Option(help: "Machine id instead of /etc/machine-id (FLEETWATCH_MACHINE_ID).") public var machineID: String?
@@ -21,6 +24,10 @@ public struct CollectorOptions: ParsableArguments {
     @Option(help: "Most disk space for unacked batches, in MiB (FLEETWATCH_BUFFER_MAX_MB, default 256).")
     public var bufferMaxMB: Int?
     @Flag(help: "Also report the loopback interface.") public var includeLoopback = false
+    @Option(help: "CA file the https ingest edge's certificate must chain to (FLEETWATCH_TLS_CA; default: system roots).")
+    public var tlsCA: String?
+    @Option(help: "Client certificate for an edge that requires one (FLEETWATCH_TLS_CLIENT_CERT).") public var tlsClientCert: String?
+    @Option(help: "The client certificate's private key (FLEETWATCH_TLS_CLIENT_KEY).") public var tlsClientKey: String?
 
     /// The collector configuration these flags, FLEETWATCH_* variables and defaults describe.
     public func configuration() throws -> CollectorConfiguration {
@@ -28,6 +35,7 @@ public struct CollectorOptions: ParsableArguments {
             dataDirectory: Setting.value(dataDir, env: "FLEETWATCH_DATA_DIR", default: Defaults.dataDirectory))
         configuration.ingestURL = Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)
         configuration.token = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN")
+        configuration.joinToken = try Setting.secret(joinToken, file: joinTokenFile, env: "FLEETWATCH_JOIN_TOKEN")
         let seconds = try Setting.integer(
             Setting.value(interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"), setting: "FLEETWATCH_INTERVAL",
             in: 1...3600)
@@ -48,6 +56,7 @@ public struct CollectorOptions: ParsableArguments {
                 try Setting.integer(megabytes, setting: "FLEETWATCH_BUFFER_MAX_MB", in: 1...1_048_576) << 20
         }
         configuration.includeLoopback = includeLoopback
+        configuration.trust = try ClientTLSFiles.resolve(ca: tlsCA, certificate: tlsClientCert, key: tlsClientKey)
         return configuration
     }
 

@@ -18,6 +18,6 @@ extension GRPCEndpoint {
             case .ipv6(let host, let port): .ipv6(address: host, port: port)
             case .dns(let host, let port): .dns(host: host, port: port)
             }
-        return try .http2NIOPosix(target: target, transportSecurity: usesTLS ? .tls : .plaintext)
+        return try .http2NIOPosix(target: target, transportSecurity: usesTLS ? trust.uploaderSecurity : .plaintext)
     }
 }

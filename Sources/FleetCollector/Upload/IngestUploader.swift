@@ -59,7 +59,9 @@ public final class IngestUploader: Sendable {
     }
 
     public let endpoint: IngestEndpoint
-    private let token: String?
+    /// Set by `enrollment` at the start of `run()` when the machine has no credential yet.
+    private let token: Mutex<String?>
+    private let enrollment: MachineEnrollment?
     private let buffer: BatchBuffer
     private let control: CollectorControl
     private let counters: CollectorCounters
@@ -70,10 +72,11 @@ public final class IngestUploader: Sendable {
     public init(
         endpoint: IngestEndpoint, token: String?, buffer: BatchBuffer, control: CollectorControl,
         counters: CollectorCounters = CollectorCounters(), options: Options = Options(),
-        logger: Logger = Logger(label: "fleetwatch.collector.uploader")
+        logger: Logger = Logger(label: "fleetwatch.collector.uploader"), enrollment: MachineEnrollment? = nil
     ) {
         self.endpoint = endpoint
-        self.token = token
+        self.token = Mutex(token)
+        self.enrollment = enrollment
         self.buffer = buffer
         self.control = control
         self.counters = counters
@@ -97,6 +100,10 @@ public final class IngestUploader: Sendable {
     public func run() async throws {
         let transport = try endpoint.makeTransport()
         try await withGRPCClient(transport: transport) { client in
+            if let enrollment {
+                guard let credential = await enrollment.enroll(with: client, logger: logger) else { return }
+                token.withLock { $0 = credential }
+            }
             await self.publishUntilCancelled(Fleetwatch_V1_Ingest.Client(wrapping: client))
         }
     }
@@ -131,12 +138,15 @@ public final class IngestUploader: Sendable {
                 if unauthenticated {
                     logger.error(
                         "edge refused the collector token (UNAUTHENTICATED): check FLEETWATCH_TOKEN; retrying",
-                        metadata: ["endpoint": "\(endpoint.host):\(endpoint.port)", "retry_in": "\(delay)"])
+                        metadata: [
+                            "endpoint": "\(endpoint.host):\(endpoint.port)", "retry_in": "\(delay)", "error": "\(reason)",
+                        ])
                 } else {
                     logger.warning(
                         "publish stream failed; batches stay buffered and will be resent",
                         metadata: [
-                            "endpoint": "\(endpoint.host):\(endpoint.port)", "error": "\(reason)",
+                            "endpoint": "\(endpoint.host):\(endpoint.port)",
+                            "error": "\(endpoint.explainingTLS(reason))",
                             "retry_in": "\(delay)", "buffered": "\(buffer.depth)", "failures": "\(failures)",
                         ])
                 }
@@ -175,7 +185,7 @@ public final class IngestUploader: Sendable {
         _ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>, signals: AsyncStream<Void>
     ) async -> Outcome {
         var metadata: Metadata = [:]
-        if let token { metadata.addString("Bearer \(token)", forKey: "authorization") }
+        if let token = token.withLock({ $0 }) { metadata.addString("Bearer \(token)", forKey: "authorization") }
         // The stream's trace context; each batch also carries its own (`trace_parent`).
         metadata.addString(TraceParent.random(), forKey: TraceParent.header)
         var callOptions = CallOptions.defaults

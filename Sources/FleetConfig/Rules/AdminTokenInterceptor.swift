@@ -1,8 +1,8 @@
 import FleetProto
 import GRPCCore
 
-/// Admits writes (rule Create, Update, Delete; RetireMachine; silence Create, Expire) only with
-/// "authorization: Bearer <admin token>"; reads are open.
+/// Admits writes (rule Create, Update, Delete; RetireMachine; silence Create, Expire) and every Credentials method
+/// only with "authorization: Bearer <admin token>"; other reads are open.
 /// Without a configured token, writes are refused with a message saying how to enable them.
 public struct AdminTokenInterceptor: ServerInterceptor {
     let token: String?
@@ -11,6 +11,8 @@ public struct AdminTokenInterceptor: ServerInterceptor {
         Fleetwatch_V1_Rules.Method.Create.descriptor, Fleetwatch_V1_Rules.Method.Update.descriptor,
         Fleetwatch_V1_Rules.Method.Delete.descriptor, Fleetwatch_V1_FleetQuery.Method.RetireMachine.descriptor,
         Fleetwatch_V1_Silences.Method.Create.descriptor, Fleetwatch_V1_Silences.Method.Expire.descriptor,
+        Fleetwatch_V1_Credentials.Method.List.descriptor, Fleetwatch_V1_Credentials.Method.Revoke.descriptor,
+        Fleetwatch_V1_Credentials.Method.Events.descriptor,
     ]
 
     public init(token: String?) {
@@ -40,6 +42,7 @@ public struct AdminTokenInterceptor: ServerInterceptor {
         switch method.service {
         case Fleetwatch_V1_FleetQuery.descriptor: "retiring machines"
         case Fleetwatch_V1_Silences.descriptor: "silence changes"
+        case Fleetwatch_V1_Credentials.descriptor: "machine credentials"
         default: "rule changes"
         }
     }

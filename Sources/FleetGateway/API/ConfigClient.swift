@@ -24,4 +24,5 @@ public final class ConfigClient: Service, Sendable {
     var rules: Fleetwatch_V1_Rules.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
     var fleet: Fleetwatch_V1_FleetQuery.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
     var silences: Fleetwatch_V1_Silences.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+    var credentials: Fleetwatch_V1_Credentials.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
 }

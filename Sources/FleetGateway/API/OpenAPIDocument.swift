@@ -182,6 +182,41 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v1/credentials": {
+      "get": {
+        "summary": "Machine credentials, newest first: fingerprints and times, never the credential (Authorization: Bearer <admin token>)",
+        "operationId": "listCredentials",
+        "responses": {
+          "200": {"description": "Credentials", "content": {"application/json": {"schema": {"type": "object", "properties": {"credentials": {"type": "array", "items": {"$ref": "#/components/schemas/Credential"}}}}}}},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+          "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/credentials/events": {
+      "get": {
+        "summary": "The credential audit trail, newest first: enrollments, revocations, refused attempts counted per machine, reason and minute (Authorization: Bearer <admin token>)",
+        "operationId": "listCredentialEvents",
+        "parameters": [{"name": "limit", "in": "query", "description": "1 to 1000, default 100", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+        "responses": {
+          "200": {"description": "Events", "content": {"application/json": {"schema": {"type": "object", "properties": {"events": {"type": "array", "items": {"$ref": "#/components/schemas/CredentialEvent"}}}}}}},
+          "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
+          "403": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
+    "/api/v1/credentials/{machine_id}": {
+      "parameters": [{"name": "machine_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "delete": {
+        "summary": "Revokes the machine's active credential; edges refuse it within 5 s, and the machine may enroll again (Authorization: Bearer <admin token>)",
+        "operationId": "revokeCredential",
+        "responses": {
+          "200": {"description": "The revoked credential", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Credential"}}}},
+          "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+          "404": {"$ref": "#/components/responses/Error"}, "503": {"$ref": "#/components/responses/Error"}
+        }
+      }
+    },
     "/api/v1/pipeline": {
       "get": {
         "summary": "Pipeline health: every queue's depth, consumers and dead letters, and the per-hop latency of `fleetwatch probe`'s synthetic batches as this gateway saw them",
@@ -341,6 +376,23 @@ enum OpenAPIDocument {
           "created_by": {"type": "string"}, "comment": {"type": "string"},
           "created_at_ms": {"type": "integer"}, "updated_at_ms": {"type": "integer"},
           "state": {"type": "string", "enum": ["pending", "active", "expired"]}
+        }
+      },
+      "Credential": {
+        "type": "object",
+        "properties": {
+          "machine_id": {"type": "string"}, "fingerprint": {"type": "string", "description": "first 12 hex digits of the credential's SHA-256"},
+          "created_at_ms": {"type": "integer"}, "last_used_at_ms": {"type": ["integer", "null"]},
+          "revoked_at_ms": {"type": ["integer", "null"]}, "state": {"type": "string", "enum": ["active", "revoked"]}
+        }
+      },
+      "CredentialEvent": {
+        "type": "object",
+        "properties": {
+          "at_ms": {"type": "integer"}, "last_at_ms": {"type": "integer"},
+          "machine_id": {"type": "string", "description": "empty when the refused caller named no machine"},
+          "kind": {"type": "string", "enum": ["enrolled", "revoked", "refused"]}, "detail": {"type": "string"},
+          "count": {"type": "integer"}
         }
       },
       "NewSilence": {

@@ -23,6 +23,7 @@ struct ConfigService: AsyncParsableCommand {
     @OptionGroup var broker: BrokerOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var live: LiveOptions
+    @OptionGroup var tls: ServerTLSOptions
 
     @Option(help: "gRPC listen address (FLEETWATCH_CONFIG_LISTEN, default \(Defaults.configListen)).")
     var listen: String?
@@ -44,10 +45,12 @@ struct ConfigService: AsyncParsableCommand {
             setting: "FLEETWATCH_CONFIG_LISTEN")
         try ensureListenable([(address, "FLEETWATCH_CONFIG_LISTEN")])
         let thresholds = try live.thresholds()
+        let tls = try self.tls.load()
         let id = try instanceName(
             Setting.value(instanceID, env: "FLEETWATCH_CONFIG_ID"), prefix: "config", setting: "FLEETWATCH_CONFIG_ID")
 
         let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
+        try await store.configuration.checkCertificate(logger: logger)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database"])
         let hub = LiveHub(cache: try liveCache())
@@ -62,11 +65,12 @@ struct ConfigService: AsyncParsableCommand {
         if adminToken == nil { logger.warning("no FLEETWATCH_ADMIN_TOKEN: rules are read-only") }
         let server = GRPCServer(
             transport: .http2NIOPosix(
-                address: .ipv4(host: address.host, port: address.port), transportSecurity: .plaintext),
+                address: .ipv4(host: address.host, port: address.port), transportSecurity: tls.grpcSecurity),
             services: [
                 RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
                 AlertsService(store: store, silences: store, now: currentTimeMillis),
                 SilencesService(store: store, logger: logger, now: currentTimeMillis),
+                CredentialsService(store: store, logger: logger, now: currentTimeMillis),
                 FleetQueryService(hub: hub, retirement: retirement, thresholds: thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: thresholds, now: currentTimeMillis),
             ] + StandardServices.make(serving: ConfigServiceNames.all, isServing: { readiness.isReady }),

@@ -34,6 +34,8 @@ struct Gateway: AsyncParsableCommand {
 
     @OptionGroup var live: LiveOptions
     @OptionGroup var access: DashboardAccessOptions
+    @OptionGroup var tls: ServerTLSOptions
+    @OptionGroup var clientTLS: ClientTLSOptions
 
     @Option(help: "Names this instance's fanout queue fleet.fanout.<id> (FLEETWATCH_GATEWAY_ID, default: random).")
     var gatewayID: String?
@@ -57,6 +59,7 @@ struct Gateway: AsyncParsableCommand {
             setting: "FLEETWATCH_HTTP_ADDR")
         try ensureListenable([(address, "FLEETWATCH_HTTP_ADDR")])
         let thresholds = try live.thresholds()
+        let tls = try self.tls.load()
         let id = try instanceName(
             Setting.value(gatewayID, env: "FLEETWATCH_GATEWAY_ID"), prefix: "gw", setting: "FLEETWATCH_GATEWAY_ID")
         let web = WebFiles(
@@ -66,6 +69,7 @@ struct Gateway: AsyncParsableCommand {
         for warning in web.warnings() { logger.warning("\(warning)") }
 
         let store = PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger)
+        try await store.configuration.checkCertificate(logger: logger)
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp", "database", LiveViewSeeding.condition])
         let hub = LiveHub(cache: try liveCache())
@@ -73,19 +77,21 @@ struct Gateway: AsyncParsableCommand {
             bus: bus, instance: id, hub: hub, logger: logger, onAvailability: { readiness.set("amqp", $0) })
         let configURL = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
         let config = ConfigClient(
-            transport: try GRPCEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071).makeTransport())
+            transport: try clientTLS.apply(
+                to: GRPCEndpoint(url: configURL, variable: "FLEETWATCH_CONFIG_URL", defaultPort: 7071)
+            ).makeTransport())
         let queues: RabbitManagementInspector
         do {
             queues = try RabbitManagementInspector(
                 url: Setting.value(managementURL, env: RabbitManagementInspector.environmentVariable, default: RabbitManagementInspector.defaultURL),
-                vhost: try AMQPURL(parsing: broker.url).vhost)
+                vhost: try AMQPURLList(parsing: broker.url).first.vhost)
         } catch {
             throw ArgumentParser.ValidationError("\(error)")
         }
         let server = GatewayServer(
             configuration: .init(
                 host: address.host, port: address.port, web: web, thresholds: thresholds, gatewayID: id,
-                origins: try access.origins(), viewers: try access.viewers()),
+                origins: try access.origins(), viewers: try access.viewers(), tls: tls),
             hub: hub, store: store, silenceStore: store, config: config, queueInspector: queues,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis)
         logger.info("gateway starting", metadata: ["id": "\(id)", "queue": "\(fanout.queue)", "web": "\(web.root)"])

@@ -49,8 +49,10 @@ struct Hub: AsyncParsableCommand {
 
     @OptionGroup var live: LiveOptions
     @OptionGroup var access: DashboardAccessOptions
+    @OptionGroup var tls: ServerTLSOptions
 
     @OptionGroup var notify: NotifyOptions
+    @OptionGroup var machineCredentials: MachineCredentialOptions
 
     @Option(help: "The dashboard's folder (FLEETWATCH_WEB_DIR, default: web/ of this checkout).")
     var webDir: String?
@@ -78,32 +80,41 @@ struct Hub: AsyncParsableCommand {
         let readiness = Readiness(["http", LiveViewSeeding.condition])
         let hub = LiveHub(cache: try liveCache())
 
+        let credentials =
+            try machineCredentials.enabled()
+            ? machineCredentials.edge(store: store, sharedTokens: [settings.token], logger: logger) : nil
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus), authenticator: TokenAuthenticator(tokens: [settings.token]),
-            limits: try batchLimits(), logger: logger, now: currentTimeMillis)
+            limits: try batchLimits(), logger: logger, now: currentTimeMillis, credentials: credentials?.gate)
         let edge = IngestServer.make(
             host: settings.ingest.host, port: settings.ingest.port, ingest: ingest,
-            alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))
+            alongside: (credentials.map { [$0.enrollment] } ?? [])
+                + StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }),
+            security: settings.tls.grpcSecurity)
         let changes = RuleChanges()
         let ender = AlertEnder(store: store, bus: bus, logger: logger, now: currentTimeMillis)
         let retirement = MachineRetirement(store: store, ender: ender, bus: bus, logger: logger, now: currentTimeMillis)
         let sweeper = AlertSweeper(rules: store, alerts: store, ender: ender, hub: hub, logger: logger, now: currentTimeMillis)
         let queries = GRPCServer(
             transport: .http2NIOPosix(
-                address: .ipv4(host: settings.config.host, port: settings.config.port), transportSecurity: .plaintext),
+                address: .ipv4(host: settings.config.host, port: settings.config.port),
+                transportSecurity: settings.tls.grpcSecurity),
             services: [
                 RulesService(store: store, bus: bus, changes: changes, ender: ender, logger: logger, now: currentTimeMillis),
                 AlertsService(store: store, silences: store, now: currentTimeMillis),
                 SilencesService(store: store, logger: logger, now: currentTimeMillis),
+                CredentialsService(store: store, logger: logger, now: currentTimeMillis),
                 FleetQueryService(
                     hub: hub, retirement: retirement, thresholds: settings.thresholds, now: currentTimeMillis),
                 MonitoringMetricsService(hub: hub, thresholds: settings.thresholds, now: currentTimeMillis),
-            ] + StandardServices.make(serving: ConfigServiceNames.all, isServing: { readiness.isReady }),
+                CollectorControlService(directory: ingest.directory, adminToken: settings.adminToken),
+            ] + StandardServices.make(
+                serving: ConfigServiceNames.all + [CollectorControlService.serviceName], isServing: { readiness.isReady }),
             interceptors: [AdminTokenInterceptor(token: settings.adminToken)])
-        let config = ConfigClient(
-            transport: try GRPCEndpoint(
-                url: settings.config.localURL, variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071
-            ).makeTransport())
+        var queriesEndpoint = try GRPCEndpoint(
+            url: settings.localURL(settings.config), variable: "FLEETWATCH_CONFIG_LISTEN", defaultPort: 7071)
+        queriesEndpoint.trust = settings.localTrust
+        let config = ConfigClient(transport: try queriesEndpoint.makeTransport())
         let book = RuleBook()
         let evaluator = AlertEvaluator(bus: bus, store: store, rules: book, logger: logger, now: currentTimeMillis)
         let follower = RuleFollower(
@@ -117,7 +128,7 @@ struct Hub: AsyncParsableCommand {
         let gateway = GatewayServer(
             configuration: .init(
                 host: settings.http.host, port: settings.http.port, web: settings.web, thresholds: settings.thresholds,
-                gatewayID: "hub", origins: settings.origins, viewers: settings.viewers),
+                gatewayID: "hub", origins: settings.origins, viewers: settings.viewers, tls: settings.tls),
             hub: hub, store: store, silenceStore: store, config: config, queueInspector: bus,
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis,
             onListening: {
@@ -162,7 +173,9 @@ struct Hub: AsyncParsableCommand {
             },
             GRPCServerService(server: edge),
         ]
-        if let collector = settings.collector {
+        if var collector = settings.collector {
+            // With a join token the hub's own collector enrolls like any other machine.
+            collector.joinToken = try machineCredentials.join()
             let agent = try CollectorAgent(configuration: collector, logger: logger)
             services.append(WorkerService { try await agent.run() })
         }

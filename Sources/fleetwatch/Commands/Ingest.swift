@@ -3,6 +3,7 @@ import FleetAMQP
 import FleetBus
 import FleetCore
 import FleetIngest
+import FleetPostgres
 import FleetRuntime
 import FleetSettings
 import GRPCCore
@@ -16,6 +17,9 @@ struct Ingest: AsyncParsableCommand {
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var broker: BrokerOptions
+    @OptionGroup var tls: ServerTLSOptions
+    @OptionGroup var machineCredentials: MachineCredentialOptions
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "gRPC listen address (FLEETWATCH_INGEST_LISTEN, default \(Defaults.ingestListen)).")
     var listen: String?
@@ -41,24 +45,40 @@ struct Ingest: AsyncParsableCommand {
         guard let tokens = try Setting.secret(token, file: tokenFile, env: "FLEETWATCH_TOKEN") else {
             throw ConfigError(setting: "FLEETWATCH_TOKEN", expected: "a collector token (or FLEETWATCH_TOKEN_FILE)", got: "")
         }
+        let tls = try self.tls.load()
         let bus = try AMQPBus(url: broker.url, logger: logger)
         let readiness = Readiness(["amqp"])
         // fleet.normalize too: a batch confirmed into an exchange without a bound queue would be acked and lost
         // on a new broker where no normalizer has started yet.
         try await declareWhenReachable(bus, topology: .exchanges + .normalize, readiness: readiness, logger: logger)
 
+        // Machine credentials live in PostgreSQL, read directly (cached 5 s): the edge needs no other service.
+        let credentialStore = try machineCredentials.enabled()
+            ? PostgresMetricStore(configuration: try PostgresStoreConfiguration(url: database.url), logger: logger) : nil
+        let credentials = try credentialStore.map {
+            try machineCredentials.edge(store: $0, sharedTokens: tokens.split(separator: ",").map(String.init), logger: logger)
+        }
         let ingest = IngestService(
             publisher: BundlePublisher(bus: bus),
             authenticator: TokenAuthenticator(tokens: tokens.split(separator: ",").map(String.init)),
-            limits: try batchLimits(), logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) })
+            limits: try batchLimits(), logger: logger, now: currentTimeMillis, onBrokerAvailability: { readiness.set("amqp", $0) },
+            credentials: credentials?.gate)
+        let adminToken = try Setting.secret(self.adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN")
         let server = IngestServer.make(
             host: address.host, port: address.port, ingest: ingest,
-            alongside: StandardServices.make(serving: IngestServer.serviceNames, isServing: { readiness.isReady }))
+            alongside: [CollectorControlService(directory: ingest.directory, adminToken: adminToken)]
+                + (credentials.map { [$0.enrollment] } ?? [])
+                + StandardServices.make(
+                    serving: IngestServer.serviceNames + [CollectorControlService.serviceName],
+                    isServing: { readiness.isReady }),
+            security: tls.grpcSecurity)
         logger.info(
             "ingest edge starting",
-            metadata: ["listen": "\(address)", "amqp": "\((try? AMQPURL(parsing: broker.url))?.description ?? "?")"])
+            metadata: [
+                "listen": "\(address)", "tls": "\(tls.map { $0.requiresClientCertificates ? "mutual" : "on" } ?? "off")",
+                "amqp": "\((try? AMQPURLList(parsing: broker.url))?.description ?? "?")"])
         let tokenFile = Setting.value(tokenFile, env: "FLEETWATCH_TOKEN_FILE")
-        let join = JoinCommand(listen: address, token: tokenFile.map { .file($0) } ?? .unknown)
+        let join = JoinCommand(listen: address, token: tokenFile.map { .file($0) } ?? .unknown, usesTLS: tls != nil)
         FileHandle.standardOutput.write(Data((join.lines.joined(separator: "\n") + "\n").utf8))
         try await runServices(
             [
@@ -67,13 +87,11 @@ struct Ingest: AsyncParsableCommand {
                     try await recoverWhileUnready(
                         bus, topology: .exchanges + .normalize, condition: "amqp", readiness: readiness, logger: logger)
                 },
-            ],
+            ] + (credentialStore.map { store in [WorkerService { await store.run() }] } ?? []),
             health: HealthServer(
                 address: try service.health(default: Defaults.ingestHealth), readiness: readiness, registry: registry,
                 logger: logger,
-                extraRoutes: collectorAdminRoutes(
-                    directory: ingest.directory,
-                    adminToken: try Setting.secret(adminToken, file: adminTokenFile, env: "FLEETWATCH_ADMIN_TOKEN"))),
+                extraRoutes: collectorAdminRoutes(directory: ingest.directory, adminToken: adminToken)),
             logger: logger)
         await bus.shutdown()
     }

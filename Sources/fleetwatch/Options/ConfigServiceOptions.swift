@@ -12,6 +12,8 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("config-url"), help: "The config service (FLEETWATCH_CONFIG_URL, default \(Defaults.configURL)).")
     var configURL: String?
 
+    @OptionGroup var tls: ClientTLSOptions
+
     @Option(help: "table (default) or json (the REST API's shapes, docs/api.md).")
     var output: OutputFormat = .table
 
@@ -48,7 +50,8 @@ struct ClientOptions: ParsableArguments {
         streaming: Bool, _ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
     ) async throws -> Result {
         let url = Setting.value(configURL, env: "FLEETWATCH_CONFIG_URL", default: Defaults.configURL)
-        let endpoint = try GRPCEndpoint(url: url, variable: "FLEETWATCH_CONFIG_URL", defaultPort: Self.configPort)
+        let endpoint = try tls.apply(
+            to: GRPCEndpoint(url: url, variable: "FLEETWATCH_CONFIG_URL", defaultPort: Self.configPort))
         let deadline = try DurationFlag.parse(timeout, flag: "--timeout", positive: true)
         let transport = try endpoint.makeTransport(serviceConfig: Self.serviceConfig(deadline: streaming ? nil : deadline))
         do {
@@ -85,7 +88,10 @@ struct ClientOptions: ParsableArguments {
         case .deadlineExceeded:
             return "no Fleetwatch config service answered at \(address) within \(DurationText.format(deadline)) (\(hint))"
         case .unavailable:
-            return "cannot reach a Fleetwatch config service at \(address) (\(hint)): \(error.message)"
+            let reason = TLSMismatchHint.annotate(
+                error.message + (error.cause.map { " (\($0))" } ?? ""), usesTLS: endpoint.usesTLS,
+                urlSetting: "FLEETWATCH_CONFIG_URL")
+            return "cannot reach a Fleetwatch config service at \(address) (\(hint)): \(reason)"
         default:
             return error.message
         }

@@ -1,6 +1,7 @@
 import FleetCollector
 import FleetCore
 import FleetGateway
+import FleetRuntime
 import FleetSettings
 import FleetStore
 import Foundation
@@ -20,6 +21,11 @@ struct HubSettings: Sendable {
     var retention: RetentionPolicy
     var web: WebFiles
     var collector: CollectorConfiguration?
+    /// TLS on all three listeners (FLEETWATCH_TLS_CERT, FLEETWATCH_TLS_KEY); nil: plaintext.
+    var tls: ServerTLS?
+    /// What the hub's own clients (its collector, the dashboard's calls to the fleet queries) trust: FLEETWATCH_TLS_CA,
+    /// or else the hub's certificate itself (a self-signed one).
+    var localTrust = ClientTLSFiles()
 
     init(command: Hub) throws {
         dataDirectory = Setting.value(command.dataDir, env: "FLEETWATCH_DATA_DIR") ?? Defaults.dataDirectory
@@ -54,9 +60,22 @@ struct HubSettings: Sendable {
             chartJS: Setting.value(nil, env: "FLEETWATCH_CHARTJS_DIR", default: WebFiles.defaultChartJS))
         if let problem = web.problems().first { throw ConfigError(setting: "FLEETWATCH_WEB_DIR", expected: "the web/ folder", got: problem) }
 
+        tls = try command.tls.load()
+        if let tls {
+            if let clientCA = tls.files.clientCA {
+                throw ConfigError(
+                    setting: "FLEETWATCH_TLS_CLIENT_CA",
+                    expected: "no client CA on the hub (its own clients have no certificate); run `fleetwatch ingest` for that",
+                    got: clientCA)
+            }
+            localTrust = try ClientTLSFiles.resolve(ca: nil, certificate: nil, key: nil)
+            if localTrust.ca == nil { localTrust.ca = tls.files.certificate }
+            try localTrust.check()
+        }
         if !command.noCollect {
             var collector = CollectorConfiguration(dataDirectory: dataDirectory)
-            collector.ingestURL = ingest.localURL
+            collector.ingestURL = localURL(ingest)
+            collector.trust = localTrust
             collector.token = token
             let seconds = try Setting.integer(
                 Setting.value(command.interval.map(String.init), env: "FLEETWATCH_INTERVAL", default: "5"),
@@ -83,6 +102,11 @@ struct HubSettings: Sendable {
         return secret
     }
 
+    /// The URL a process on this machine reaches `address` at: https when the hub serves TLS.
+    func localURL(_ address: HostPort) -> String {
+        tls == nil ? address.localURL : "https://" + address.localURL.dropFirst("http://".count)
+    }
+
     /// Whether a shell would find `fleetwatch`, so the banner's commands work as typed.
     static var fleetwatchIsOnPath: Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
@@ -96,13 +120,13 @@ struct HubSettings: Sendable {
         let lines =
             [
                 "Fleetwatch hub is running.",
-                "  dashboard   \(http.localURL)/",
+                "  dashboard   \(localURL(http))/",
                 "  data        \(dataDirectory)",
-                "  CLI         FLEETWATCH_CONFIG_URL=\(config.localURL) fleetwatch machines",
+                "  CLI         FLEETWATCH_CONFIG_URL=\(localURL(config)) fleetwatch machines",
             ] + (Self.fleetwatchIsOnPath ? [] : [install])
             + [
                 "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)"
-            ] + JoinCommand(listen: ingest, token: .value(token)).lines.map { "  " + $0 }
+            ] + JoinCommand(listen: ingest, token: .value(token), usesTLS: tls != nil).lines.map { "  " + $0 }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -7,6 +7,8 @@ struct JoinCommand {
     var listen: HostPort
     /// How the agent gets its token: `--token <token>` or `--token-file <path>`.
     var token: Credential
+    /// The edge serves TLS: the URL is https and the agent needs the CA of its certificate.
+    var usesTLS = false
 
     enum Credential {
         case value(String)
@@ -17,7 +19,7 @@ struct JoinCommand {
 
     var edgeURL: String {
         let host = ["0.0.0.0", "::", ""].contains(listen.host) ? ProcessInfo.processInfo.hostName : listen.host
-        return "http://\(host):\(listen.port)"
+        return "\(usesTLS ? "https" : "http")://\(host):\(listen.port)"
     }
 
     var lines: [String] {
@@ -31,7 +33,8 @@ struct JoinCommand {
             (environment, option) = ("FLEETWATCH_TOKEN=<collector token>", "--token <collector token>")
         }
         var lines = [
-            "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(environment) fleetwatch-agent",
+            "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(environment)"
+                + (usesTLS ? " FLEETWATCH_TLS_CA=<CA of the edge's certificate>" : "") + " fleetwatch-agent",
             "  as a service: deploy/agent/install.sh --edge \(edgeURL) \(option)   (copy the agent with scripts/build-agent)",
         ]
         if listen.host == "127.0.0.1" || listen.host == "localhost" {

@@ -27,7 +27,7 @@ struct ServiceOptions: ParsableArguments {
 
 /// Where RabbitMQ is.
 struct BrokerOptions: ParsableArguments {
-    @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL (FLEETWATCH_AMQP_URL, default \(Defaults.amqpURL)).")
+    @Option(name: .customLong("amqp-url"), help: "RabbitMQ URL, or a cluster's node URLs separated by commas (FLEETWATCH_AMQP_URL, default \(Defaults.amqpURL)).")
     var amqpURL: String?
 
     var url: String { Setting.value(amqpURL, env: "FLEETWATCH_AMQP_URL", default: Defaults.amqpURL) }

@@ -42,9 +42,11 @@ func declareWhenReachable(_ bus: any MessageBus, topology: Topology, readiness: 
     ) { try await bus.declare(topology) }
 }
 
-/// Applies the schema migrations once PostgreSQL answers.
+/// Applies the schema migrations once PostgreSQL answers. A certificate refused under sslmode=verify-ca or
+/// verify-full is not waited out: the process stops, naming FLEETWATCH_DATABASE_URL.
 func migrateWhenReachable(_ store: PostgresMetricStore, readiness: Readiness, logger: Logger) async throws {
     logger.info("applying schema migrations (waits while PostgreSQL is unreachable)")
+    try await store.configuration.checkCertificate(logger: logger)
     try await untilReachable("database", condition: "database", readiness: readiness, logger: logger) {
         try await store.migrate()
     }
