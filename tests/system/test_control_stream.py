@@ -1,9 +1,7 @@
 """The seed's control stream (issue 14, part 5): `monitoring.ControlService/ManageStream`, served by the hub on its
 fleet-query port beside `monitoring.MetricsService` (and by `fleetwatch ingest` on the edge's gRPC port), maps
 onto the edge's collector commands. The client here is generated only from proto/monitoring/monitoring.proto."""
-import importlib
 import queue
-import shutil
 import subprocess
 import sys
 import time
@@ -12,21 +10,16 @@ import grpc
 import pytest
 
 from conftest import BIN, ROOT, require, wait_for
+from test_gateway import monitoring_stubs
 from test_hub import Hub, read_only, this_machine
 
 
 @pytest.fixture(scope="module")
 def monitoring(tmp_path_factory):
-    """monitoring_pb2 and monitoring_pb2_grpc, compiled from the seed's proto alone."""
-    out = tmp_path_factory.mktemp("seed-proto")
-    shutil.copy(ROOT / "proto/monitoring/monitoring.proto", out)
-    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{out}", f"--python_out={out}",
-                    f"--grpc_python_out={out}", "monitoring.proto"], check=True, cwd=out)
-    sys.path.insert(0, str(out))
-    try:
-        yield importlib.import_module("monitoring_pb2"), importlib.import_module("monitoring_pb2_grpc")
-    finally:
-        sys.path.remove(str(out))
+    """monitoring_pb2 and monitoring_pb2_grpc, compiled from the seed's proto alone (test_gateway's generator: one
+    registration of monitoring/monitoring.proto in protobuf's descriptor pool for the whole session, which refuses
+    the same symbols from a second file name)."""
+    return monitoring_stubs(tmp_path_factory.mktemp("seed-proto"))
 
 
 @pytest.fixture(scope="module")
