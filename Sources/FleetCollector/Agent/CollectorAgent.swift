@@ -103,22 +103,7 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
         var schedule = TickSchedule(firstDeadline: clock.now)
         while !Task.isCancelled {
             tick(collector)
-            // Sleep toward the next deadline in steps of at most a second, so an interval changed by
-            // the edge applies without waiting out the old one.
-            while !Task.isCancelled {
-                let now = clock.now
-                let deadline = schedule.nextDeadline(interval: control.interval, now: now)
-                if now >= deadline {
-                    schedule.ticked(at: deadline)
-                    break
-                }
-                let step = now.advanced(by: .seconds(1))
-                do {
-                    try await clock.sleep(until: step < deadline ? step : deadline, tolerance: nil)
-                } catch {
-                    return
-                }
-            }
+            guard await schedule.waitForNextTick(on: clock, interval: { control.interval }) else { return }
         }
     }
 

@@ -19,4 +19,27 @@ public struct TickSchedule<Instant: InstantProtocol>: Sendable where Instant.Dur
     public mutating func ticked(at deadline: Instant) {
         lastDeadline = deadline
     }
+
+    /// Sleeps until the next tick is due on `clock` and records it; false once the task is cancelled. It sleeps in
+    /// steps of at most a second and reads `interval()` before each, so an interval changed meanwhile (the edge's
+    /// command) applies without waiting out the old one.
+    public mutating func waitForNextTick<C: Clock>(
+        on clock: C, interval: () -> Duration
+    ) async -> Bool where C.Instant == Instant {
+        while !Task.isCancelled {
+            let now = clock.now
+            let deadline = nextDeadline(interval: interval(), now: now)
+            if now >= deadline {
+                ticked(at: deadline)
+                return true
+            }
+            let step = now.advanced(by: .seconds(1))
+            do {
+                try await clock.sleep(until: step < deadline ? step : deadline, tolerance: nil)
+            } catch {
+                return false
+            }
+        }
+        return false
+    }
 }
