@@ -114,6 +114,11 @@ def refused(events, machine, reason):
 def test_enrollment_required_credentials_revocation_and_audit(setup, tmp_path):
     setup.hub()
     wait_for(lambda: setup.get("/readyz")[0] == 200, 30, "hub /readyz")
+    # The banner's join command uses the join token, not the shared one (which this hub refuses for publishing).
+    banner = wait_for(lambda: (text := (tmp_path / "hub.log").read_text(errors="replace")) and "join " in text and text,
+                      10, "the hub's banner")
+    join = next(line for line in banner.splitlines() if line.strip().startswith("join "))
+    assert f"FLEETWATCH_JOIN_TOKEN={JOIN}" in join and SHARED not in join, join
 
     # A new machine enrolls with the join token; the credential is its own file, 0600, and its batches arrive.
     web1 = tmp_path / "web-1"

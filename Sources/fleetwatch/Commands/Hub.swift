@@ -133,7 +133,7 @@ struct Hub: AsyncParsableCommand {
             health: HealthRoutes(readiness: readiness, registry: registry), logger: logger, now: currentTimeMillis,
             onListening: {
                 readiness.set("http", true)
-                settings.printWelcome()
+                settings.printWelcome(joinToken: try? machineCredentials.join())
             })
         let normalizer = NormalizerWorker(bus: bus, logger: logger, now: currentTimeMillis)
         let fanout = FanoutConsumer(

@@ -78,7 +78,10 @@ struct Ingest: AsyncParsableCommand {
                 "listen": "\(address)", "tls": "\(tls.map { $0.requiresClientCertificates ? "mutual" : "on" } ?? "off")",
                 "amqp": "\((try? AMQPURLList(parsing: broker.url))?.description ?? "?")"])
         let tokenFile = Setting.value(tokenFile, env: "FLEETWATCH_TOKEN_FILE")
-        let join = JoinCommand(listen: address, token: tokenFile.map { .file($0) } ?? .unknown, usesTLS: tls != nil)
+        let joinTokenFile = Setting.value(machineCredentials.joinTokenFile, env: "FLEETWATCH_JOIN_TOKEN_FILE")
+        let join = JoinCommand(
+            listen: address, token: tokenFile.map { .file($0) } ?? .unknown, usesTLS: tls != nil,
+            joinToken: try machineCredentials.join() == nil ? nil : joinTokenFile.map { .file($0) } ?? .unknown)
         FileHandle.standardOutput.write(Data((join.lines.joined(separator: "\n") + "\n").utf8))
         try await runServices(
             [

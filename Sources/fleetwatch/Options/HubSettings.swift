@@ -115,7 +115,7 @@ struct HubSettings: Sendable {
 
     /// What a person starting the hub needs: where the dashboard is, how to put the CLI on PATH and how another
     /// machine joins.
-    func printWelcome() {
+    func printWelcome(joinToken: String? = nil) {
         let install = "              (`fleetwatch` is not on PATH: scripts/install links it into ~/.local/bin)"
         let lines =
             [
@@ -126,7 +126,8 @@ struct HubSettings: Sendable {
             ] + (Self.fleetwatchIsOnPath ? [] : [install])
             + [
                 "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)"
-            ] + JoinCommand(listen: ingest, token: .value(token), usesTLS: tls != nil).lines.map { "  " + $0 }
+            ] + JoinCommand(listen: ingest, token: .value(token), usesTLS: tls != nil, joinToken: joinToken.map { .value($0) })
+                .lines.map { "  " + $0 }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -9,6 +9,9 @@ struct JoinCommand {
     var token: Credential
     /// The edge serves TLS: the URL is https and the agent needs the CA of its certificate.
     var usesTLS = false
+    /// The edge enrolls machines with a join token (docs/operations.md "Machine identity"): a new machine joins
+    /// with it and keeps the credential it gets, instead of using the shared token.
+    var joinToken: Credential?
 
     enum Credential {
         case value(String)
@@ -32,11 +35,26 @@ struct JoinCommand {
         case .unknown:
             (environment, option) = ("FLEETWATCH_TOKEN=<collector token>", "--token <collector token>")
         }
-        var lines = [
-            "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(environment)"
-                + (usesTLS ? " FLEETWATCH_TLS_CA=<CA of the edge's certificate>" : "") + " fleetwatch-agent",
-            "  as a service: deploy/agent/install.sh --edge \(edgeURL) \(option)   (copy the agent with scripts/build-agent)",
-        ]
+        let tls = usesTLS ? " FLEETWATCH_TLS_CA=<CA of the edge's certificate>" : ""
+        var lines: [String]
+        if let joinToken {
+            let join: String
+            switch joinToken {
+            case .value(let token): join = "FLEETWATCH_JOIN_TOKEN=\(token)"
+            case .file(let path): join = "FLEETWATCH_JOIN_TOKEN_FILE=\(path)"
+            case .unknown: join = "FLEETWATCH_JOIN_TOKEN=<join token>"
+            }
+            lines = [
+                "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(join)\(tls) fleetwatch-agent",
+                "  (it enrolls once and keeps its own credential in its data folder; deploy/agent/install.sh takes no join"
+                    + " token yet: docs/operations.md \"Machine identity\")",
+            ]
+        } else {
+            lines = [
+                "join        FLEETWATCH_INGEST_URL=\(edgeURL) \(environment)\(tls) fleetwatch-agent",
+                "  as a service: deploy/agent/install.sh --edge \(edgeURL) \(option)   (copy the agent with scripts/build-agent)",
+            ]
+        }
         if listen.host == "127.0.0.1" || listen.host == "localhost" {
             lines.append("  (the edge listens on loopback only: listen on 0.0.0.0:\(listen.port) to let other machines join)")
         }
