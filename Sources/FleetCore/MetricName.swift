@@ -18,11 +18,25 @@ public enum MetricName {
     public static let netSentBytesPerSecond = "net.sent_bytes_per_s"  // {iface}
     public static let procCount = "proc.count"
     public static let hostUptimeSeconds = "host.uptime_seconds"
+    /// Per container (label `container`): CPU in percent of one core (200 = two cores busy), memory in use
+    /// (without the inactive page cache, as `docker stats` counts it), block I/O and network rates.
+    public static let containerCPUUsagePercent = "container.cpu.usage_percent"  // {container}
+    public static let containerMemUsedBytes = "container.mem.used_bytes"  // {container}
+    public static let containerIOReadBytesPerSecond = "container.io.read_bytes_per_s"  // {container}
+    public static let containerIOWriteBytesPerSecond = "container.io.write_bytes_per_s"  // {container}
+    public static let containerNetRecvBytesPerSecond = "container.net.recv_bytes_per_s"  // {container}
+    public static let containerNetSentBytesPerSecond = "container.net.sent_bytes_per_s"  // {container}
 
-    public static let all: Set<String> = [
+    /// The per-container metrics, in the order the machine page shows them.
+    public static let containerMetrics: [String] = [
+        containerCPUUsagePercent, containerMemUsedBytes, containerIOReadBytesPerSecond,
+        containerIOWriteBytesPerSecond, containerNetRecvBytesPerSecond, containerNetSentBytesPerSecond,
+    ]
+
+    public static let all: Set<String> = Set([
         cpuUsagePercent, cpuIowaitPercent, load1m, load5m, load15m, memUsedPercent, memUsedBytes,
         memAvailableBytes, memTotalBytes, swapUsedPercent, diskUsedPercent, diskUsedBytes,
         diskReadBytesPerSecond, diskWriteBytesPerSecond, netRecvBytesPerSecond, netSentBytesPerSecond,
         procCount, hostUptimeSeconds,
-    ]
+    ]).union(containerMetrics)
 }

@@ -72,6 +72,17 @@ public enum ProcNormalization {
             case ProcReading.netTxBytesPerSecond: emit(MetricName.netSentBytesPerSecond, v, iface(reading.labels))
             case ProcReading.processCount: emit(MetricName.procCount, v)
             case ProcReading.uptimeSeconds: emit(MetricName.hostUptimeSeconds, v)
+            case ProcReading.cgroupCPUSecondsPerSecond:
+                emit(MetricName.containerCPUUsagePercent, v * 100, container(reading.labels))
+            case ProcReading.cgroupMemoryBytes: emit(MetricName.containerMemUsedBytes, v, container(reading.labels))
+            case ProcReading.cgroupIOReadBytesPerSecond:
+                emit(MetricName.containerIOReadBytesPerSecond, v, container(reading.labels))
+            case ProcReading.cgroupIOWriteBytesPerSecond:
+                emit(MetricName.containerIOWriteBytesPerSecond, v, container(reading.labels))
+            case ProcReading.cgroupNetRxBytesPerSecond:
+                emit(MetricName.containerNetRecvBytesPerSecond, v, container(reading.labels))
+            case ProcReading.cgroupNetTxBytesPerSecond:
+                emit(MetricName.containerNetSentBytesPerSecond, v, container(reading.labels))
             default: out.unknownKeys.append(reading.key)
             }
         }
@@ -101,5 +112,8 @@ public enum ProcNormalization {
     }
 
     private static func device(_ labels: [String: String]) -> [String: String] { ["device": labels["device"] ?? ""] }
+    private static func container(_ labels: [String: String]) -> [String: String] {
+        ["container": labels["container"] ?? ""]
+    }
     private static func iface(_ labels: [String: String]) -> [String: String] { ["iface": labels["iface"] ?? ""] }
 }

@@ -30,4 +30,14 @@ public enum ProcReading {
     public static let processCount = "proc.processes"
     /// First field of /proc/uptime.
     public static let uptimeSeconds = "uptime.seconds"
+    /// Per container, from its cgroup (label container): CPU time in seconds per second (1 = one core busy).
+    public static let cgroupCPUSecondsPerSecond = "cgroup.cpu_seconds_per_s"
+    /// Memory in use minus inactive file pages, in bytes (cgroup v2 memory.current, v1 memory.usage_in_bytes).
+    public static let cgroupMemoryBytes = "cgroup.memory_bytes"
+    /// Block I/O rates in bytes per second (v2 io.stat rbytes/wbytes, v1 blkio io_service_bytes).
+    public static let cgroupIOReadBytesPerSecond = "cgroup.io_read_bytes_per_s"
+    public static let cgroupIOWriteBytesPerSecond = "cgroup.io_write_bytes_per_s"
+    /// Network rates of the container's network namespace (its first process's /proc/<pid>/net/dev, without lo).
+    public static let cgroupNetRxBytesPerSecond = "cgroup.net_rx_bytes_per_s"
+    public static let cgroupNetTxBytesPerSecond = "cgroup.net_tx_bytes_per_s"
 }

@@ -159,9 +159,12 @@ import Testing
             ProcReading.swapFreeKiB, ProcReading.fsUsedBytes, ProcReading.fsAvailBytes,
             ProcReading.diskSectorsReadPerSecond, ProcReading.diskSectorsWrittenPerSecond,
             ProcReading.netRxBytesPerSecond, ProcReading.netTxBytesPerSecond, ProcReading.processCount,
-            ProcReading.uptimeSeconds,
+            ProcReading.uptimeSeconds, ProcReading.cgroupCPUSecondsPerSecond, ProcReading.cgroupMemoryBytes,
+            ProcReading.cgroupIOReadBytesPerSecond, ProcReading.cgroupIOWriteBytesPerSecond,
+            ProcReading.cgroupNetRxBytesPerSecond, ProcReading.cgroupNetTxBytesPerSecond,
         ]
-        let raw = Self.batch(keys.map { Self.reading($0, 1, ["mount": "/", "device": "vda", "iface": "eth0", "cpu": "total"]) })
+        let labels = ["mount": "/", "device": "vda", "iface": "eth0", "cpu": "total", "container": "web"]
+        let raw = Self.batch(keys.map { Self.reading($0, 1, labels) })
         let result = try Normalizer().normalize(raw, receivedMs: Self.now, nowMs: Self.now)
         #expect(result.unknownKeys.isEmpty)
         #expect(Set(result.batch.samples.map(\.name)) == MetricName.all)

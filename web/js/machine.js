@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { SeriesChart, chartsAvailable } from "./charts.js";
 import { showConnection } from "./connection.js";
+import { renderContainers } from "./containers.js";
 import { chips, h, replace, setText } from "./dom.js";
 import * as fmt from "./format.js";
 import { explainCoverage } from "./history-coverage.js";
@@ -296,6 +297,7 @@ function takeSamples(samples, live) {
   }
   renderLatest();
   renderCurrentValues();
+  renderContainers($("containers-section"), $("containers"), $("containers-count"), latest.values());
   return newSeries;
 }
 

@@ -8,6 +8,8 @@ export const METRICS = [
   "mem.used_percent", "mem.used_bytes", "mem.available_bytes", "mem.total_bytes", "swap.used_percent",
   "disk.used_percent", "disk.used_bytes", "disk.read_bytes_per_s", "disk.write_bytes_per_s",
   "net.recv_bytes_per_s", "net.sent_bytes_per_s", "proc.count", "host.uptime_seconds",
+  "container.cpu.usage_percent", "container.mem.used_bytes", "container.io.read_bytes_per_s",
+  "container.io.write_bytes_per_s", "container.net.recv_bytes_per_s", "container.net.sent_bytes_per_s",
 ];
 /** The metric select's value for a no-data rule (a no-data rule's metric is "" in the API). */
 const NO_DATA = "";

@@ -26,6 +26,10 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
     private var previousCPU: CPUStatSample?
     private var previousDisks: [String: DiskCounters] = [:]
     private var previousInterfaces: [String: InterfaceCounters] = [:]
+    /// Per-container readings (docs/metrics.md "Containers"); nil turns them off. Containers are podman's, docker's
+    /// and systemd machines; systemd services are left out by default: a host has dozens, and each costs four series
+    /// and four file reads per tick.
+    public var containers: ContainerSampler? = ContainerSampler(discovery: ContainerDiscovery(includeServices: false))
     private var failedSections: Set<String> = []
     private let logger: Logger
 
@@ -71,6 +75,7 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
         collectFileSystems(into: &readings)
         collectDisks(into: &readings, seconds: rateSeconds)
         collectNetwork(into: &readings, seconds: rateSeconds)
+        containers?.collect(from: fileSystem, seconds: rateSeconds, into: &readings)
 
         var batch = Fleetwatch_V1_RawBatch()
         if let pids = section("processes", { try fileSystem.processIDs() }) {
