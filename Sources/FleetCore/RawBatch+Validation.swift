@@ -8,7 +8,7 @@ extension Fleetwatch_V1_RawBatch {
             throw ValidationError("identity.machine_id", "'\(identity.machineID.prefix(40))' differs from machine_id")
         }
         if sequence == 0 { throw ValidationError("sequence", "must start at 1") }
-        if source.isEmpty || source.utf8.count > 32 || source.contains(".") {
+        if source.isEmpty || source.utf8.count > 32 || source.contains("." as Character) {
             throw ValidationError("source", "must be 1-32 characters without '.'")
         }
         // The edge acks only what the normalizer can read: an unknown source would be acked, then dead-lettered.

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: keeps ICU out of the static agent (issue 14)
+#else
+    import Foundation
+#endif
 
 /// Default addresses and URLs of DESIGN.md.
 public enum Defaults {

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: keeps ICU out of the static agent (issue 14)
+#else
+    import Foundation
+#endif
 
 /// Resolves a configuration value the documented way: the flag wins, then the FLEETWATCH_* environment
 /// variable, then the default. Secrets may also come from a file named by `<VARIABLE>_FILE`.

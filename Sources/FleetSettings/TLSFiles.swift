@@ -1,4 +1,15 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: keeps ICU out of the static agent (issue 14)
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The PEM files a server presents (FLEETWATCH_TLS_CERT, FLEETWATCH_TLS_KEY) and, optionally, the CA its clients'
 /// certificates must be signed by (FLEETWATCH_TLS_CLIENT_CA: set, every client must present one). Paths only:
@@ -82,10 +93,8 @@ public struct ClientTLSFiles: Sendable, Equatable {
 /// The one check both file sets share.
 enum TLSFile {
     static func checkReadable(_ path: String, setting: String) throws(ConfigError) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-            FileManager.default.isReadableFile(atPath: path)
-        else {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR, access(path, R_OK) == 0 else {
             throw ConfigError(setting: setting, expected: "a readable PEM file", got: path)
         }
     }

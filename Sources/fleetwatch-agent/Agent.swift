@@ -1,9 +1,17 @@
 import ArgumentParser
+import Dispatch
 import FleetCollector
 import FleetLogging
 import FleetSettings
-import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The portable collector: copy this one file to a Linux machine and run it. Collector only — no
 /// broker or database code inside — with the Swift runtime linked in.

@@ -1,4 +1,10 @@
-import Foundation
+// FoundationEssentials, not Foundation: this file was the only one that pulled Foundation (and with it
+// ICU, ~40 MB) into the static agent (issue 14).
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -18,13 +24,16 @@ public struct CredentialFile: Sendable {
     /// The stored credential, or nil when there is none yet. Throws when the file exists but cannot be used.
     public func read() throws -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw CredentialFileError(path: path, problem: "cannot be read: \(error.localizedDescription)")
+            throw CredentialFileError(path: path, problem: "cannot be read: \(error)")
         }
-        let credential = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw CredentialFileError(path: path, problem: "is not UTF-8 text; delete it to enroll again")
+        }
+        let credential = text.trimmingWhitespace()
         guard !credential.isEmpty, !credential.contains(where: \.isNewline) else {
             throw CredentialFileError(path: path, problem: "is empty or has more than one line; delete it to enroll again")
         }
@@ -33,7 +42,7 @@ public struct CredentialFile: Sendable {
 
     /// Stores `credential` readable by this user only.
     public func store(_ credential: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let temporary = path + ".tmp"
         unlink(temporary)

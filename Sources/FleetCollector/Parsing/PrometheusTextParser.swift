@@ -144,7 +144,7 @@ public enum PrometheusTextParser {
 
     /// HELP text escapes only backslash and newline.
     private static func unescapeHelp(_ text: String) -> String {
-        guard text.contains("\\") else { return text }
+        guard text.contains("\\" as Character) else { return text }
         var out = ""
         var escaped = false
         for character in text {

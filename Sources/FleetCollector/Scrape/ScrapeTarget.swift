@@ -30,6 +30,6 @@ public struct ScrapeTarget: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "http://\(host.contains(":") ? "[\(host)]" : host):\(port)\(path)"
+        "http://\(host.contains(":" as Character) ? "[\(host)]" : host):\(port)\(path)"
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: keeps ICU out of the static agent (issue 14)
+#else
+    import Foundation
+#endif
 
 /// A threshold rule (DESIGN.md): "`metric` `comparator` `threshold` for `forDuration`" on every series whose
 /// labels match, per machine, with an optional resolve threshold (hysteresis); or a no-data rule that fires when
@@ -124,7 +128,7 @@ extension String {
         guard !target.isEmpty else { return self }
         var result = ""
         var rest = self[...]
-        while let range = rest.range(of: target) {
+        while let range = rest.firstRange(of: target) {
             result += rest[..<range.lowerBound]
             result += replacement
             rest = rest[range.upperBound...]

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials  // not Foundation: keeps ICU out of the static agent (issue 14)
+#else
+    import Foundation
+#endif
 
 /// Whether a machine is reporting, by how long ago it was last heard of.
 public enum MachineStatus: String, Sendable, Codable, CaseIterable {
