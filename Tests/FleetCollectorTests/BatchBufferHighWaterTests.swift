@@ -47,7 +47,7 @@ struct BatchBufferHighWaterTests {
             #expect(buffer.reject(2))  // the newest, refused by the edge
         }
         // A crash between the marker's rename and the old marker's unlink leaves two markers.
-        FileManager.default.createFile(atPath: directory + "/batches/00000000000000000001.acked", contents: Data())
+        #expect(FileManager.default.createFile(atPath: directory + "/batches/00000000000000000001.acked", contents: Data()))
         let reopened = try BatchBuffer(directory: directory)
         #expect(reopened.nextSequence == 3)
         #expect(try Self.files(directory) == ["00000000000000000002.acked"])

@@ -71,7 +71,7 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
         collectMemory(into: &readings)
         collectLoad(into: &readings)
         let uptime = section("uptime") { try fileSystem.withContents(of: "/proc/uptime", UptimeParser.parse) } ?? nil
-        if let uptime { readings.append(reading(ProcReading.uptimeSeconds, uptime)) }
+        if let uptime { readings.append(Fleetwatch_V1_Reading.make(ProcReading.uptimeSeconds, uptime)) }
         collectFileSystems(into: &readings)
         collectDisks(into: &readings, seconds: rateSeconds)
         collectNetwork(into: &readings, seconds: rateSeconds)
@@ -79,7 +79,7 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
 
         var batch = Fleetwatch_V1_RawBatch()
         if let pids = section("processes", { try fileSystem.processIDs() }) {
-            readings.append(reading(ProcReading.processCount, Double(pids.count)))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.processCount, Double(pids.count)))
             if includeProcesses {
                 batch.processes = processes.sample(
                     pids: pids, now: now, uptimeSeconds: uptime, fileSystem: fileSystem)
@@ -104,16 +104,16 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
         defer { previousCPU = sample }
         guard hasRates, let previous = previousCPU else { return }
         if let busy = sample.total.busyRatio(since: previous.total) {
-            readings.append(reading(ProcReading.cpuBusyRatio, busy, ["cpu": "total"]))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.cpuBusyRatio, busy, ["cpu": "total"]))
         }
         if let iowait = sample.total.iowaitRatio(since: previous.total) {
-            readings.append(reading(ProcReading.cpuIowaitRatio, iowait, ["cpu": "total"]))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.cpuIowaitRatio, iowait, ["cpu": "total"]))
         }
         for id in sample.cores.keys.sorted() {
             guard let times = sample.cores[id], let before = previous.cores[id],
                 let busy = times.busyRatio(since: before)
             else { continue }
-            readings.append(reading(ProcReading.cpuBusyRatio, busy, ["cpu": String(id)]))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.cpuBusyRatio, busy, ["cpu": String(id)]))
         }
     }
 
@@ -121,19 +121,19 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
         guard let info = section("meminfo", { try fileSystem.withContents(of: "/proc/meminfo", MeminfoParser.parse) }),
             let info
         else { return }
-        readings.append(reading(ProcReading.memTotalKiB, Double(info.memTotalKiB)))
-        readings.append(reading(ProcReading.memAvailableKiB, Double(info.memAvailableKiB)))
-        readings.append(reading(ProcReading.swapTotalKiB, Double(info.swapTotalKiB)))
-        readings.append(reading(ProcReading.swapFreeKiB, Double(info.swapFreeKiB)))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.memTotalKiB, Double(info.memTotalKiB)))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.memAvailableKiB, Double(info.memAvailableKiB)))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.swapTotalKiB, Double(info.swapTotalKiB)))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.swapFreeKiB, Double(info.swapFreeKiB)))
     }
 
     private func collectLoad(into readings: inout [Fleetwatch_V1_Reading]) {
         guard let load = section("loadavg", { try fileSystem.withContents(of: "/proc/loadavg", LoadavgParser.parse) }),
             let load
         else { return }
-        readings.append(reading(ProcReading.loadavg1, load.one))
-        readings.append(reading(ProcReading.loadavg5, load.five))
-        readings.append(reading(ProcReading.loadavg15, load.fifteen))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.loadavg1, load.one))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.loadavg5, load.five))
+        readings.append(Fleetwatch_V1_Reading.make(ProcReading.loadavg15, load.fifteen))
     }
 
     private func collectFileSystems(into readings: inout [Fleetwatch_V1_Reading]) {
@@ -143,8 +143,8 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
             // A mount point outside this process's view (containers) or a hung network mount is skipped.
             guard let usage = try? fileSystem.fileSystemUsage(of: mount.mountPoint), usage.blocks > 0 else { continue }
             let labels = ["mount": mount.mountPoint, "fstype": mount.fileSystemType]
-            readings.append(reading(ProcReading.fsUsedBytes, Double(usage.usedBytes), labels))
-            readings.append(reading(ProcReading.fsAvailBytes, Double(usage.availableBytes), labels))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.fsUsedBytes, Double(usage.usedBytes), labels))
+            readings.append(Fleetwatch_V1_Reading.make(ProcReading.fsAvailBytes, Double(usage.availableBytes), labels))
         }
     }
 
@@ -160,9 +160,9 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
             else { continue }
             let labels = ["device": disk.device]
             readings.append(
-                reading(ProcReading.diskSectorsReadPerSecond, Double(disk.sectorsRead - before.sectorsRead) / seconds, labels))
+                Fleetwatch_V1_Reading.make(ProcReading.diskSectorsReadPerSecond, Double(disk.sectorsRead - before.sectorsRead) / seconds, labels))
             readings.append(
-                reading(
+                Fleetwatch_V1_Reading.make(
                     ProcReading.diskSectorsWrittenPerSecond, Double(disk.sectorsWritten - before.sectorsWritten) / seconds,
                     labels))
         }
@@ -188,10 +188,10 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
             else { continue }
             let labels = ["iface": interface.interface]
             readings.append(
-                reading(
+                Fleetwatch_V1_Reading.make(
                     ProcReading.netRxBytesPerSecond, Double(interface.receivedBytes - before.receivedBytes) / seconds, labels))
             readings.append(
-                reading(
+                Fleetwatch_V1_Reading.make(
                     ProcReading.netTxBytesPerSecond, Double(interface.transmittedBytes - before.transmittedBytes) / seconds,
                     labels))
         }
@@ -215,13 +215,5 @@ public final class MetricCollector<FileSystem: ProcFileSystem> {
             }
             return nil
         }
-    }
-
-    private func reading(_ key: String, _ value: Double, _ labels: [String: String] = [:]) -> Fleetwatch_V1_Reading {
-        var reading = Fleetwatch_V1_Reading()
-        reading.key = key
-        reading.value = value
-        if !labels.isEmpty { reading.labels = labels }
-        return reading
     }
 }

@@ -44,12 +44,12 @@ public struct ContainerSampler {
             current[container.id] = counters
             let label = ["container": name]
             if let memory = counters.cgroup.memoryBytes {
-                readings.append(Self.reading(ProcReading.cgroupMemoryBytes, Double(memory), label))
+                readings.append(Fleetwatch_V1_Reading.make(ProcReading.cgroupMemoryBytes, Double(memory), label))
             }
             guard let seconds, seconds > 0, let before = previous[container.id] else { continue }
             func rate(_ key: String, _ now: UInt64?, _ then: UInt64?, scale: Double = 1) {
                 guard let now, let then, now >= then else { return }
-                readings.append(Self.reading(key, Double(now - then) * scale / seconds, label))
+                readings.append(Fleetwatch_V1_Reading.make(key, Double(now - then) * scale / seconds, label))
             }
             rate(
                 ProcReading.cgroupCPUSecondsPerSecond, counters.cgroup.cpuNanoseconds, before.cgroup.cpuNanoseconds,
@@ -110,13 +110,5 @@ public struct ContainerSampler {
     private static func memory(usage: UInt64?, inactive: UInt64?) -> UInt64? {
         guard let usage else { return nil }
         return usage - min(usage, inactive ?? 0)
-    }
-
-    private static func reading(_ key: String, _ value: Double, _ labels: [String: String]) -> Fleetwatch_V1_Reading {
-        var reading = Fleetwatch_V1_Reading()
-        reading.key = key
-        reading.value = value
-        reading.labels = labels
-        return reading
     }
 }

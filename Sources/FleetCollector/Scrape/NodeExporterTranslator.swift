@@ -104,7 +104,7 @@ public struct NodeExporterTranslator: Sendable {
                     out.exporterVersion = labels["version"] ?? ""
                 }
                 if fits(sample) {
-                    passThrough.append(Self.reading(sample.name, sample.value, sample.labels))
+                    passThrough.append(Fleetwatch_V1_Reading.make(sample.name, sample.value, sample.labels))
                 } else {
                     out.skipped += 1
                 }
@@ -114,7 +114,7 @@ public struct NodeExporterTranslator: Sendable {
 
         var mapped: [Fleetwatch_V1_Reading] = []
         func add(_ key: String, _ value: Double, _ labels: [String: String] = [:]) {
-            mapped.append(Self.reading(key, value, labels))
+            mapped.append(Fleetwatch_V1_Reading.make(key, value, labels))
         }
         if let value = gauges["node_load1"] { add(ProcReading.loadavg1, value) }
         if let value = gauges["node_load5"] { add(ProcReading.loadavg5, value) }
@@ -178,13 +178,5 @@ public struct NodeExporterTranslator: Sendable {
         return sample.labels.allSatisfy { name, value in
             !name.isEmpty && name.utf8.count <= limits.maxLabelNameLength && value.utf8.count <= limits.maxLabelValueLength
         }
-    }
-
-    private static func reading(_ key: String, _ value: Double, _ labels: [String: String]) -> Fleetwatch_V1_Reading {
-        var reading = Fleetwatch_V1_Reading()
-        reading.key = key
-        reading.value = value
-        reading.labels = labels
-        return reading
     }
 }
