@@ -16,7 +16,7 @@ from conftest import BIN, free_port, wait_for
 from test_alerts import ADMIN, MACHINE, PARTITIONS, Receiver, create_rule, require_free_alert_partitions, run
 from test_cli import cli
 from test_conventions import promtool_findings, scrape
-from test_hub import Hub, clean_env, this_machine
+from test_hub import Hub, clean_env, hubs, this_machine  # noqa: F401 (hubs: the fixture)
 
 aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is not installed (scripts/install-deps)")
 from aiosmtpd.controller import Controller  # noqa: E402
@@ -68,14 +68,6 @@ def smtp():
     sink = SMTPSink()
     yield sink
     sink.close()
-
-
-@pytest.fixture
-def hubs():
-    started = []
-    yield started
-    for hub in started:
-        hub.kill()
 
 
 def start_hub(tmp_path, hubs, config):
