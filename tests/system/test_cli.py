@@ -61,11 +61,7 @@ def silent_server():
 def hub(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli-hub")
     hub = Hub(tmp, tmp / "data")
-    hub.start("--interval", "1").wait_ready()
-    welcome = wait_for(lambda: "FLEETWATCH_ADMIN_TOKEN=" in hub.stdout() and hub.stdout(), 10, "the hub's banner")
-    hub.admin_token = re.search(r"FLEETWATCH_ADMIN_TOKEN=(\S+)", welcome).group(1)
-    hub.env = clean_env(FLEETWATCH_CONFIG_URL=f"http://127.0.0.1:{hub.config_port}",
-                        FLEETWATCH_ADMIN_TOKEN=hub.admin_token)
+    hub.start("--interval", "1").wait_ready().learn_tokens()
     yield hub
     hub.kill()
 

@@ -104,6 +104,18 @@ class Hub:
     def stdout(self):
         return self.out_path.read_text(errors="replace")
 
+    def learn_tokens(self, timeout=10):
+        """Reads the admin and collector tokens from the banner into `admin_token` and `token`, and sets `env`: the
+        CLI's environment against this hub with the admin token."""
+        banner = wait_for(lambda: "FLEETWATCH_ADMIN_TOKEN=" in self.stdout() and self.stdout(), timeout,
+                          "the hub's banner")
+        self.admin_token = re.search(r"FLEETWATCH_ADMIN_TOKEN=(\S+)", banner).group(1)
+        token = re.search(r"FLEETWATCH_TOKEN=(\S+)", banner)
+        self.token = token and token.group(1)
+        self.env = clean_env(FLEETWATCH_CONFIG_URL=f"http://127.0.0.1:{self.config_port}",
+                             FLEETWATCH_ADMIN_TOKEN=self.admin_token)
+        return self
+
     def stderr(self):
         return self.err_path.read_text(errors="replace")
 

@@ -75,12 +75,7 @@ def start_hub(tmp_path, hubs, config):
     path.write_text(config)
     hub = Hub(tmp_path, tmp_path / "data")
     hubs.append(hub)
-    hub.start("--interval", "1", "--notify-config", str(path)).wait_ready()
-    banner = wait_for(lambda: "FLEETWATCH_TOKEN=" in hub.stdout() and hub.stdout(), 10, "the hub's banner")
-    hub.admin_token = re.search(r"FLEETWATCH_ADMIN_TOKEN=(\S+)", banner).group(1)
-    hub.token = re.search(r"FLEETWATCH_TOKEN=(\S+)", banner).group(1)
-    hub.env = clean_env(FLEETWATCH_CONFIG_URL=f"http://127.0.0.1:{hub.config_port}",
-                        FLEETWATCH_ADMIN_TOKEN=hub.admin_token)
+    hub.start("--interval", "1", "--notify-config", str(path)).wait_ready().learn_tokens()
     hub.machine = wait_for(lambda: this_machine(hub), 30, "this machine at the hub")["machine_id"]
     return hub
 

@@ -6,7 +6,6 @@ creates and lists one, and the Alerts page shows the alert as silenced. Saves si
 to FLEETWATCH_SCREENSHOT_DIR.
 """
 import json
-import re
 import time
 import urllib.error
 import urllib.request
@@ -24,11 +23,7 @@ from test_hub import Hub, clean_env, this_machine
 def hub(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("silences-hub")
     hub = Hub(tmp, tmp / "data")
-    hub.start("--interval", "1").wait_ready()
-    welcome = wait_for(lambda: "FLEETWATCH_ADMIN_TOKEN=" in hub.stdout() and hub.stdout(), 10, "the hub's banner")
-    hub.admin_token = re.search(r"FLEETWATCH_ADMIN_TOKEN=(\S+)", welcome).group(1)
-    hub.env = clean_env(FLEETWATCH_CONFIG_URL=f"http://127.0.0.1:{hub.config_port}",
-                        FLEETWATCH_ADMIN_TOKEN=hub.admin_token)
+    hub.start("--interval", "1").wait_ready().learn_tokens()
     hub.anonymous = clean_env(FLEETWATCH_CONFIG_URL=f"http://127.0.0.1:{hub.config_port}")
     hub.machine = wait_for(lambda: this_machine(hub), 30, "this machine at the hub")["machine_id"]
     yield hub
