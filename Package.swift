@@ -299,6 +299,9 @@ let package = Package(
         .testTarget(name: "FleetSettingsTests", dependencies: ["FleetSettings"], swiftSettings: strict),
         .testTarget(name: "FleetLoadgenTests", dependencies: ["FleetLoadgen", "FleetCore", "FleetProto"], swiftSettings: strict),
         .testTarget(name: "FleetProbeTests", dependencies: ["FleetProbe", "FleetCore"], swiftSettings: strict),
+        .testTarget(
+            name: "FleetLoggingTests", dependencies: ["FleetLogging", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         // The store protocols' conformance suites on both stores, and each adapter against its database.
         .testTarget(
             name: "FleetStoreTests", dependencies: ["FleetStore", "FleetPostgres", "FleetSQLite", "FleetSettings"],
