@@ -215,8 +215,10 @@ window.addEventListener("popstate", () => {
   setRange(restored, "none");
 });
 
-$("custom-range").addEventListener("toggle", () => {
-  if ($("custom-range").open) renderRange();
+// The form is filled with the window shown as the details open: in the summary's click (mouse or keyboard), which
+// runs before anyone can type, not in the "toggle" event, which comes later and would overwrite what was typed.
+$("custom-range").querySelector("summary").addEventListener("click", () => {
+  if (!$("custom-range").open) renderRange();
 });
 
 // --- processes --------------------------------------------------------------------------------------
