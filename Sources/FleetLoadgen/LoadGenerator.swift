@@ -8,7 +8,7 @@ import Synchronization
 /// Simulates `machines` collectors over real gRPC against an ingest edge on this machine: each keeps
 /// one Publish stream and sends a batch every `interval`, with at most `maxInFlight` unacked, as a
 /// collector does (a tick that finds the limit reached is deferred: a collector would keep it in its
-/// outbox). Bounded by `duration`; loopback only.
+/// outbox). Bounded by `duration`; loopback only, in plaintext or TLS.
 public struct LoadGenerator: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -23,6 +23,8 @@ public struct LoadGenerator: Sendable {
         /// Unacked batches per machine before ticks are deferred (a collector sends one at a time by default).
         /// Without a limit a slow edge would have every unacked batch buffered in its HTTP/2 streams.
         public var maxInFlight = 1
+        /// Plaintext, or TLS to an edge that serves it (the CA and client certificate of `ClientTLSFiles`).
+        public var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity = .plaintext
 
         public init(host: String, port: Int, token: String, machines: Int, interval: Duration, duration: Duration) {
             self.host = host
@@ -90,7 +92,7 @@ public struct LoadGenerator: Sendable {
         let transport = try HTTP2ClientTransport.Posix(
             target: .ipv4(
                 address: configuration.host == "localhost" ? "127.0.0.1" : configuration.host, port: configuration.port),
-            transportSecurity: .plaintext)
+            transportSecurity: configuration.transportSecurity)
         try await withGRPCClient(transport: transport) { client in
             let ingest = Fleetwatch_V1_Ingest.Client(wrapping: client)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -2,6 +2,7 @@ import FleetCollector
 import FleetRuntime
 import FleetCore
 import FleetProto
+import FleetSettings
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -29,6 +30,9 @@ public struct ProbeRunner: Sendable {
         public var hops: [ProbeHop]
         /// Sent as `Authorization: Bearer` to a gateway that needs a viewer token (FLEETWATCH_VIEWER_TOKEN).
         public var viewerToken: String?
+        /// For an https gateway: the CA its certificate must chain to, and a client certificate (FLEETWATCH_TLS_*).
+        /// The edge's are in `edge.trust`.
+        public var gatewayTrust = ClientTLSFiles()
 
         public init(
             edge: IngestEndpoint, token: String, gateway: URL, name: String = "synthetic", interval: Duration = .seconds(1),
@@ -98,7 +102,10 @@ public struct ProbeRunner: Sendable {
                 do {
                     try await inject()
                 } catch let error as RPCError {
-                    throw ProbeError("the edge at \(configuration.edge.host):\(configuration.edge.port) refused or failed: \(error)")
+                    throw ProbeError(
+                        "the edge at \(configuration.edge.host):\(configuration.edge.port) refused or failed: "
+                            + TLSMismatchHint.annotate(
+                                "\(error)", usesTLS: configuration.edge.usesTLS, urlSetting: "FLEETWATCH_INGEST_URL"))
                 }
             }
             // The injector finishes first (with a count); the gateway reader runs until cancelled.
@@ -189,7 +196,9 @@ public struct ProbeRunner: Sendable {
             if let viewerToken = configuration.viewerToken {
                 client.additionalHeaders[.authorization] = "Bearer \(viewerToken)"
             }
-            try await WebSocketClient.connect(url: url, configuration: client, logger: logger) { inbound, outbound, _ in
+            let tls = configuration.gateway.scheme == "https" ? try configuration.gatewayTrust.httpsConfiguration() : nil
+            try await WebSocketClient.connect(url: url, configuration: client, tlsConfiguration: tls, logger: logger) {
+                inbound, outbound, _ in
                 try await outbound.write(.text(subscribe))
                 var following = false
                 for try await message in inbound.messages(maxSize: 16 << 20) {
@@ -219,7 +228,10 @@ public struct ProbeRunner: Sendable {
             return
         } catch {
             if Task.isCancelled { return }
-            throw ProbeError("cannot follow the live feed at \(url): \(error)")
+            throw ProbeError(
+                "cannot follow the live feed at \(url): "
+                    + TLSMismatchHint.annotate(
+                        "\(error)", usesTLS: configuration.gateway.scheme == "https", urlSetting: "FLEETWATCH_GATEWAY_URL"))
         }
         if !Task.isCancelled { throw ProbeError("the gateway at \(url) closed the live feed") }
     }

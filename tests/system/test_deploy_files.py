@@ -9,7 +9,8 @@ RabbitMQ or PostgreSQL.
   keep the official images' contract the compose file uses (tests/system/test_compose.py builds and runs them all);
 - deploy/healthcheck (the image's probe) finds the right port and reports HTTP status as exit code;
 - deploy/init-secrets writes the secrets, the RabbitMQ user's password hash and deploy/.env;
-- deploy/agent/install.sh stages the agent under a prefix, and its unit passes `systemd-analyze verify`.
+- deploy/agent/install.sh stages the agent under a prefix (with a collector token, or a join token and a CA kept in
+  a root-only agent.env), and its unit passes `systemd-analyze verify`.
 
 Locally a missing docker-compose (or PyYAML, curl) skips a test with the reason; under CI=true it fails it.
 `systemd-analyze verify` is skipped wherever systemd-analyze is missing."""
@@ -550,6 +551,65 @@ def test_install_sh_stages_the_agent_under_a_prefix(tmp_path, fake_agent):
     settings = [line for line in env_file.read_text().splitlines() if line and not line.startswith("#")]
     assert settings == ["FLEETWATCH_LABELS=env=prod,rack=r1", "FLEETWATCH_INGEST_URL=https://edge2:443"]
     assert token.read_text() == "t2\n" and stat.S_IMODE(token.stat().st_mode) == 0o600
+
+
+FAKE_CA = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n"
+
+
+def env_settings(path):
+    return [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+
+
+def test_install_sh_with_a_join_token_and_a_ca_keeps_them_in_the_env_file_for_root_only(tmp_path, fake_agent):
+    prefix = tmp_path / "root"
+    join_file, ca = tmp_path / "join", tmp_path / "ca.pem"
+    join_file.write_text("join-s3cret\n")
+    ca.write_text(FAKE_CA)
+    result = install("--edge", "https://edge.example.net:7070", "--join-token-file", str(join_file), "--tls-ca", str(ca),
+                     "--binary", str(fake_agent), "--prefix", str(prefix), "--no-start")
+    assert result.returncode == 0, result.stderr
+    env_file = prefix / "etc/fleetwatch/agent.env"
+    installed_ca = prefix / "etc/fleetwatch/edge-ca.pem"
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    # No collector token: none is written, and the agent is told not to read the unit's placeholder.
+    assert env_settings(env_file) == ["FLEETWATCH_INGEST_URL=https://edge.example.net:7070",
+                                      "FLEETWATCH_JOIN_TOKEN=join-s3cret",
+                                      "FLEETWATCH_TLS_CA=/etc/fleetwatch/edge-ca.pem", "FLEETWATCH_TOKEN_FILE="]
+    assert not (prefix / "etc/fleetwatch/agent.token").exists()
+    assert installed_ca.read_text() == FAKE_CA and stat.S_IMODE(installed_ca.stat().st_mode) == 0o644
+    assert "join-s3cret" not in result.stdout + result.stderr
+    # The unit starts without agent.token: SetCredential= is LoadCredential='s default.
+    assert unit_settings()["SetCredential"] == ["token:none"]
+
+    # Again with a collector token and no join token: the token is written and read; the join token stays.
+    result = install("--edge", "https://edge.example.net:7070", "--token", "t3", "--binary", str(fake_agent),
+                     "--prefix", str(prefix), "--no-start")
+    assert result.returncode == 0, result.stderr
+    assert env_settings(env_file) == ["FLEETWATCH_JOIN_TOKEN=join-s3cret", "FLEETWATCH_TLS_CA=/etc/fleetwatch/edge-ca.pem",
+                                      "FLEETWATCH_INGEST_URL=https://edge.example.net:7070"]
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert (prefix / "etc/fleetwatch/agent.token").read_text() == "t3\n"
+
+    # A new join token replaces the old one; inline works too.
+    result = install("--edge", "https://edge.example.net:7070", "--join-token", "join-2", "--binary", str(fake_agent),
+                     "--prefix", str(prefix), "--no-start")
+    assert result.returncode == 0, result.stderr
+    assert [line for line in env_settings(env_file) if "JOIN" in line] == ["FLEETWATCH_JOIN_TOKEN=join-2"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--edge", "http://edge:7070", "--join-token", "j", "--tls-ca", "/etc/hostname"], "--tls-ca is for an https:// edge"),
+    (["--edge", "https://edge:7070", "--join-token", "j", "--tls-ca", "/nonexistent/ca.pem"], "is not a readable file"),
+    (["--edge", "https://edge:7070", "--join-token", "j", "--tls-ca", "/etc/hostname"], "holds no PEM certificate"),
+    (["--edge", "http://edge:7070", "--join-token", "a b"], "the join-token must not contain spaces"),
+    (["--edge", "http://edge:7070", "--join-token", "j", "--join-token-file", "/etc/hostname"], "not both"),
+    (["--edge", "http://edge:7070", "--join-token-file", "/nonexistent/join"], "--join-token-file '/nonexistent/join'"),
+    (["--edge", "http://edge:7070", "--join-token"], "--join-token needs a value"),
+])
+def test_install_sh_rejects_bad_join_token_and_ca_arguments(tmp_path, fake_agent, args, message):
+    result = install(*args, "--binary", str(fake_agent), "--prefix", str(tmp_path / "root"), "--no-start")
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "root/etc/fleetwatch/agent.env").exists()
 
 
 @pytest.mark.parametrize("args, message", [

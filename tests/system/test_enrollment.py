@@ -1,7 +1,8 @@
 """Per-machine identity against `fleetwatch hub` (no broker, no PostgreSQL): a collector with a join token enrolls
 and keeps its credential 0600; with credentials required the shared token is refused, and so is a credential
 publishing as another machine; a revoked credential is refused within the documented bound (5 s cache); the
-audit trail lists the enrollment, the refusals and the revocation (docs/operations.md "Machine identity")."""
+audit trail lists the enrollment, the refusals and the revocation (docs/operations.md "Machine identity"). An agent
+installed by deploy/agent/install.sh with only a join token enrolls from the settings it wrote."""
 import json
 import os
 import signal
@@ -119,6 +120,9 @@ def test_enrollment_required_credentials_revocation_and_audit(setup, tmp_path):
                       10, "the hub's banner")
     join = next(line for line in banner.splitlines() if line.strip().startswith("join "))
     assert f"FLEETWATCH_JOIN_TOKEN={JOIN}" in join and SHARED not in join, join
+    install = next(line for line in banner.splitlines() if "install.sh" in line)
+    assert f"install.sh --edge http://127.0.0.1:{setup.ingest} --join-token {JOIN}" in install, install
+    assert SHARED not in banner, banner
 
     # A new machine enrolls with the join token; the credential is its own file, 0600, and its batches arrive.
     web1 = tmp_path / "web-1"
@@ -180,6 +184,50 @@ def test_enrollment_required_credentials_revocation_and_audit(setup, tmp_path):
     revoked = next(e for e in setup.events() if e["kind"] == "revoked")
     assert revoked["detail"] == "by pytest"
     print(f"revocation took effect after {took:.1f} s (bound {REVOCATION_BOUND} s)")
+
+
+def test_a_hub_requiring_credentials_without_a_join_token_offers_no_shared_token_to_join_with(setup, tmp_path):
+    setup.spawn(
+        "hub-closed",
+        ["hub", "--no-collect", "--require-machine-credentials", "--data-dir", str(tmp_path / "closed"), "--http-addr",
+         f"127.0.0.1:{setup.http}", "--ingest-listen", f"127.0.0.1:{setup.ingest}", "--config-listen",
+         f"127.0.0.1:{setup.config}"],
+        env(FLEETWATCH_WEB_DIR=str(ROOT / "web"), FLEETWATCH_TOKEN=SHARED))
+    banner = wait_for(lambda: (text := (tmp_path / "hub-closed.log").read_text(errors="replace")) and "join " in text
+                      and text, 30, "the hub's banner")
+    join = next(line for line in banner.splitlines() if line.strip().startswith("join "))
+    assert "enrollment is off: start with FLEETWATCH_JOIN_TOKEN" in join, join
+    assert SHARED not in banner and "install.sh" not in banner, banner
+
+
+def test_an_agent_installed_with_only_a_join_token_enrolls(setup, tmp_path):
+    """install.sh --join-token, then the agent started as the unit starts it: agent.env read as systemd reads an
+    EnvironmentFile (overriding the unit's Environment=), the token credential being the unit's placeholder."""
+    agent = Path(BIN).parent / "fleetwatch-agent"
+    require(agent.exists(), f"{agent} is not built (swift build --product fleetwatch-agent)")
+    setup.hub()
+    wait_for(lambda: setup.get("/readyz")[0] == 200, 30, "hub /readyz")
+    prefix = tmp_path / "root"
+    installed = subprocess.run(
+        ["sh", str(ROOT / "deploy/agent/install.sh"), "--edge", f"http://127.0.0.1:{setup.ingest}", "--join-token", JOIN,
+         "--binary", str(agent), "--prefix", str(prefix), "--no-start"], capture_output=True, text=True, timeout=60)
+    assert installed.returncode == 0, installed.stderr
+    credentials = tmp_path / "credentials"  # what systemd makes of LoadCredential=/SetCredential= without agent.token
+    credentials.mkdir()
+    (credentials / "token").write_text("none")
+    state = tmp_path / "state"
+    environment = env(FLEETWATCH_TOKEN_FILE=str(credentials / "token"), FLEETWATCH_DATA_DIR=str(state),
+                      FLEETWATCH_MACHINE_ID="installed-1", FLEETWATCH_INTERVAL="1", FLEETWATCH_TOP_PROCESSES="0")
+    for line in (prefix / "etc/fleetwatch/agent.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.split("=", 1)
+            environment[key] = value
+    log = open(tmp_path / "installed-agent.log", "ab")
+    setup.processes.append(subprocess.Popen([str(agent)], env=environment, stdout=log, stderr=subprocess.STDOUT))
+    credential = state / "collector/credential"
+    wait_for(credential.exists, 30, "the installed agent's credential file")
+    assert stat.S_IMODE(credential.stat().st_mode) == 0o600
+    wait_for(lambda: setup.last_seen("installed-1"), 30, "installed-1 in GET /api/v1/machines")
 
 
 def test_a_distributed_edge_checks_credentials_in_postgresql(stack, tmp_path):

@@ -1,8 +1,10 @@
 """A node_exporter source (issue 14, part 4): `fleetwatch scrape` scrapes Debian's prometheus-node-exporter, which
 the test starts itself on a free port, and streams its batches into a hub. The machine appears with canonical
-series (CPU, memory, load, file systems) and with a family Fleetwatch has no name for, passed through as-is."""
+series (CPU, memory, load, file systems) and with a family Fleetwatch has no name for, passed through as-is.
+Against a hub that requires machine credentials, the scraper enrolls with a join token like the agent does."""
 import os
 import shutil
+import stat
 import subprocess
 import urllib.parse
 import urllib.request
@@ -129,6 +131,46 @@ def test_a_stopped_exporter_is_logged_once_and_scraping_resumes(tmp_path, hub):
             exporter.wait(10)
     finally:
         assert scrape.stop() == 0
+
+
+def test_a_scraper_enrolls_where_machine_credentials_are_required_and_keeps_its_credential(tmp_path, node_exporter):
+    join = "join-" + "5" * 24
+    hub = Hub(tmp_path, tmp_path / "enroll-data", name="enroll-hub")
+    hub.start("--no-collect", "--join-token", join, "--require-machine-credentials").wait_ready()
+    data = tmp_path / "scrape-enroll"
+
+    def scraper_with(name, **tokens):
+        env = clean_env(FLEETWATCH_INGEST_URL=f"http://127.0.0.1:{hub.ingest_port}", **tokens)
+        return Process(name, ["scrape", "--url", node_exporter, "--interval", "1", "--machine-id", MACHINE,
+                              "--data-dir", str(data)], env, tmp_path).start()
+
+    def last_seen():
+        machines = hub.get("/api/v1/machines")[1]["machines"]
+        return next((m["last_seen_ms"] for m in machines if m["machine_id"] == MACHINE), None)
+
+    try:
+        # The shared token alone publishes nothing here.
+        shared = scraper_with("scrape-shared", FLEETWATCH_TOKEN=(hub.data_dir / "token").read_text().strip())
+        wait_for(lambda: "the shared collector token may not publish" in shared.tail(), 30, "the shared token refused")
+        assert last_seen() is None
+        assert shared.stop() == 0
+
+        scrape = scraper_with("scrape-join", FLEETWATCH_JOIN_TOKEN=join)
+        credential_file = data / "scrape/credential"
+        wait_for(credential_file.exists, 30, "the scraper's credential file")
+        assert stat.S_IMODE(credential_file.stat().st_mode) == 0o600
+        credential = credential_file.read_text().strip()
+        assert credential.startswith("fwm_") and join not in credential
+        first = wait_for(last_seen, 30, f"{MACHINE} listed once its batches arrive with its own credential")
+        assert scrape.stop() == 0
+
+        # Restarted without the join token, it publishes with the stored credential.
+        again = scraper_with("scrape-again")
+        wait_for(lambda: (last_seen() or 0) > first, 30, "batches again with the stored credential")
+        assert credential_file.read_text().strip() == credential
+        assert again.stop() == 0
+    finally:
+        hub.kill()
 
 
 def test_a_bad_url_is_a_clear_error(tmp_path):

@@ -200,6 +200,81 @@ def test_hub_serves_https_and_its_own_collector_trusts_the_ca(tmp_path, pki):
         log.close()
 
 
+def loadgen(env, *extra):
+    return subprocess.run([BIN, "loadgen", "--machines", "2", "--interval", "0.5", "--duration", "3", "--output", "json",
+                           *extra], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_loadgen_publishes_to_a_tls_edge_with_the_ca_and_a_client_certificate(stack, pki):
+    tls_edge(stack, pki, client_ca=pki["ca"])
+    cert, key = pki["client"]
+    result = loadgen(dict(stack.env, FLEETWATCH_TLS_CA=pki["ca"]), "--tls-client-cert", cert, "--tls-client-key", key)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["batches_acked"] == report["batches_sent"] >= 2, report
+    assert f"against https://127.0.0.1:{stack.ingest_port}" in result.stderr
+
+
+def test_loadgen_refuses_clearly_without_the_ca_or_over_plaintext(stack, pki):
+    tls_edge(stack, pki)
+    untrusted = loadgen(stack.env)  # the system roots do not know the test CA
+    assert untrusted.returncode == 69, (untrusted.returncode, untrusted.stderr)
+    assert "does not chain to FLEETWATCH_TLS_CA" in untrusted.stderr, untrusted.stderr
+    plaintext = loadgen(dict(stack.env, FLEETWATCH_INGEST_URL=f"127.0.0.1:{stack.ingest_port}",
+                             FLEETWATCH_TLS_CA=pki["ca"]))
+    assert plaintext.returncode == 69, (plaintext.returncode, plaintext.stderr)
+    assert "then give FLEETWATCH_INGEST_URL as https://" in plaintext.stderr, plaintext.stderr
+
+
+@pytest.fixture
+def tls_hub(tmp_path, pki):
+    """`fleetwatch hub --no-collect` serving TLS on its edge and gateway: (env for its clients without a CA,
+    ingest URL, gateway URL by name)."""
+    require(Path(BIN).exists(), f"{BIN} is not built")
+    http_port, ingest_port, config_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETWATCH_")}
+    log = open(tmp_path / "tls-hub.log", "wb")
+    hub = subprocess.Popen(
+        [BIN, "hub", "--no-collect", "--data-dir", str(tmp_path / "data"), "--http-addr", f"127.0.0.1:{http_port}",
+         "--ingest-listen", f"127.0.0.1:{ingest_port}", "--config-listen", f"127.0.0.1:{config_port}"],
+        env=dict(env, FLEETWATCH_WEB_DIR=str(ROOT / "web"), **server_tls(pki)), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        gateway = f"https://localhost:{http_port}"
+        wait_for(lambda: hub.poll() is None and https_ready(gateway + "/readyz", pki["ca"]), 60,
+                 f"the TLS hub ready (log: {tmp_path / 'tls-hub.log'})")
+        env["FLEETWATCH_TOKEN"] = (tmp_path / "data/token").read_text().strip()
+        yield env, f"https://127.0.0.1:{ingest_port}", gateway
+    finally:
+        hub.terminate()
+        hub.wait(30)
+        log.close()
+
+
+def probe(env, ingest, gateway):
+    return subprocess.run(
+        [BIN, "probe", "--report", "--count", "3", "--interval", "0.2", "--output", "json", "--without-alerts",
+         "--ingest-url", ingest, "--gateway-url", gateway, "--name", "tls"],
+        env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_probe_follows_a_tls_edge_and_gateway_with_the_ca(tls_hub, pki):
+    env, ingest, gateway = tls_hub
+    result = probe(dict(env, FLEETWATCH_TLS_CA=pki["ca"]), ingest, gateway)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["sent"] == report["completed"] == 3, report
+
+
+def test_probe_refuses_clearly_without_the_ca_and_an_https_gateway_by_ip(tls_hub, pki):
+    env, ingest, gateway = tls_hub
+    untrusted = probe(env, ingest, gateway)
+    assert untrusted.returncode != 0
+    assert "does not chain to FLEETWATCH_TLS_CA" in untrusted.stderr, untrusted.stderr
+    by_ip = probe(dict(env, FLEETWATCH_TLS_CA=pki["ca"]), ingest, gateway.replace("localhost", "127.0.0.1"))
+    assert by_ip.returncode != 0
+    assert "FLEETWATCH_GATEWAY_URL: expected an https URL with a host name" in by_ip.stderr, by_ip.stderr
+
+
 @pytest.mark.parametrize("case", ["missing", "mismatch", "not-pem", "half"])
 def test_a_bad_tls_setting_stops_the_edge_at_start_naming_it(stack, pki, tmp_path, case):
     cert, key = pki["server"]

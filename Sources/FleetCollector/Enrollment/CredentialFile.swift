@@ -12,13 +12,15 @@
     import Darwin
 #endif
 
-/// The machine's own credential on disk: `<data dir>/collector/credential`, one line, mode 0600, written once
-/// (created with that mode, fsynced, then renamed into place, so it is never readable by others nor half written).
+/// The machine's own credential on disk: `<data dir>/collector/credential` (a scraper's in `<data dir>/scrape`,
+/// beside its outbox, as the machine it reports is its own), one line, mode 0600, written once (created with that
+/// mode, fsynced, then renamed into place, so it is never readable by others nor half written).
 public struct CredentialFile: Sendable {
     public let path: String
 
-    public init(dataDirectory: String) {
-        path = dataDirectory + "/collector/credential"
+    /// The credential of whoever keeps its outbox in `<dataDirectory>/<folder>`.
+    public init(dataDirectory: String, folder: String = "collector") {
+        path = dataDirectory + "/" + folder + "/credential"
     }
 
     /// The stored credential, or nil when there is none yet. Throws when the file exists but cannot be used.

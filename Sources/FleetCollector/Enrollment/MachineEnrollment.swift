@@ -9,20 +9,31 @@ import Logging
 /// credential to revoke first), which is logged as an error on every attempt.
 public struct MachineEnrollment: Sendable {
     public let joinToken: String
-    public let identity: Fleetwatch_V1_MachineIdentity
     public let file: CredentialFile
     /// Waits between attempts, doubling from the first to the last.
     public var retryDelays: (first: Duration, last: Duration) = (.seconds(1), .seconds(30))
+    /// The identity to enroll as; nil when cancelled while waiting for it.
+    private let identity: @Sendable () async -> Fleetwatch_V1_MachineIdentity?
 
+    /// Enrolls as `identity`, known at start (the collector's, from /etc/machine-id and /proc).
     public init(joinToken: String, identity: Fleetwatch_V1_MachineIdentity, file: CredentialFile) {
+        self.init(joinToken: joinToken, file: file, identity: { identity })
+    }
+
+    /// Enrolls as the identity `identity` returns once it is known: a scraper learns its machine from the
+    /// exporter's first answer (`ScrapedIdentity`).
+    public init(
+        joinToken: String, file: CredentialFile, identity: @escaping @Sendable () async -> Fleetwatch_V1_MachineIdentity?
+    ) {
         self.joinToken = joinToken
-        self.identity = identity
         self.file = file
+        self.identity = identity
     }
 
     /// The new credential, stored (or the one a previous run stored); nil when cancelled first.
     func enroll<Transport: ClientTransport>(with client: GRPCClient<Transport>, logger: Logger) async -> String? {
         if let stored = try? file.read() { return stored }
+        guard let identity = await identity() else { return nil }
         let enrollment = Fleetwatch_V1_Enrollment.Client(wrapping: client)
         var request = Fleetwatch_V1_EnrollRequest()
         request.joinToken = joinToken

@@ -7,7 +7,9 @@ import Synchronization
 /// interval it scrapes the target, translates the text (`PrometheusTextParser`, `NodeExporterTranslator`) into a
 /// batch of the "node_exporter" source and hands it to the same outbox and uploader as the Linux collector, so it
 /// keeps the collector's guarantees (durable outbox, backfill, backoff, breaker) and obeys the edge's commands
-/// (a new interval; snapshot requests are ignored: node_exporter has no processes).
+/// (a new interval; snapshot requests are ignored: node_exporter has no processes). With a join token it enrolls
+/// like the agent (`MachineEnrollment`) as soon as the first scrape names the machine, and keeps the credential in
+/// `<data dir>/scrape/credential`.
 public final class ScrapeAgent: Sendable {
     public let configuration: CollectorConfiguration
     public let buffer: BatchBuffer
@@ -17,6 +19,8 @@ public final class ScrapeAgent: Sendable {
     private let counters: CollectorCounters
     private let logger: Logger
     private let state: Mutex<State>
+    /// Set by the first scrape that names the machine; what enrollment waits for.
+    private let identity: ScrapedIdentity
 
     private struct State {
         var translator: NodeExporterTranslator
@@ -34,7 +38,8 @@ public final class ScrapeAgent: Sendable {
         public var skipped: Int
     }
 
-    /// Validates the configuration and opens the outbox (`<data dir>/scrape`, apart from a collector's).
+    /// Validates the configuration and opens the outbox (`<data dir>/scrape`, apart from a collector's). A stored
+    /// machine credential replaces the shared token; without one, a join token obtains it.
     public init(
         configuration: CollectorConfiguration, fetcher: any ExpositionFetcher,
         uploaderOptions: IngestUploader.Options? = nil, logger: Logger = Logger(label: "fleetwatch.scrape")
@@ -48,10 +53,18 @@ public final class ScrapeAgent: Sendable {
             maxBytes: configuration.maxBufferedBytes, durable: configuration.durableBuffer, logger: logger)
         control = CollectorControl(interval: configuration.interval)
         counters = CollectorCounters()
+        let credentialFile = CredentialFile(dataDirectory: configuration.dataDirectory, folder: "scrape")
+        let credential = try credentialFile.read()
+        let identity = ScrapedIdentity()
+        self.identity = identity
         uploader = IngestUploader(
-            endpoint: try configuration.endpoint(), token: configuration.token, buffer: buffer, control: control,
-            counters: counters, options: uploaderOptions ?? IngestUploader.Options(maxInFlight: configuration.maxInFlight),
-            logger: logger)
+            endpoint: try configuration.endpoint(), token: credential ?? configuration.token, buffer: buffer,
+            control: control, counters: counters,
+            options: uploaderOptions ?? IngestUploader.Options(maxInFlight: configuration.maxInFlight), logger: logger,
+            enrollment: credential == nil
+                ? configuration.joinToken.map {
+                    MachineEnrollment(joinToken: $0, file: credentialFile, identity: { await identity.value() })
+                } : nil)
         state = Mutex(
             State(
                 translator: NodeExporterTranslator(includeLoopback: configuration.includeLoopback),
@@ -125,6 +138,7 @@ public final class ScrapeAgent: Sendable {
         }
         let batch = Self.batch(
             machineID: machineID, output: output, labels: configuration.labels, timestampMs: time.wallMillis)
+        identity.set(batch.identity)
         do {
             let sequence = try buffer.append(batch)
             counters.update {

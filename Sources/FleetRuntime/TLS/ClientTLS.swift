@@ -1,5 +1,6 @@
 import FleetSettings
 import GRPCNIOTransportHTTP2Posix
+import NIOSSL
 
 extension ClientTLSFiles {
     /// Loads the files to check them at start: the CA holds certificates, the client key belongs to the client
@@ -24,5 +25,18 @@ extension ClientTLSFiles {
                 configuration.privateKey = .file(path: key, format: .pem)
             }
         }
+    }
+
+    /// The same for an HTTPS or WebSocket (wss) client (NIOSSL): the CA (or the system roots) and the client
+    /// certificate if any. Errors name the variable.
+    public func httpsConfiguration() throws(ConfigError) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let ca { configuration.trustRoots = .certificates(try PEMLoading.certificates(ca, setting: "FLEETWATCH_TLS_CA")) }
+        if let certificate, let key {
+            configuration.certificateChain = try PEMLoading.certificates(certificate, setting: "FLEETWATCH_TLS_CLIENT_CERT")
+                .map { .certificate($0) }
+            configuration.privateKey = .privateKey(try PEMLoading.privateKey(key, setting: "FLEETWATCH_TLS_CLIENT_KEY"))
+        }
+        return configuration
     }
 }

@@ -81,7 +81,8 @@ struct Ingest: AsyncParsableCommand {
         let joinTokenFile = Setting.value(machineCredentials.joinTokenFile, env: "FLEETWATCH_JOIN_TOKEN_FILE")
         let join = JoinCommand(
             listen: address, token: tokenFile.map { .file($0) } ?? .unknown, usesTLS: tls != nil,
-            joinToken: try machineCredentials.join() == nil ? nil : joinTokenFile.map { .file($0) } ?? .unknown)
+            joinToken: try machineCredentials.join() == nil ? nil : joinTokenFile.map { .file($0) } ?? .unknown,
+            requiresCredentials: try machineCredentials.required())
         FileHandle.standardOutput.write(Data((join.lines.joined(separator: "\n") + "\n").utf8))
         try await runServices(
             [

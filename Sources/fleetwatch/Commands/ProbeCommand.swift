@@ -23,7 +23,10 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Ingest edge (FLEETWATCH_INGEST_URL, default \(Defaults.ingestURL)).") var ingestURL: String?
     @Option(help: "Collector token (FLEETWATCH_TOKEN).") var token: String?
     @Option(help: "File whose first line is the collector token (FLEETWATCH_TOKEN_FILE).") var tokenFile: String?
-    @Option(help: "Gateway whose WebSocket is followed (FLEETWATCH_GATEWAY_URL, default http://\(Defaults.httpAddress)).")
+    @Option(
+        help:
+            "Gateway whose WebSocket is followed, http:// or https:// by host name (FLEETWATCH_GATEWAY_URL, default http://\(Defaults.httpAddress))."
+    )
     var gatewayURL: String?
     @Option(help: "Viewer token of a gateway that needs one (FLEETWATCH_VIEWER_TOKEN).") var viewerToken: String?
     @Option(help: "File whose first line is the viewer token (FLEETWATCH_VIEWER_TOKEN_FILE).") var viewerTokenFile: String?
@@ -35,6 +38,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "table or json (with --report).") var output: ClientOptions.OutputFormat = .table
     @Flag(help: "Do not wait for the alert evaluator's echo (a deployment without alerts).") var withoutAlerts = false
     @OptionGroup var service: ServiceOptions
+    @OptionGroup var tls: ClientTLSOptions
 
     func validate() throws {
         if let count, !(1...1_000_000).contains(count) { throw ValidationError("--count must be 1…1000000") }
@@ -55,13 +59,23 @@ struct ProbeCommand: AsyncParsableCommand {
         guard let gateway = URL(string: gatewayText), ["http", "https"].contains(gateway.scheme ?? ""), gateway.host != nil else {
             throw ConfigError(setting: "FLEETWATCH_GATEWAY_URL", expected: "http://host:port", got: gatewayText)
         }
+        if gateway.scheme == "https", let host = gateway.host,
+            host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." })
+        {
+            // The WebSocket client sends the host as the TLS server name, which cannot be an IP address.
+            throw ConfigError(
+                setting: "FLEETWATCH_GATEWAY_URL", expected: "an https URL with a host name its certificate names (not an IP)",
+                got: gatewayText)
+        }
         var configuration = ProbeRunner.Configuration(
-            edge: try IngestEndpoint(url: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL)),
+            edge: try tls.apply(
+                to: IngestEndpoint(url: Setting.value(ingestURL, env: "FLEETWATCH_INGEST_URL", default: Defaults.ingestURL))),
             token: token, gateway: gateway, name: name, interval: interval,
             count: count ?? (report ? 30 : nil), timeout: timeout,
             hops: ProbeHop.allCases.filter { !withoutAlerts || $0 != .evaluated })
         configuration.viewerToken = try Setting.secret(viewerToken, file: viewerTokenFile, env: "FLEETWATCH_VIEWER_TOKEN")?
             .split(separator: ",").first.map(String.init)
+        configuration.gatewayTrust = configuration.edge.trust
         if report {
             try await runReport(configuration)
         } else {

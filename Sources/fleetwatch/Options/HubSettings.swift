@@ -26,6 +26,8 @@ struct HubSettings: Sendable {
     /// What the hub's own clients (its collector, the dashboard's calls to the fleet queries) trust: FLEETWATCH_TLS_CA,
     /// or else the hub's certificate itself (a self-signed one).
     var localTrust = ClientTLSFiles()
+    /// FLEETWATCH_REQUIRE_MACHINE_CREDENTIALS: the banner then never offers the shared token to join with.
+    var requiresMachineCredentials = false
 
     init(command: Hub) throws {
         dataDirectory = Setting.value(command.dataDir, env: "FLEETWATCH_DATA_DIR") ?? Defaults.dataDirectory
@@ -47,6 +49,7 @@ struct HubSettings: Sendable {
             ?? Self.persistentSecret(at: dataDirectory + "/token")
         adminToken = try Setting.secret(nil, file: nil, env: "FLEETWATCH_ADMIN_TOKEN")
             ?? Self.persistentSecret(at: dataDirectory + "/admin-token")
+        requiresMachineCredentials = try command.machineCredentials.required()
         thresholds = try command.live.thresholds()
         origins = try command.access.origins()
         viewers = try command.access.viewers()
@@ -126,8 +129,11 @@ struct HubSettings: Sendable {
             ] + (Self.fleetwatchIsOnPath ? [] : [install])
             + [
                 "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)"
-            ] + JoinCommand(listen: ingest, token: .value(token), usesTLS: tls != nil, joinToken: joinToken.map { .value($0) })
-                .lines.map { "  " + $0 }
+            ]
+            + JoinCommand(
+                listen: ingest, token: .value(token), usesTLS: tls != nil, joinToken: joinToken.map { .value($0) },
+                requiresCredentials: requiresMachineCredentials
+            ).lines.map { "  " + $0 }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }
