@@ -36,8 +36,11 @@ struct Agent: AsyncParsableCommand {
     func run() async throws {
         let level = try Logger.Level.fromSetting(logLevel)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
-        let agent = try CollectorAgent(configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))
-        let work = Task { try await agent.run() }
+        let executor = AgentFootprint.apply()
+        let agent = try CollectorAgent(
+            configuration: try collector.configuration(), clock: EventLoopClock(eventLoop: executor.eventLoop),
+            logger: Logger(label: "fleetwatch.agent"))
+        let work = Task(executorPreference: executor) { try await agent.run(on: executor) }
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)

@@ -53,8 +53,15 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
     /// The counters now (collected, sent, acked, dropped, rejected, outbox depth, last tick CPU).
     public var statistics: CollectorStatistics { counters.snapshot(buffer: buffer) }
 
-    /// Collects and uploads until the task is cancelled.
-    public func run() async throws {
+    /// Collects and uploads until the task is cancelled. With an `executor`, every task of the agent (ticks,
+    /// uploader, drain) prefers it (the standalone agent passes `AgentFootprint.apply()`'s event loop).
+    public func run(on executor: (any TaskExecutor)? = nil) async throws {
+        try await withTaskExecutorPreference(executor) {
+            try await runTasks(on: executor)
+        }
+    }
+
+    private func runTasks(on executor: (any TaskExecutor)?) async throws {
         logger.info(
             "collector starting",
             metadata: [
@@ -64,9 +71,9 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
             ])
         // Unstructured on purpose: a child task would be cancelled with `run()` and could not send
         // what is still buffered during the drain; it is cancelled explicitly once the drain is over.
-        let upload = Task { try await self.uploader.run() }
+        let upload = Task(executorPreference: executor) { try await self.uploader.run() }
         await tickUntilCancelled()
-        await drain(timeout: configuration.drainTimeout)
+        await drain(timeout: configuration.drainTimeout, on: executor)
         upload.cancel()
         do {
             try await upload.value
@@ -85,12 +92,12 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
 
     /// On shutdown, gives the uploader up to `timeout` to get what is buffered acked, so a clean stop
     /// leaves nothing behind; whatever is still unacked stays on disk and is resent at the next start.
-    private func drain(timeout: Duration) async {
+    private func drain(timeout: Duration, on executor: (any TaskExecutor)?) async {
         guard buffer.depth > 0, timeout > .zero else { return }
         // The caller's task is cancelled by now; an unstructured task can still wait.
-        await Task {
+        await Task(executorPreference: executor) {
             let deadline = ContinuousClock.now + timeout
-            while buffer.depth > 0, ContinuousClock.now < deadline {
+            while self.buffer.depth > 0, ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }.value

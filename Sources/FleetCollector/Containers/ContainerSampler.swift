@@ -9,6 +9,11 @@ import FleetProto
 /// rates and start at the second tick a container is seen. A counter that went back (a restarted
 /// container under the same name) gives no rate that tick. Network is read only for podman and docker
 /// containers, from their first process's /proc/<pid>/net/dev (its network namespace; loopback left out).
+///
+/// The layout, the containers and their names are found again only every `rediscoveryInterval` seconds of
+/// collection (and on the first tick, after a tick without rates, or when a container's counters could not be
+/// read): a walk of the cgroup tree costs more file-system calls than reading the counters. A new container
+/// shows up within that interval.
 public struct ContainerSampler {
     /// Everything read for one container in one tick.
     struct Counters {
@@ -17,30 +22,52 @@ public struct ContainerSampler {
         var networkSent: UInt64?
     }
 
+    /// What the last discovery found: the layout (nil: no cgroups here) and the containers with their labels.
+    struct Discovered {
+        var layout: CgroupLayout?
+        var containers: [ContainerCgroup] = []
+        var labels: [String] = []
+    }
+
     public var discovery: ContainerDiscovery
     public var cgroupBase: String
+    /// Seconds of collection between two discoveries.
+    public var rediscoveryInterval: Double
     private var names = ContainerNames()
     private var previous: [String: Counters] = [:]
+    private var discovered: Discovered?
+    private var secondsSinceDiscovery = 0.0
 
-    public init(discovery: ContainerDiscovery = ContainerDiscovery(), cgroupBase: String = "/sys/fs/cgroup") {
+    public init(
+        discovery: ContainerDiscovery = ContainerDiscovery(), cgroupBase: String = "/sys/fs/cgroup",
+        rediscoveryInterval: Double = 10
+    ) {
         self.discovery = discovery
         self.cgroupBase = cgroupBase
+        self.rediscoveryInterval = rediscoveryInterval
     }
+
+    /// How many times the cgroup tree was walked (for tests).
+    public private(set) var discoveries = 0
 
     /// Appends this tick's container readings; `seconds` is the time since the previous tick (nil on the first).
     public mutating func collect<FileSystem: ProcFileSystem>(
         from fileSystem: FileSystem, seconds: Double?, into readings: inout [Fleetwatch_V1_Reading]
     ) {
-        guard let layout = CgroupLayout.detect(in: fileSystem, base: cgroupBase) else {
+        secondsSinceDiscovery += seconds ?? 0
+        if discovered == nil || seconds == nil || secondsSinceDiscovery >= rediscoveryInterval {
+            discovered = discover(in: fileSystem)
+        }
+        guard let found = discovered, let layout = found.layout else {
             previous = [:]
             return
         }
-        let containers = discovery.discover(in: fileSystem, root: layout.namingRoot)
-        let labels = names.names(of: containers, in: fileSystem)
         var current: [String: Counters] = [:]
-        current.reserveCapacity(containers.count)
-        for (container, name) in zip(containers, labels) {
+        current.reserveCapacity(found.containers.count)
+        for (container, name) in zip(found.containers, found.labels) {
             let counters = Self.read(container, layout: layout, from: fileSystem)
+            // Nothing readable: the container is probably gone; look again next tick.
+            if counters.cgroup.memoryBytes == nil && counters.cgroup.cpuNanoseconds == nil { discovered = nil }
             current[container.id] = counters
             let label = ["container": name]
             if let memory = counters.cgroup.memoryBytes {
@@ -60,6 +87,14 @@ public struct ContainerSampler {
             rate(ProcReading.cgroupNetTxBytesPerSecond, counters.networkSent, before.networkSent)
         }
         previous = current
+    }
+
+    private mutating func discover<FileSystem: ProcFileSystem>(in fileSystem: FileSystem) -> Discovered {
+        secondsSinceDiscovery = 0
+        discoveries += 1
+        guard let layout = CgroupLayout.detect(in: fileSystem, base: cgroupBase) else { return Discovered() }
+        let containers = discovery.discover(in: fileSystem, root: layout.namingRoot)
+        return Discovered(layout: layout, containers: containers, labels: names.names(of: containers, in: fileSystem))
     }
 
     static func read<FileSystem: ProcFileSystem>(

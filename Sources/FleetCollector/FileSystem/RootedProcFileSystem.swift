@@ -11,11 +11,18 @@
 /// kernel regenerates them on every read): that halves the system time of a process scan. A kept
 /// descriptor of an exited process fails with ESRCH; it is then closed and the pid reopened, so a
 /// reused pid is read afresh. At most `maxKeptProcessFiles` descriptors are kept.
+///
+/// The machine-wide /proc files read every tick (/proc/stat, meminfo, loadavg, uptime, mounts, diskstats,
+/// net/dev: any /proc path not under a pid) are kept open the same way, at most `maxKeptFiles` of them, and
+/// re-read from offset 0; one that fails is closed and opened again.
 public final class RootedProcFileSystem: ProcFileSystem {
     public let root: String
     public let maxKeptProcessFiles: Int
+    /// Machine-wide /proc files kept open between reads.
+    public static let maxKeptFiles = 16
     private var buffer: UnsafeMutableRawBufferPointer
     private var keptStatFiles: [Int32: (fd: Int32, scan: UInt32)] = [:]
+    private var keptFiles: [String: Int32] = [:]
     private var scan: UInt32 = 0
 
     public init(root: String = "/", maxKeptProcessFiles: Int? = nil) {
@@ -30,6 +37,7 @@ public final class RootedProcFileSystem: ProcFileSystem {
 
     deinit {
         for (_, kept) in keptStatFiles { close(kept.fd) }
+        for (_, fd) in keptFiles { close(fd) }
         buffer.deallocate()
     }
 
@@ -75,6 +83,9 @@ public final class RootedProcFileSystem: ProcFileSystem {
     /// Descriptors currently kept open for process stat files.
     public var keptProcessFileCount: Int { keptStatFiles.count }
 
+    /// Descriptors currently kept open for machine-wide /proc files.
+    public var keptFileCount: Int { keptFiles.count }
+
     private func resolve(_ path: String) -> String {
         root == "/" ? path : root + path
     }
@@ -83,9 +94,48 @@ public final class RootedProcFileSystem: ProcFileSystem {
         of path: String, _ body: (UnsafeRawBufferPointer) throws -> Result
     ) throws -> Result {
         let full = resolve(path)
+        if Self.isMachineWideProcFile(path) {
+            if let fd = keptFiles[path] {
+                if let used = try? fill(from: fd, positioned: true, path: full) {
+                    return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+                }
+                close(fd)
+                keptFiles[path] = nil
+            }
+            if keptFiles.count < Self.maxKeptFiles {
+                let fd = open(full, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { throw ProcFileSystemError(path: full, operation: "open", errno: errno) }
+                let used: Int
+                do {
+                    used = try fill(from: fd, positioned: true, path: full)
+                } catch {
+                    close(fd)
+                    throw error
+                }
+                keptFiles[path] = fd
+                return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+            }
+        }
         let fd = open(full, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ProcFileSystemError(path: full, operation: "open", errno: errno) }
         defer { close(fd) }
+        let used = try fill(from: fd, positioned: false, path: full)
+        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+    }
+
+    /// "/proc/<something not a pid>/…": the kernel regenerates these on each read from offset 0.
+    static func isMachineWideProcFile(_ path: String) -> Bool {
+        let prefix = "/proc/".utf8
+        let utf8 = path.utf8
+        guard utf8.count > prefix.count, utf8.starts(with: prefix) else { return false }
+        let next = utf8[utf8.index(utf8.startIndex, offsetBy: prefix.count)]
+        return !(next >= 0x30 && next <= 0x39) && !utf8.dropFirst(prefix.count).starts(with: "self/".utf8)
+            && !utf8.dropFirst(prefix.count).starts(with: "thread-self/".utf8)
+    }
+
+    /// Reads the whole file into `buffer` (from offset 0 with `pread` when `positioned`), growing the buffer as
+    /// needed, and returns the byte count.
+    private func fill(from fd: Int32, positioned: Bool, path: String) throws -> Int {
         var used = 0
         while true {
             if used == buffer.count {
@@ -95,15 +145,18 @@ public final class RootedProcFileSystem: ProcFileSystem {
                 buffer.deallocate()
                 buffer = bigger
             }
-            let n = read(fd, buffer.baseAddress! + used, buffer.count - used)
+            let n =
+                positioned
+                ? pread(fd, buffer.baseAddress! + used, buffer.count - used, off_t(used))
+                : read(fd, buffer.baseAddress! + used, buffer.count - used)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ProcFileSystemError(path: full, operation: "read", errno: errno)
+                throw ProcFileSystemError(path: path, operation: "read", errno: errno)
             }
             if n == 0 { break }
             used += n
         }
-        return try body(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+        return used
     }
 
     public func listDirectory(_ path: String) throws -> [String] {
