@@ -60,11 +60,13 @@ public struct OutgoingMessage: Sendable, Equatable {
     /// Persistent delivery for durable paths; live-only traffic may be transient.
     public var persistent: Bool
     public var contentType: String
+    /// The batches `body` encodes, for consumers in this process (`DecodedBatches`); never sent to a broker.
+    public var decoded: DecodedBatches?
 
     public init(
         exchange: String, routingKey: String, body: [UInt8], type: String,
         headers: [String: String] = [:], persistent: Bool = true,
-        contentType: String = "application/x-protobuf"
+        contentType: String = "application/x-protobuf", decoded: DecodedBatches? = nil
     ) {
         self.exchange = exchange
         self.routingKey = routingKey
@@ -73,6 +75,7 @@ public struct OutgoingMessage: Sendable, Equatable {
         self.headers = headers
         self.persistent = persistent
         self.contentType = contentType
+        self.decoded = decoded
     }
 }
 
@@ -89,11 +92,14 @@ public struct Delivery: Sendable {
     public var tag: UInt64
     /// Connection generation of the consumer: settling a delivery from a dead connection is a no-op.
     public var epoch: UInt64
+    /// The batches `body` encodes, when the publisher is in this process (the in-process bus passes them on).
+    public var decoded: DecodedBatches?
 
     public init(
         exchange: String, routingKey: String, body: [UInt8], type: String?, headers: [String: String],
-        redelivered: Bool, tag: UInt64, epoch: UInt64
+        redelivered: Bool, tag: UInt64, epoch: UInt64, decoded: DecodedBatches? = nil
     ) {
+        self.decoded = decoded
         self.exchange = exchange
         self.routingKey = routingKey
         self.body = body

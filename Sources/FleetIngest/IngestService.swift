@@ -140,7 +140,7 @@ public struct IngestService: Fleetwatch_V1_Ingest.ServiceProtocol {
         let encoded: [UInt8] = try stamped.serializedBytes()
         let started = ContinuousClock.now
         do {
-            try await publisher.publish(encoded)
+            try await publisher.publish(encoded, decoded: stamped)
         } catch {
             onBrokerAvailability(false)
             metrics.publishFailures.increment()

@@ -1,6 +1,7 @@
 import FleetCore
 import Logging
 import Tracing
+import W3CTraceContext
 
 /// The tracer of a process that exports no spans (no OTLP endpoint configured): it makes and passes on W3C
 /// trace contexts — a span continues the trace it is given with a span id of its own, `inject` writes the
@@ -33,10 +34,9 @@ public struct ContextOnlyTracer: Tracer {
 
         /// Parses a version-00 `traceparent`; nil when it is not one (`TraceParent.isValid`).
         public init?(traceParent: String) {
-            guard TraceParent.isValid(traceParent) else { return nil }
-            let parts = traceParent.split(separator: "-")
-            guard let flags = UInt8(parts[3], radix: 16) else { return nil }
-            self.init(traceID: String(parts[1]), spanID: String(parts[2]), flags: flags)
+            // Parsed once (this runs for every batch at every hop).
+            guard let parsed = try? TraceContext(traceParentHeaderValue: traceParent) else { return nil }
+            self.init(traceID: parsed.traceID.description, spanID: parsed.spanID.description, flags: parsed.flags.rawValue)
         }
 
         public init(traceID: String, spanID: String, flags: UInt8) {
@@ -68,9 +68,11 @@ public struct ContextOnlyTracer: Tracer {
     ) -> ContextOnlySpan {
         var context = context()
         let parent = context[SpanContextKey.self]
-        let ids = TraceParent.random().split(separator: "-")
-        context[SpanContextKey.self] = SpanContext(
-            traceID: parent?.traceID ?? String(ids[1]), spanID: String(ids[2]), flags: parent?.flags ?? 1)
+        // Only the ids a span needs are drawn and formatted: a new span id, and a trace id for a new trace.
+        var generator = SystemRandomNumberGenerator()
+        let spanID = SpanID.random(using: &generator).description
+        let traceID = parent?.traceID ?? TraceID.random(using: &generator).description
+        context[SpanContextKey.self] = SpanContext(traceID: traceID, spanID: spanID, flags: parent?.flags ?? 1)
         return ContextOnlySpan(context: context, operationName: operationName)
     }
 

@@ -121,6 +121,48 @@ import Testing
         await inner.shutdown()
     }
 
+    @Test func consumersInTheSameProcessGetTheBatchesAsTheEdgeHadThemDecoded() async throws {
+        let bus = InProcessBus()
+        try await bus.declare(.normalize)
+        let publisher = BundlePublisher(bus: bus, limits: .init(maxInFlight: 1))
+        var stamped = raw(7)
+        stamped.receivedMs = 1_234
+        try await publisher.publish(try stamped.serializedBytes(), decoded: stamped)
+        try await publisher.publish(try raw(8).serializedBytes())  // no decoded form: the body alone travels
+        let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: 10)
+        var deliveries: [Delivery] = []
+        while deliveries.count < 2 { deliveries += try await consumer.nextBatch(max: 10, window: .zero) }
+        #expect(deliveries[0].decoded == .raw([stamped]))
+        #expect(deliveries[1].decoded == nil)
+        for delivery in deliveries {
+            // Taken as handed over, and the same as what decoding the body gives (what RabbitMQ's consumers do).
+            var bodyOnly = delivery
+            bodyOnly.decoded = nil
+            #expect(try DeliveryBatches.raw(delivery) == DeliveryBatches.raw(bodyOnly))
+        }
+        try await consumer.ack(deliveries)
+        await bus.shutdown()
+    }
+
+    @Test func metricBundlesCarryTheBatchesTheirBodiesEncode() throws {
+        var bundles = MetricBundles()
+        for index in 0..<50 {
+            try bundles.add(.with {
+                $0.machine.machineID = "machine-\(index)"
+                $0.sequence = UInt64(index + 1)
+                $0.samples = [.with { $0.name = "cpu.busy_ratio"; $0.value = 0.5; $0.labels = ["cpu": "0"] }]
+                if index % 10 == 0 { $0.processes = .with { $0.byCpu = [.with { $0.pid = 1 }] } }
+            })
+        }
+        for message in bundles.messages {
+            guard case .metric(let carried)? = message.decoded else {
+                Issue.record("\(message.routingKey) carries no decoded batches")
+                continue
+            }
+            #expect(carried == (try DeliveryBatches.metric(delivery(message.body, type: message.type))))
+        }
+    }
+
     /// Holds the first publish until `open()`.
     final class GatedBus: MessageBus {
         let inner: InProcessBus

@@ -55,6 +55,23 @@ import Testing
         await bus.shutdown()
     }
 
+    /// Decoded batches riding along (the hub) take memory too: such a message weighs its body and an estimate of them.
+    @Test func aMessageCarryingDecodedBatchesCountsThemTowardTheBound() async throws {
+        let weight = InProcessQueue.Message.weight(of: 2, decoded: true)
+        #expect(weight > 2)
+        let bus = InProcessBus(defaultMaxLength: 100, defaultMaxBytes: weight + 2, publishWait: .milliseconds(100))
+        try await bus.declare(Topology.exchanges + Topology.durableQueue("q"))
+        var decoded = message("q", "ab")
+        decoded.decoded = .raw([])
+        try await bus.publish([decoded])
+        try await bus.publish([message("q", "cd")])  // a plain body of 2 bytes still fits
+        await #expect(throws: BusError.nacked("queue 'q' is full (\(weight + 2) bytes of messages); retry later")) {
+            try await bus.publish([decoded])
+        }
+        #expect(bus.depth(of: "q")! == (2, 0))
+        await bus.shutdown()
+    }
+
     @Test func aQueueStillFullAfterTheWaitRefusesThePublishAndKeepsNothingOfIt() async throws {
         let bus = InProcessBus(defaultMaxLength: 2, publishWait: .milliseconds(100))
         try await bus.declare(Topology.exchanges + Topology.durableQueue("q"))

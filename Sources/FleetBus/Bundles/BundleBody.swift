@@ -14,7 +14,8 @@ public struct BundleBody: Sendable {
 
     /// Adds one encoded element (a serialized `RawBatch` or `MetricBatch`).
     public mutating func append(_ element: [UInt8]) {
-        bytes.reserveCapacity(bytes.count + element.count + 6)
+        // No reserveCapacity here: reserving exactly the next size on every append would copy the whole body
+        // each time (quadratic); append's geometric growth copies each byte a bounded number of times.
         bytes.append(0x0A)  // field 1, wire type 2 (length-delimited)
         var length = UInt64(element.count)
         while length >= 0x80 {

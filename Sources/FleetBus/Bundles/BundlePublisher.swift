@@ -1,4 +1,5 @@
 import FleetCore
+import FleetProto
 
 /// Group commit for the edge, as bundles. Each caller hands over one encoded batch; what arrives while
 /// `maxInFlight` publishes wait for their confirms goes out as one bundle message (within `Limits`), so the
@@ -26,7 +27,7 @@ public actor BundlePublisher {
     private let routingKey: String
     private let type: String
     private let limits: Limits
-    private var waiting: [(batch: [UInt8], done: CheckedContinuation<Void, any Error>)] = []
+    private var waiting: [Waiting] = []
     private var inFlight = 0
 
     /// Batches waiting for the next bundle (the one before it is being published).
@@ -44,10 +45,17 @@ public actor BundlePublisher {
         self.limits = limits
     }
 
-    /// Publishes one encoded batch inside a bundle and returns once the broker confirmed that bundle.
-    public func publish(_ batch: [UInt8]) async throws {
+    private struct Waiting {
+        var batch: [UInt8]
+        var decoded: Fleetwatch_V1_RawBatch?
+        var done: CheckedContinuation<Void, any Error>
+    }
+
+    /// Publishes one encoded batch inside a bundle and returns once the broker confirmed that bundle. `decoded`
+    /// is the batch `batch` encodes: consumers in this process take it instead of decoding (`DecodedBatches`).
+    public func publish(_ batch: [UInt8], decoded: Fleetwatch_V1_RawBatch? = nil) async throws {
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            waiting.append((batch, done))
+            waiting.append(Waiting(batch: batch, decoded: decoded, done: done))
             startPublishing()
         }
     }
@@ -55,27 +63,31 @@ public actor BundlePublisher {
     /// Starts a bundle of what waits, while fewer than `maxInFlight` are being published.
     private func startPublishing() {
         while inFlight < limits.maxInFlight, !waiting.isEmpty {
-            let (body, callers) = takeBundle()
+            let (message, callers) = takeBundle()
             inFlight += 1
-            Task { await self.publish(body, for: callers) }
+            Task { await self.publish(message, for: callers) }
         }
     }
 
-    /// The oldest waiting batches that fit in one bundle, and their callers.
-    private func takeBundle() -> (BundleBody, [CheckedContinuation<Void, any Error>]) {
+    /// The oldest waiting batches that fit in one bundle, as its message, and their callers.
+    private func takeBundle() -> (OutgoingMessage, [CheckedContinuation<Void, any Error>]) {
         var body = BundleBody()
         for entry in waiting {
             guard body.canTake(entry.batch, within: limits) else { break }
             body.append(entry.batch)
         }
-        let callers = waiting.prefix(body.count).map(\.done)
+        let taken = waiting.prefix(body.count)
+        let decoded = taken.compactMap(\.decoded)
+        var message = OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body.bytes, type: type)
+        if type == MessageType.rawBundle, decoded.count == taken.count { message.decoded = .raw(decoded) }
+        let callers = taken.map(\.done)
         waiting.removeFirst(body.count)
-        return (body, callers)
+        return (message, callers)
     }
 
-    private func publish(_ body: BundleBody, for callers: [CheckedContinuation<Void, any Error>]) async {
+    private func publish(_ message: OutgoingMessage, for callers: [CheckedContinuation<Void, any Error>]) async {
         do {
-            try await bus.publish([OutgoingMessage(exchange: exchange, routingKey: routingKey, body: body.bytes, type: type)])
+            try await bus.publish([message])
             for caller in callers { caller.resume() }
         } catch {
             for caller in callers { caller.resume(throwing: error) }

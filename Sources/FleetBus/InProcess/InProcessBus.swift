@@ -31,12 +31,14 @@ public final class InProcessBus: MessageBus {
     /// a refusal costs them a failed stream, a reconnect with backoff and a resend, so it is kept for a
     /// pipeline that made no progress at all for this long (a stalled consumer).
     public let publishWait: Duration
-    /// Bytes of ready message bodies the same queues hold before publishers must wait: messages are bundles of
-    /// many batches, so a bound on their number alone bounds nothing (8 MiB is ~6,000 batches, two seconds of
-    /// 3,000 machines, enough to keep every consumer fed; more only holds memory the collectors' outboxes hold better).
+    /// Bytes of ready messages the same queues hold before publishers must wait: messages are bundles of many
+    /// batches, so a bound on their number alone bounds nothing. A message counts its body plus an estimate of the
+    /// decoded batches it carries (`InProcessQueue.Message.weight`), so 64 MiB is about 7 MiB of bodies, ~5,000
+    /// batches or two seconds of 3,000 machines: enough to keep every consumer fed, and a bundle of the edge's
+    /// largest (1 MiB) still fits beside others. More only holds memory the collectors' outboxes hold better.
     public let defaultMaxBytes: Int
 
-    public init(defaultMaxLength: Int = 5_000, defaultMaxBytes: Int = 8 << 20, publishWait: Duration = .seconds(5)) {
+    public init(defaultMaxLength: Int = 5_000, defaultMaxBytes: Int = 64 << 20, publishWait: Duration = .seconds(5)) {
         self.defaultMaxLength = max(1, defaultMaxLength)
         self.defaultMaxBytes = max(1, defaultMaxBytes)
         self.publishWait = max(.zero, publishWait)
@@ -152,7 +154,7 @@ public final class InProcessBus: MessageBus {
         var pending: [String: (count: Int, bytes: Int)] = [:]
         for (queue, message) in deliveries {
             pending[queue, default: (0, 0)].count += 1
-            pending[queue, default: (0, 0)].bytes += message.body.count
+            pending[queue, default: (0, 0)].bytes += InProcessQueue.Message.weight(of: message.body.count, decoded: message.decoded != nil)
         }
         for (name, share) in pending.sorted(by: { $0.key < $1.key }) {
             guard let queue = state.queues[name], !queue.hasRoom(for: share.count, bytes: share.bytes) else { continue }

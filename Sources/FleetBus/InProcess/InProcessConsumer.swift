@@ -54,7 +54,8 @@ final class InProcessConsumer: MessageConsumer {
                 deliveries.append(
                     Delivery(
                         exchange: message.exchange, routingKey: message.routingKey, body: message.body, type: message.type,
-                        headers: message.headers, redelivered: message.returns > 0, tag: tag, epoch: UInt64(id)))
+                        headers: message.headers, redelivered: message.returns > 0, tag: tag, epoch: UInt64(id),
+                        decoded: message.decoded))
             }
             state.queues[self.queue] = queue
             return .taken(deliveries)

@@ -7,9 +7,22 @@ struct InProcessQueue {
         var body: [UInt8]
         var type: String
         var headers: [String: String]
+        /// What `body` encodes, as the publisher had it (consumers here skip decoding).
+        var decoded: DecodedBatches?
         /// Deliveries so far that came back (requeued or returned by a closed consumer).
         var returns = 0
         var expires: ContinuousClock.Instant?
+        /// What the message counts toward the queue's byte bound (`weight(of:)`).
+        var weight: Int { Message.weight(of: body.count, decoded: decoded != nil) }
+
+        /// Decoded batches take several times the bytes of their encoding (strings, label dictionaries and
+        /// message storage on the heap): a message that carries them weighs `decodedWeight` times its body more,
+        /// so the byte bound still bounds memory.
+        static let decodedWeight = 8
+
+        static func weight(of bodyBytes: Int, decoded: Bool) -> Int {
+            decoded ? bodyBytes * (1 + decodedWeight) : bodyBytes
+        }
 
         init(_ message: OutgoingMessage, ttl: Duration?) {
             exchange = message.exchange
@@ -17,6 +30,7 @@ struct InProcessQueue {
             body = message.body
             type = message.type
             headers = message.headers
+            decoded = message.decoded
             expires = ttl.map { ContinuousClock.now + $0 }
         }
     }
@@ -107,19 +121,19 @@ struct InProcessQueue {
 
     mutating func enqueue(_ message: Message) {
         while overflow == .dropHead, readyCount > 0,
-            readyCount >= maxLength || readyBytes + message.body.count > maxBytes
+            readyCount >= maxLength || readyBytes + message.weight > maxBytes
         {
             _ = dequeue()
             dropped += 1
         }
         ready.append(message)
-        readyBytes += message.body.count
+        readyBytes += message.weight
         for signal in consumers.values { signal.notify() }
     }
 
     /// Puts a returned message back at the head, so order is kept for the next consumer.
     mutating func requeueAtHead(_ message: Message) {
-        readyBytes += message.body.count
+        readyBytes += message.weight
         if head > 0 {
             head -= 1
             ready[head] = message
@@ -135,7 +149,7 @@ struct InProcessQueue {
         while head < ready.count {
             let message = ready[head]
             head += 1
-            readyBytes -= message.body.count
+            readyBytes -= message.weight
             if head > 1024 && head * 2 > ready.count {
                 ready.removeFirst(head)
                 head = 0

@@ -13,7 +13,8 @@ public enum TraceHeaders {
 
     /// The context a batch's `trace_parent` field carries (collectors start a trace per batch).
     public static func context(traceParent: String) -> ServiceContext {
-        context(from: TraceParent.isValid(traceParent) ? [TraceParent.header: traceParent] : [:])
+        traceParent.isEmpty || !TraceParent.isValid(traceParent)
+            ? .topLevel : context(from: [TraceParent.header: traceParent])
     }
 
     /// Writes `context` (normally the current span's) into `headers`.
