@@ -1,8 +1,9 @@
 """Notification routing (issue 13, point 4) against a `fleetwatch hub` (no broker needed) with a notify config:
 routes by severity and rule to a generic webhook, a Slack-shaped incoming webhook and e-mail through a local SMTP
 sink (aiosmtpd); two machines firing one rule make one notification listing both (group_by rule); an unchanged
-group is told again after its repeat_interval; a config with a problem stops `alert` and `hub` at start naming the
-file, the place in it and the problem. The webhook receiver is test_alerts.py's."""
+group is told again after its repeat_interval; a firing alert inhibits another's notifications (inhibit_rules) until
+it resolves; a config with a problem stops `alert` and `hub` at start naming the file, the place in it and the
+problem. The webhook receiver is test_alerts.py's."""
 import json
 import re
 import subprocess
@@ -266,6 +267,8 @@ receivers:
      "route.routes[0].matchers[0]"),
     ("route: {receiver: ops}\nreceivers: [{name: ops}]\ntemplates: {title: '{{#unclosed}}'}\n",
      "templates.title"),
+    ("route: {receiver: ops}\nreceivers: [{name: ops}]\ninhibit_rules: [{source_matchers: [severity=critical]}]\n",
+     "inhibit_rules[0].target_matchers (line 3): is required"),
 ])
 def test_a_bad_notify_config_stops_alert_and_hub_at_start_naming_file_place_and_problem(tmp_path, config, fragment):
     path = tmp_path / "notify.yaml"
@@ -313,3 +316,51 @@ receivers:
     assert expired.returncode == 0, expired.stderr
     told = wait_for(lambda: webhook.bodies() or None, 30, "the notification once the silence expired")[0]
     assert told["status"] == "firing" and told["group_labels"] == {"rule": rule}, told
+
+
+def test_a_firing_alert_inhibits_the_notifications_of_another_until_it_resolves(tmp_path, hubs, webhook):
+    """inhibit_rules: while the critical source alert fires on the machine, the warning of the same machine (equal:
+    [machine]) is left out of notifications, though it fires; when the source resolves (its rule deleted), the
+    warning's group is told at its next look."""
+    suffix = uuid.uuid4().hex[:6]
+    source, target = f"down-{suffix}", f"disk-{suffix}"
+    hub = start_hub(tmp_path, hubs, f"""
+route:
+  receiver: ops
+  group_by: [rule]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: ops
+    webhooks: [{{url: '{webhook.url}'}}]
+inhibit_rules:
+  - source_matchers: ['rule="{source}"']
+    target_matchers: [severity=warning]
+    equal: [machine]
+""")
+    source_id = always_firing(hub, source, "critical", f"machine={hub.machine}")
+    told = wait_for(lambda: webhook.bodies() or None, 30, "the source's notification")
+    assert [b["group_labels"] for b in told] == [{"rule": source}], told
+
+    target_id = always_firing(hub, target, "warning", f"machine={hub.machine}")
+
+    def firing(rule_id):
+        status, body = hub.get(f"/api/v1/alerts?rule_id={rule_id}&status=firing")
+        return status == 200 and body["alerts"] and body["alerts"][0]
+    wait_for(lambda: firing(target_id), 30, "the target alert firing")
+    wait_for(lambda: "alert inhibited; not notified" in hub.stderr() or None, 30, "the inhibition logged")
+    # Several group intervals with both firing: only the source was told.
+    time.sleep(4)
+    assert all(b["group_labels"] == {"rule": source} for b in webhook.bodies()), webhook.bodies()
+    assert firing(target_id)["silenced_by"] == [], "inhibition is not a silence"
+
+    deleted = cli("rules", "delete", source_id, env=hub.env)
+    assert deleted.returncode == 0, deleted.stderr
+
+    def target_told():
+        return [b for b in webhook.bodies() if b["group_labels"] == {"rule": target}] or None
+    [first] = wait_for(target_told, 30, "the target told once the source resolved")[:1]
+    assert first["status"] == "firing" and [a["machine_id"] for a in first["alerts"]] == [hub.machine], first
+    metrics = scrape(hub.url("/metrics"))
+    assert re.search(r"^fleetwatch_notifications_inhibited_total [1-9]", metrics, re.M), metrics

@@ -10,7 +10,7 @@ import Metrics
 
 /// Consumes alert transitions from fleet.notify, groups them along the routing tree (`AlertGrouper`) and
 /// delivers each due notification to its receiver's webhooks, Slack webhooks and e-mail addresses, retrying with
-/// backoff.
+/// backoff. Silenced alerts and alerts an inhibition rule holds back (`Inhibitor`) are left out.
 ///
 /// At least once: a transition is acked only once every notification carrying it was delivered (or no
 /// notification needs it: silenced, superseded, already told); one that still fails after `attempts` dead-letters
@@ -30,6 +30,8 @@ public struct NotificationDispatcher: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let silences: @Sendable () async throws -> [Silence]
+    /// The alerts firing when the dispatcher starts, so an inhibition holds across a restart.
+    let firing: @Sendable () async throws -> [Fleetwatch_V1_Alert]
     let tick: Duration
     /// Transitions taken into the groups so far (what a test waits for before moving its clock).
     let grouped = GroupedCount()
@@ -38,11 +40,14 @@ public struct NotificationDispatcher: Sendable {
     ///   - attempts: tries per destination before a notification counts as failed.
     ///   - timeout: how long one delivery (a POST, an SMTP session) may take.
     ///   - silences: the silences in force, read every `silencePollInterval`; by default none.
+    ///   - firing: the alerts firing now (alert history), read once at start for the inhibition rules: a source
+    ///     alert that fired before the start still inhibits. By default none.
     ///   - tick: how often due groups are looked for.
     public init(
         bus: any MessageBus, configuration: NotifyConfiguration, attempts: Int = 5, timeout: Duration = .seconds(5),
         httpClient: HTTPClient = .shared, logger: Logger, now: @escaping @Sendable () -> Int64,
-        silences: @escaping @Sendable () async throws -> [Silence] = { [] }, tick: Duration = .milliseconds(100)
+        silences: @escaping @Sendable () async throws -> [Silence] = { [] },
+        firing: @escaping @Sendable () async throws -> [Fleetwatch_V1_Alert] = { [] }, tick: Duration = .milliseconds(100)
     ) {
         self.bus = bus
         self.configuration = configuration
@@ -50,6 +55,7 @@ public struct NotificationDispatcher: Sendable {
         self.logger = logger
         self.now = now
         self.silences = silences
+        self.firing = firing
         self.tick = tick
         var integrations: [String: [any NotificationIntegration]] = [:]
         for (name, receiver) in configuration.receivers {
@@ -65,7 +71,8 @@ public struct NotificationDispatcher: Sendable {
     init(
         bus: any MessageBus, configuration: NotifyConfiguration, integrations: [String: [any NotificationIntegration]],
         attempts: Int, logger: Logger, now: @escaping @Sendable () -> Int64,
-        silences: @escaping @Sendable () async throws -> [Silence], tick: Duration
+        silences: @escaping @Sendable () async throws -> [Silence],
+        firing: @escaping @Sendable () async throws -> [Fleetwatch_V1_Alert] = { [] }, tick: Duration
     ) {
         self.bus = bus
         self.configuration = configuration
@@ -74,6 +81,7 @@ public struct NotificationDispatcher: Sendable {
         self.logger = logger
         self.now = now
         self.silences = silences
+        self.firing = firing
         self.tick = tick
     }
 
@@ -91,6 +99,7 @@ public struct NotificationDispatcher: Sendable {
         let silenced = SilenceSnapshot()
         var ledger = TransitionLedger(consumer: consumer, logger: logger)
         var grouper = AlertGrouper(root: configuration.route)
+        var inhibitor = await firingAtStart()
         var busy: Set<String> = []
         defer { continuation.finish() }
         // Known before the first group is looked at.
@@ -128,15 +137,21 @@ public struct NotificationDispatcher: Sendable {
                     case .tick:
                         break
                     case .delivery(let delivery):
-                        try await take(delivery, grouper: &grouper, ledger: &ledger)
+                        try await take(delivery, grouper: &grouper, inhibitor: &inhibitor, ledger: &ledger)
                     case .delivered(let key, let receipts, let failure):
                         busy.remove(key)
                         for receipt in receipts { try await ledger.settle(receipt, failure: failure) }
                     }
-                    let flush = grouper.flush(atMs: now(), silences: silenced.current, busy: busy)
+                    let flush = grouper.flush(atMs: now(), silences: silenced.current, inhibitor: inhibitor, busy: busy)
                     for alert in flush.silenced {
                         Self.silencedCounter.increment()
                         logger.info("alert silenced; not notified", metadata: Self.metadata(alert))
+                    }
+                    for held in flush.inhibited {
+                        Self.inhibitedCounter.increment()
+                        var metadata = Self.metadata(held.alert)
+                        metadata["inhibited_by"] = "\(held.by.joined(separator: ","))"
+                        logger.info("alert inhibited; not notified", metadata: metadata)
                     }
                     for receipt in flush.settled { try await ledger.settle(receipt, failure: nil) }
                     for notification in flush.notifications {
@@ -166,7 +181,25 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
-    private func take(_ delivery: Delivery, grouper: inout AlertGrouper, ledger: inout TransitionLedger) async throws {
+    /// The inhibitor, knowing the alerts that fire now; without inhibition rules nothing is read.
+    private func firingAtStart() async -> Inhibitor {
+        var inhibitor = Inhibitor(rules: configuration.inhibitRules)
+        guard !configuration.inhibitRules.isEmpty else { return inhibitor }
+        do {
+            for alert in try await firing() where alert.status == .firing {
+                inhibitor.observe(id: alert.id, labels: AlertLabels.of(alert), firing: true)
+            }
+        } catch {
+            logger.warning(
+                "reading firing alerts failed; inhibition starts from the transitions that arrive",
+                metadata: ["error": "\(error)"])
+        }
+        return inhibitor
+    }
+
+    private func take(
+        _ delivery: Delivery, grouper: inout AlertGrouper, inhibitor: inout Inhibitor, ledger: inout TransitionLedger
+    ) async throws {
         guard let transition = try? Fleetwatch_V1_AlertTransition(serializedBytes: delivery.body) else {
             try await ledger.consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.AlertTransition")
             return
@@ -177,6 +210,7 @@ public struct NotificationDispatcher: Sendable {
         }
         let alert = NotifiedAlert(id: AlertRecord.id(of: transition), transition: transition)
         let receipt = ledger.hold(delivery)
+        inhibitor.observe(alert)
         let groups = grouper.receive(alert, receipt: receipt, atMs: now())
         grouped.add()
         logger.debug(
@@ -235,6 +269,7 @@ public struct NotificationDispatcher: Sendable {
     }
 
     static let silencedCounter = Counter(label: "fleetwatch_notifications_silenced_total")
+    static let inhibitedCounter = Counter(label: "fleetwatch_notifications_inhibited_total")
 
     /// How log lines name an alert: rule, machine and its series labels.
     static func metadata(_ alert: NotifiedAlert) -> Logger.Metadata {

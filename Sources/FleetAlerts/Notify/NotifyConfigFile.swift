@@ -3,7 +3,7 @@ import Foundation
 import Yams
 
 /// Reads the notification configuration file (`--notify-config`), shaped like Alertmanager's: `route`,
-/// `receivers` and `templates` (docs/alerts.md, "Notifications"; deploy/notify.example.yaml). Everything is
+/// `receivers`, `templates` and `inhibit_rules` (docs/alerts.md, "Notifications"; deploy/notify.example.yaml). Everything is
 /// checked at start: any problem is a `NotifyConfigError` naming the file, the path in it and what is wrong.
 public enum NotifyConfigFile {
     /// Reads and checks `path`.
@@ -95,7 +95,7 @@ private struct Reader {
     }
 
     func configuration(_ root: Node) throws(NotifyConfigError) -> NotifyConfiguration {
-        let top = try mapping(root, "", allowed: ["route", "receivers", "templates"])
+        let top = try mapping(root, "", allowed: ["route", "receivers", "templates", "inhibit_rules"])
         guard let receiversNode = top["receivers"] else { throw fail("receivers", nil, "is required (a list of receivers)") }
         var receivers: [String: NotifyConfiguration.Receiver] = [:]
         for (index, node) in try sequence(receiversNode, "receivers").enumerated() {
@@ -109,8 +109,45 @@ private struct Reader {
         let spec = try route(routeNode, "route", isRoot: true)
         try checkReceivers(spec, "route", known: receivers)
         let templates = try top["templates"].map { (node) throws(NotifyConfigError) in try self.templates(node, "templates") }
+        var inhibitRules: [InhibitRule] = []
+        if let node = top["inhibit_rules"] {
+            for (index, item) in try sequence(node, "inhibit_rules").enumerated() {
+                inhibitRules.append(try inhibitRule(item, "inhibit_rules[\(index)]"))
+            }
+        }
         return NotifyConfiguration(
-            route: NotificationRoute(root: spec), receivers: receivers, templates: templates ?? .defaults)
+            route: NotificationRoute(root: spec), receivers: receivers, templates: templates ?? .defaults,
+            inhibitRules: inhibitRules)
+    }
+
+    func inhibitRule(_ node: Node, _ path: String) throws(NotifyConfigError) -> InhibitRule {
+        let fields = try mapping(node, path, allowed: ["source_matchers", "target_matchers", "equal"])
+        let source = try matchers(fields["source_matchers"], "\(path).source_matchers", parent: node)
+        let target = try matchers(fields["target_matchers"], "\(path).target_matchers", parent: node)
+        var equal: [String] = []
+        if let node = fields["equal"] {
+            equal = try strings(node, "\(path).equal")
+            for (index, name) in equal.enumerated() where name.isEmpty {
+                throw fail("\(path).equal[\(index)]", node, "a label name cannot be empty")
+            }
+        }
+        return InhibitRule(sourceMatchers: source, targetMatchers: target, equal: equal)
+    }
+
+    /// A required, non-empty list of matchers (`name=value`, `name!=value`, `name=~regex`, `name!~regex`).
+    func matchers(_ node: Node?, _ path: String, parent: Node) throws(NotifyConfigError) -> [LabelMatcher] {
+        guard let node else { throw fail(path, parent, "is required (a list of matchers such as severity=critical)") }
+        var matchers: [LabelMatcher] = []
+        for (index, item) in try sequence(node, path).enumerated() {
+            let text = try string(item, "\(path)[\(index)]")
+            do {
+                matchers.append(try LabelMatcher(parsing: text))
+            } catch {
+                throw fail("\(path)[\(index)]", item, error.reason)
+            }
+        }
+        guard !matchers.isEmpty else { throw fail(path, node, "needs at least one matcher") }
+        return matchers
     }
 
     func checkReceivers(

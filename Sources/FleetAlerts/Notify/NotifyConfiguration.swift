@@ -1,7 +1,8 @@
 import FleetCore
 import Foundation
 
-/// Where notifications go and how they read: the routing tree, the receivers it names, and the templates. Read
+/// Where notifications go and how they read: the routing tree, the receivers it names, the templates, and the
+/// inhibition rules. Read
 /// from the file `--notify-config` names (`NotifyConfigFile`), or made from `--webhook-urls` (`webhooks(_:)`).
 public struct NotifyConfiguration: Sendable {
     public var route: NotificationRoute
@@ -9,6 +10,8 @@ public struct NotifyConfiguration: Sendable {
     public var receivers: [String: Receiver]
     /// The templates of receivers that set none of their own.
     public var templates: NotificationTemplates
+    /// While a firing alert matches a rule's source side, alerts matching its target side are not notified.
+    public var inhibitRules: [InhibitRule]
 
     /// A named destination: any number of webhooks, Slack-compatible incoming webhooks and e-mail addresses, all
     /// of which get each notification routed to it.
@@ -52,10 +55,14 @@ public struct NotifyConfiguration: Sendable {
         }
     }
 
-    public init(route: NotificationRoute, receivers: [String: Receiver], templates: NotificationTemplates) {
+    public init(
+        route: NotificationRoute, receivers: [String: Receiver], templates: NotificationTemplates,
+        inhibitRules: [InhibitRule] = []
+    ) {
         self.route = route
         self.receivers = receivers
         self.templates = templates
+        self.inhibitRules = inhibitRules
     }
 
     /// The shorthand `--webhook-urls`: one root route to one receiver, `webhook`, posting to every URL; each alert

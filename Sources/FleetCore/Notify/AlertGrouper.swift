@@ -6,12 +6,12 @@
 ///   or, unchanged and still firing, once `repeat_interval` passed since the last one.
 /// - Each alert keeps only its latest status (by transition time). A resolved alert is told once, in the next
 ///   notification, and then dropped; a group left with no alert goes away.
-/// - Alerts silenced at flush time are left out of notifications (they stay in the group: when the silence ends,
-///   the next look tells them).
+/// - Alerts silenced or inhibited (`Inhibitor`) at flush time are left out of notifications (they stay in the
+///   group: when the silence ends or the inhibiting alert resolves, the next look tells them).
 ///
 /// Every transition given to `receive` comes back exactly once per group it joined: carried by a notification
 /// (`AlertNotification.receipts`), or in `Flush.settled` when no notification needs it (silenced, or
-/// superseded by a newer transition of the same alert, or a repeat of what was already told).
+/// inhibited, superseded by a newer transition of the same alert, or a repeat of what was already told).
 public struct AlertGrouper: Sendable {
     /// What one look at the groups decided.
     public struct Flush: Sendable, Equatable {
@@ -20,6 +20,19 @@ public struct AlertGrouper: Sendable {
         public var settled: [UInt64] = []
         /// Transitions left out because a silence matched their alert.
         public var silenced: [NotifiedAlert] = []
+        /// Transitions left out because a firing alert inhibited theirs, with the ids of the inhibiting alerts.
+        public var inhibited: [InhibitedAlert] = []
+    }
+
+    /// An alert held back by inhibition, and the firing alerts that hold it.
+    public struct InhibitedAlert: Sendable, Equatable {
+        public var alert: NotifiedAlert
+        public var by: [String]
+
+        public init(alert: NotifiedAlert, by: [String]) {
+            self.alert = alert
+            self.by = by
+        }
     }
 
     private struct Entry: Sendable {
@@ -73,19 +86,22 @@ public struct AlertGrouper: Sendable {
     }
 
     /// Looks at every group due at `now` except those in `busy` (a notification of theirs is still being
-    /// delivered: they wait, so a group's notifications never overtake each other).
-    public mutating func flush(atMs now: Int64, silences: [Silence], busy: Set<String> = []) -> Flush {
+    /// delivered: they wait, so a group's notifications never overtake each other). `inhibitor` knows the firing
+    /// alerts that hold others back (by default none).
+    public mutating func flush(
+        atMs now: Int64, silences: [Silence], inhibitor: Inhibitor = Inhibitor(), busy: Set<String> = []
+    ) -> Flush {
         var result = Flush()
         let due = groups.compactMap { $0.value.nextFlushMs <= now && !busy.contains($0.key) ? $0.key : nil }
         for key in due.sorted() {
             guard var group = groups[key] else { continue }
             var firing: [NotifiedAlert] = []
             var resolved: [NotifiedAlert] = []
-            var silencedIDs: Set<String> = []
             for entry in group.entries.values {
                 if !silences.silencing(entry.alert.labels, atMs: now).isEmpty {
-                    silencedIDs.insert(entry.alert.id)
                     if !entry.receipts.isEmpty { result.silenced.append(entry.alert) }
+                } else if case let by = inhibitor.inhibitors(of: entry.alert), !by.isEmpty {
+                    if !entry.receipts.isEmpty { result.inhibited.append(InhibitedAlert(alert: entry.alert, by: by)) }
                 } else if entry.alert.status == .firing {
                     firing.append(entry.alert)
                 } else {

@@ -60,6 +60,8 @@ public enum MetricHelp {
         "fleetwatch_notifications_failed_total":
             "Alert notifications a destination still refused after their attempts, by kind (webhook, slack, email).",
         "fleetwatch_notifications_silenced_total": "Alert transitions left out of notifications because a silence matched.",
+        "fleetwatch_notifications_inhibited_total":
+            "Alert transitions left out of notifications because a firing alert inhibited theirs (inhibit_rules).",
         "fleetwatch_notifications_dead_lettered_total":
             "Alert notifications dead-lettered to fleet.notify.dlq after their attempts.",
         // Live view (gateway, config service, hub).

@@ -46,7 +46,8 @@ struct Alert: AsyncParsableCommand {
         // Without routing the dispatcher still drains fleet.notify (every alert to a receiver without destinations).
         let dispatcher = NotificationDispatcher(
             bus: bus, configuration: routing ?? .discarding, attempts: attempts, logger: logger, now: currentTimeMillis,
-            silences: { try await store.silences(activeAtMs: currentTimeMillis()) })
+            silences: { try await store.silences(activeAtMs: currentTimeMillis()) },
+            firing: { try await store.alerts(.with { $0.statuses = [.firing]; $0.limit = 1000 }) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }

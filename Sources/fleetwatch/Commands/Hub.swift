@@ -123,7 +123,8 @@ struct Hub: AsyncParsableCommand {
         let dispatcher = routing.map {
             NotificationDispatcher(
                 bus: bus, configuration: $0, attempts: notifyAttempts, logger: logger, now: currentTimeMillis,
-                silences: { try await store.silences(activeAtMs: currentTimeMillis()) })
+                silences: { try await store.silences(activeAtMs: currentTimeMillis()) },
+                firing: { try await store.alerts(.with { $0.statuses = [.firing]; $0.limit = 1000 }) })
         }
         let gateway = GatewayServer(
             configuration: .init(
