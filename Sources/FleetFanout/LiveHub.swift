@@ -42,6 +42,8 @@ public final class LiveHub: Sendable {
         var probeLatencies = ProbeLatencies()
         /// When machines were retired: their batches received until then (still in flight) do not bring them back.
         var retiredAtMs: [String: Int64] = [:]
+        /// The active silences as last read (`LiveSilenceFollower`): open alerts they match count as silenced.
+        var silences: [Silence] = []
     }
 
     private let state: Mutex<State>
@@ -153,9 +155,50 @@ public final class LiveHub: Sendable {
         state.withLock { $0.probeLatencies.summaries() }
     }
 
-    /// Open alerts of `machine` by status.
-    public func alerts(of machine: String) -> MachineAlerts {
-        MachineAlerts(state.withLock { Array(($0.openAlerts[machine] ?? [:]).values) })
+    /// Open alerts of `machine` by status at `now`; those an active silence matches are counted as silenced, not as
+    /// firing or pending.
+    public func alerts(of machine: String, atMs now: Int64) -> MachineAlerts {
+        let (open, silences) = state.withLock { (Array(($0.openAlerts[machine] ?? [:]).values), $0.silences) }
+        return MachineAlerts(open, silences: silences, atMs: now)
+    }
+
+    /// The ids of the active silences that match the alert of `transition` at `now`; empty when none does, or the
+    /// alert is not open (pending, firing), as GET /api/v1/alerts marks them (`SilenceStore.markingSilenced`).
+    public func silencedBy(_ transition: Fleetwatch_V1_AlertTransition, atMs now: Int64) -> [String] {
+        guard transition.to == .pending || transition.to == .firing else { return [] }
+        let silences = state.withLock { $0.silences }
+        guard !silences.isEmpty else { return [] }
+        return silences.silencing(AlertLabels.of(transition), atMs: now)
+    }
+
+    /// Replaces the active silences. When they changed, every open alert is sent again to the subscribers that
+    /// follow its machine (its `silenced_by` may have changed) and its machine is marked changed (its counts may
+    /// have); returns whether they changed.
+    @discardableResult
+    public func applySilences(_ silences: [Silence]) -> Bool {
+        state.withLock { state in
+            guard state.silences != silences else { return false }
+            state.silences = silences
+            guard !state.openAlerts.isEmpty else { return true }
+            for (subscriber, var pending) in state.subscribers {
+                let machines: [String]
+                switch pending.topic {
+                case .fleet: machines = Array(state.openAlerts.keys)
+                case .machine(let id) where state.openAlerts[id] != nil: machines = [id]
+                default: continue
+                }
+                for machine in machines {
+                    pending.machines.insert(machine)
+                    for (id, transition) in state.openAlerts[machine] ?? [:]
+                    where pending.alerts.count < 1000 || pending.alerts[id] != nil {
+                        pending.alerts[id] = transition
+                    }
+                }
+                state.subscribers[subscriber] = pending
+                pending.signal.yield()
+            }
+            return true
+        }
     }
 
     /// Seeds a machine from history; see `LastValueCache.seed`.

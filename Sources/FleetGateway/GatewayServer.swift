@@ -49,13 +49,16 @@ public struct GatewayServer: Service {
     private let machineAdmin: MachineAdminAPI?
     private let pipeline: PipelineAPI
     private let live: LiveSocket
+    /// Keeps the live view's active silences fresh (with a silence store).
+    private let silenceFollower: LiveSilenceFollower?
     private let health: HealthRoutes
     private let logger: Logger
     private let onListening: @Sendable () -> Void
     private let now: @Sendable () -> Int64
 
     /// - Parameters:
-    ///   - silenceStore: where the alerts API reads the active silences to fill `silenced_by` (none: always empty).
+    ///   - silenceStore: where the alerts API and the live view read the active silences: `silenced_by` of REST and
+    ///     WebSocket alerts, and the overview's silenced counts (none: nothing is shown as silenced).
     ///   - onListening: called once the address is bound.
     public init(
         configuration: Configuration, hub: LiveHub, store: any GatewayStore, silenceStore: (any SilenceStore)? = nil,
@@ -65,7 +68,11 @@ public struct GatewayServer: Service {
         self.pipeline = PipelineAPI(hub: hub, inspector: queueInspector, logger: logger, now: now)
         self.alerts = AlertsAPI(store: store, silences: silenceStore, logger: logger, now: now)
         self.rules = config.map { RulesAPI(config: $0, logger: logger) }
-        self.silences = config.map { SilencesAPI(config: $0, logger: logger, now: now) }
+        let follower = silenceStore.map { LiveSilenceFollower(hub: hub, store: $0, logger: logger, now: now) }
+        self.silenceFollower = follower
+        self.silences = config.map {
+            SilencesAPI(config: $0, logger: logger, now: now, onChange: { await follower?.refresh() })
+        }
         self.credentials = config.map { CredentialsAPI(config: $0, logger: logger) }
         self.machineAdmin = config.map { MachineAdminAPI(config: $0, logger: logger) }
         self.onListening = onListening
@@ -119,7 +126,13 @@ public struct GatewayServer: Service {
             logger: logger
         )
         do {
-            try await app.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let silenceFollower {
+                    group.addTask { try? await silenceFollower.run() }
+                }
+                try await app.run()
+                group.cancelAll()
+            }
         } catch is CancellationError {
             // Stopping: connections were given the graceful-shutdown window already.
         }

@@ -97,12 +97,13 @@ import Testing
         var alerts = MachineAlerts()
         alerts.firing = 1
         alerts.pending = 2
+        alerts.silenced = 3
         alerts.worst = .warning
         return alerts
     }
 
     static let machineFields =
-        #"{"agent_version":"1.0","alerts":{"firing":1,"pending":2,"worst":"warning"},"cores":4,"hostname":"alpha","#
+        #"{"agent_version":"1.0","alerts":{"firing":1,"pending":2,"silenced":3,"worst":"warning"},"cores":4,"hostname":"alpha","#
         + #""kernel":"6.1","labels":{"synthetic":"loadgen"},"last_seen_ms":10000,"machine_id":"m1","os":"Linux","#
         + #""refused_series":2,"silent":false,"status":"stale","#
         + #""summary":{"cpu_percent":12.5,"disk_percent":null,"disk_read_bytes_per_s":null,"#
@@ -113,7 +114,7 @@ import Testing
         let view = MachineView(machine(), nowMs: 30_000, thresholds: Self.thresholds, alerts: alerts())
         #expect(try text(view) == Self.machineFields)
         let quiet = try text(MachineView(machine(), nowMs: 30_000, thresholds: Self.thresholds, alerts: MachineAlerts()))
-        #expect(quiet.contains(#""alerts":{"firing":0,"pending":0,"worst":null}"#))
+        #expect(quiet.contains(#""alerts":{"firing":0,"pending":0,"silenced":0,"worst":null}"#))
     }
 
     @Test func aMachineFromGRPCLeavesOutWhatOnlyTheLiveViewKnows() throws {

@@ -212,3 +212,53 @@ def test_silences_page_and_the_silenced_badge_in_a_real_browser(hub, browser):  
     until(lambda: css(f'{row}[data-silenced="false"]'), 15, "the badge gone")
     page.clean("alerts page after expiry")
     cli("rules", "delete", rule_id, env=hub.env)
+
+
+def machine_alert_counts(hub):
+    status, body = rest(hub, "GET", "/api/v1/machines?silent=show&synthetic=show&limit=1000")
+    assert status == 200, body
+    return next(m["alerts"] for m in body["machines"] if m["machine_id"] == hub.machine)
+
+
+def test_a_silence_reaches_open_pages_live_and_the_overview_counts_it_as_silenced(hub, browser):  # noqa: F811
+    """Live alert messages carry silenced_by and the overview counts a silenced alert apart: a silence made through
+    REST shows on an Alerts page opened before it, well before that page's 30 s REST re-read, and on the overview
+    (which never re-reads REST) as "N silenced", not as firing; expiring it turns it back, live as well."""
+    from test_alerts_ui import Page
+    page = Page(browser)
+    css, one, until = page.css, page.one, page.until
+    rule_id = always_firing_rule(hub, f"live silence {uuid.uuid4().hex[:6]}")
+    alert = wait_for(lambda: firing_alert(hub, rule_id), 30, "the alert firing")
+    before = wait_for(lambda: (c := machine_alert_counts(hub))["firing"] >= 1 and c, 30, "the machine's firing count")
+
+    browser.get(hub.url("/alerts.html"))
+    row = f'#active-alerts tr[data-alert-id="{alert["id"]}"]'
+    until(lambda: css(f'{row}[data-silenced="false"]'), 15, "the alert, not silenced")
+    opened = time.monotonic()
+    status, silence = rest(hub, "POST", "/api/v1/silences", token=hub.admin_token, body={
+        "matchers": [f"rule_id={rule_id}"], "duration": "1h", "created_by": "ci-live", "comment": "live"})
+    assert status == 201, silence
+    until(lambda: css(f'{row}[data-silenced="true"] .badge.silenced'), 20, "the silenced badge, live")
+    assert time.monotonic() - opened < 25, "the badge came with the page's REST re-read, not live"
+    page.clean("alerts page, silenced live")
+
+    counts = machine_alert_counts(hub)
+    assert counts["silenced"] == before["silenced"] + 1 and counts["firing"] == before["firing"] - 1, (before, counts)
+
+    browser.get(hub.url("/"))
+    cell = f'#machines tr[data-machine-id="{hub.machine}"] [data-col="alerts"]'
+    silenced_text = f'{counts["silenced"]} silenced'
+    until(lambda: any(e.text == silenced_text for e in css(f'{cell} .alert-count[data-kind="silenced"]')), 20,
+          "the overview's silenced count")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "overview-silenced.png"))
+
+    status, _ = rest(hub, "DELETE", f"/api/v1/silences/{silence['id']}", token=hub.admin_token)
+    assert status == 200
+
+    def back():
+        texts = [e.text for e in css(f'{cell} .alert-count[data-kind="silenced"]')]
+        return texts == ([f'{before["silenced"]} silenced'] if before["silenced"] else [])
+    until(back, 20, "the overview's count back once the silence expired")
+    page.clean("overview after expiry")
+    cli("rules", "delete", rule_id, env=hub.env)

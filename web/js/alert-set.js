@@ -21,10 +21,17 @@ export function byUpdate(a, b) {
   return (b.updated_ms || 0) - (a.updated_ms || 0) || (a.id < b.id ? -1 : 1);
 }
 
-/** {firing, pending, worst}, as a machine object's "alerts" field, counted from alert objects. */
+/**
+ * {firing, pending, silenced, worst}, as a machine object's "alerts" field, counted from alert objects: an open
+ * alert an active silence holds counts as silenced only.
+ */
 export function countAlerts(alerts) {
-  const counts = { firing: 0, pending: 0, worst: null };
+  const counts = { firing: 0, pending: 0, silenced: 0, worst: null };
   for (const alert of alerts) {
+    if (isActive(alert) && Array.isArray(alert.silenced_by) && alert.silenced_by.length > 0) {
+      counts.silenced += 1;
+      continue;
+    }
     if (alert.status === "pending") counts.pending += 1;
     if (alert.status !== "firing") continue;
     counts.firing += 1;
@@ -32,6 +39,9 @@ export function countAlerts(alerts) {
   }
   return counts;
 }
+
+/** The ids of the silences that hold an alert, as one comparable text (a silence made or expired changes it). */
+const silencesOf = (alert) => (Array.isArray(alert.silenced_by) ? alert.silenced_by.join(",") : "");
 
 export class AlertSet {
   constructor() {
@@ -46,7 +56,7 @@ export class AlertSet {
     const held = this.entries.get(alert.id);
     if (held && (alert.updated_ms || 0) < (held.alert.updated_ms || 0)) return false;
     if (held && held.alert.updated_ms === alert.updated_ms && held.alert.status === alert.status &&
-        held.alert.value === alert.value) {
+        held.alert.value === alert.value && silencesOf(held.alert) === silencesOf(alert)) {
       return false;
     }
     this.seq += 1;

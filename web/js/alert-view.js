@@ -7,7 +7,7 @@ export function statusBadge(status) {
   return h("span", { className: "badge alert-status", dataset: { alertStatus: status || "unknown" } }, status || "?");
 }
 
-/** Whether an active silence keeps the alert out of notifications (GET /api/v1/alerts fills silenced_by). */
+/** Whether an active silence keeps the alert out of notifications (REST and live alert messages fill silenced_by). */
 export function isSilenced(alert) {
   return Array.isArray(alert.silenced_by) && alert.silenced_by.length > 0;
 }
@@ -18,16 +18,6 @@ export function silencedBadge(alert) {
     className: "badge silenced",
     title: `Silenced by ${alert.silenced_by.join(", ")}: evaluated, but no notifications while the silence lasts`,
   }, "silenced");
-}
-
-/**
- * A live alert message as held: WebSocket messages do not look silences up (their silenced_by is []), so an
- * alert still open keeps the silences the last REST answer named until the next one says otherwise.
- */
-export function withKnownSilences(incoming, held) {
-  if (!held || !isSilenced(held) || isSilenced(incoming)) return incoming;
-  if (incoming.status !== "firing" && incoming.status !== "pending") return incoming;
-  return { ...incoming, silenced_by: held.silenced_by };
 }
 
 /** silences.html with matchers that select this alert: its machine, its rule and its series labels. */
@@ -43,7 +33,10 @@ export function severityBadge(severity) {
   return h("span", { className: "severity", dataset: { severity: severity || "unknown" } }, severity || "?");
 }
 
-/** A machine's {firing, pending, worst} as badges ("2 firing" coloured by the worst severity, "1 pending"). */
+/**
+ * A machine's {firing, pending, silenced, worst} as badges ("2 firing" coloured by the worst severity, "1 pending",
+ * "1 silenced"); silenced alerts are counted in neither firing nor pending.
+ */
 export function alertCounts(counts) {
   const parts = [];
   if (!counts) return parts;
@@ -61,6 +54,14 @@ export function alertCounts(counts) {
       dataset: { kind: "pending" },
       title: `${counts.pending} pending: the condition holds, waiting out the rule's "for" duration`,
     }, `${counts.pending} pending`));
+  }
+  if (counts.silenced > 0) {
+    parts.push(h("span", {
+      className: "alert-count",
+      dataset: { kind: "silenced" },
+      title: `${counts.silenced} open ${counts.silenced === 1 ? "alert" : "alerts"} held by a silence: evaluated, ` +
+        "but no notifications while the silence lasts",
+    }, `${counts.silenced} silenced`));
   }
   return parts;
 }

@@ -5,7 +5,7 @@
 // badge, are not counted as firing or pending in the summary, and the details panel links to a silence of the alert.
 import { AlertDetail } from "./alert-detail.js";
 import { AlertSet, byUpdate, byUrgency, countAlerts, isActive } from "./alert-set.js";
-import { AlertTable, isSilenced, silenceHref, silencedBadge, withKnownSilences } from "./alert-view.js";
+import { AlertTable, isSilenced, silenceHref, silencedBadge } from "./alert-view.js";
 import * as api from "./api.js";
 import { showConnection } from "./connection.js";
 import { h, machineHref, replace, setText } from "./dom.js";
@@ -18,7 +18,8 @@ const COLUMNS = ["status", "severity", "rule", "machine", "labels", "value", "st
 const RECENT_MS = 86400e3;
 const ACTIVE_LIMIT = 1000;
 const RECENT_LIMIT = 500;
-// Silences are created and expired elsewhere (and live messages do not look them up): read again this often.
+// Live alert messages carry silenced_by (the gateway sends an alert again when the silences that match it
+// change); a full read this often also catches alerts that changed while a message was lost.
 const RELOAD_MS = 30_000;
 
 const params = new URLSearchParams(location.search);
@@ -83,8 +84,8 @@ function render() {
   renderSilenceAction();
   if (!loaded) return;
   // Silenced alerts need no attention: counted apart.
-  const counts = countAlerts(current.filter((a) => !isSilenced(a)));
-  const silenced = current.filter(isSilenced).length;
+  const counts = countAlerts(current);
+  const silenced = counts.silenced;
   const part = (kind, n) => h("span", { className: "count", dataset: { kind } }, `${n}${truncated ? "+" : ""} ${kind}`);
   replace($("alerts-summary"), part("firing", counts.firing), " · ", part("pending", counts.pending), " · ",
     part("silenced", silenced), " · ", `${lastDay.length} changed in the last 24 h`);
@@ -119,7 +120,7 @@ live.addEventListener("message", ({ detail: message }) => {
       break;
     case "alert":
       if (!ours(message.alert)) break;
-      if (held.take(withKnownSilences(message.alert, held.get(message.alert.id)))) render();
+      if (held.take(message.alert)) render();
       detail.update(message.alert);
       break;
     case "error":

@@ -9,9 +9,9 @@ export const COLUMNS = {
   hostname: { key: (r) => r.sortName, first: "asc" },
   status: { key: (r) => STATUS_RANK[r.status] ?? 3, first: "asc" },
   alerts: {
-    // Firing alerts by worst severity, then by count, then pending ones.
-    key: (r) => (r.firing > 0 ? (SEVERITY_RANK[r.worst] || 1) * 1e9 + Math.min(r.firing, 999_999) * 1e3 : 0) +
-      Math.min(r.pending || 0, 999),
+    // Firing alerts by worst severity, then by count, then pending ones, then silenced ones.
+    key: (r) => (r.firing > 0 ? (SEVERITY_RANK[r.worst] || 1) * 1e12 + Math.min(r.firing, 999_999) * 1e6 : 0) +
+      Math.min(r.pending || 0, 999) * 1e3 + Math.min(r.silenced || 0, 999),
     first: "desc",
   },
   cpu: { key: (r) => r.cpu, first: "desc" },
@@ -85,7 +85,7 @@ function labelMatchers(text) {
  * Search is a case-insensitive substring of the name or the id.
  */
 export function matcher(query) {
-  const text = query.q.trim().toLowerCase();
+  const text = searchText(query);
   const labels = labelMatchers(query.label);
   return (row) => {
     if (!query.silent && row.silent) return false;
@@ -101,6 +101,22 @@ export function matcher(query) {
     }
     return !text || row.search.includes(text);
   };
+}
+
+/** The search text as the matcher compares it. */
+export function searchText(query) {
+  return query.q.trim().toLowerCase();
+}
+
+/**
+ * Whether `after` admits only rows `before` admitted, in the same order: the same query but for a search text that
+ * holds the previous one (typing more of a search). Then the rows shown can be narrowed instead of every row
+ * filtered and sorted again.
+ */
+export function narrows(before, after) {
+  if (!before) return false;
+  for (const name of Object.keys(DEFAULT_QUERY)) if (name !== "q" && before[name] !== after[name]) return false;
+  return searchText(after).includes(searchText(before));
 }
 
 /**

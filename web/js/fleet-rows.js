@@ -17,6 +17,7 @@ export function rowOfMachine(m) {
     synthetic: !!m.synthetic,
     firing: a.firing || 0,
     pending: a.pending || 0,
+    silenced: a.silenced || 0,
     worst: a.worst || null,
     cpu: s.cpu_percent,
     mem: s.mem_percent,
@@ -48,6 +49,7 @@ class Row {
     this.synthetic = false;
     this.firing = 0;
     this.pending = 0;
+    this.silenced = 0;
     this.worst = null;
     this.cpu = null;
     this.mem = null;
@@ -74,6 +76,7 @@ class Row {
     this.synthetic = raw.synthetic === true;
     this.firing = numberOrNull(raw.firing) || 0;
     this.pending = numberOrNull(raw.pending) || 0;
+    this.silenced = numberOrNull(raw.silenced) || 0;
     this.worst = typeof raw.worst === "string" ? raw.worst : null;
     this.cpu = numberOrNull(raw.cpu);
     this.mem = numberOrNull(raw.mem);

@@ -8,7 +8,9 @@ import { alertCounts } from "./alert-view.js";
 import * as api from "./api.js";
 import { showConnection } from "./connection.js";
 import { h, machineHref, replace, setText } from "./dom.js";
-import { COLUMNS, DEFAULT_QUERY, formatQuery, groupRows, matcher, parseQuery, restParams, sortRows } from "./fleet-query.js";
+import {
+  COLUMNS, DEFAULT_QUERY, formatQuery, groupRows, matcher, narrows, parseQuery, restParams, searchText, sortRows,
+} from "./fleet-query.js";
 import { FleetRows, rowOfMachine } from "./fleet-rows.js";
 import * as fmt from "./format.js";
 import { LiveConnection } from "./live.js";
@@ -83,11 +85,12 @@ function updateMachineRow(tr, row, index) {
   setText(id, row.id);
   setText(badge, row.status);
   badge.dataset.status = row.status;
-  const alertsKey = `${row.firing}|${row.pending}|${row.worst}`;
+  const alertsKey = `${row.firing}|${row.pending}|${row.silenced}|${row.worst}`;
   if (cells.alerts.dataset.key !== alertsKey) {
     cells.alerts.dataset.key = alertsKey;
     replace(cells.alerts, alertCounts(row));
-    tr.dataset.alerts = row.firing > 0 ? "firing" : row.pending > 0 ? "pending" : "none";
+    tr.dataset.alerts =
+      row.firing > 0 ? "firing" : row.pending > 0 ? "pending" : row.silenced > 0 ? "silenced" : "none";
   }
   setPercent(cells.cpu, row.cpu);
   setPercent(cells.mem, row.mem);
@@ -128,6 +131,7 @@ const virtual = new VirtualRows({
   rowHeight: ROW_HEIGHT,
   columns: COLUMN_COUNT,
   key: (item) => (isGroup(item) ? `group:${item.value}` : item.id),
+  kind: (item) => (isGroup(item) ? "group" : "machine"),
   create: (item) => (isGroup(item) ? createGroupRow() : createMachineRow()),
   update: (tr, item, index) => (isGroup(item) ? updateGroupRow(tr, item, index) : updateMachineRow(tr, item, index)),
 });
@@ -148,14 +152,33 @@ function ordered() {
   return byName.rows.filter(match);
 }
 
-/** Filters, sorts and groups every row again, and renders the rows in view. */
-function recompute() {
+/** Filters, sorts and groups every row again, and renders the rows in view (`quick`: see show). */
+function recompute({ quick = false } = {}) {
+  lastRecomputeMs = performance.now();
   store.refresh();
-  const rows = ordered();
+  hiddenCounts = countHidden();
+  show(ordered(), { quick });
+}
+
+/**
+ * Typing more of a search: the rows shown, still in their order, narrowed to the longer text — one pass over
+ * what was shown, with no refresh and no sort, so a keystroke costs little however many machines there are
+ * (statuses are at most a second old; the next second's recompute brings them up to date).
+ */
+function narrow() {
+  const text = searchText(query);
+  show(shown.filter((row) => row.search.includes(text)), { quick: true });
+}
+
+/**
+ * Renders `rows` (the query's answer, in order) grouped as asked, and the summary. `quick` (a new query): the
+ * rows in view first, the few either side after that frame (VirtualRows.setItems).
+ */
+function show(rows, { quick = false } = {}) {
   shown = rows;
   const items = query.group ? groupRows(rows, query.group) : rows;
   table.setAttribute("aria-rowcount", String(items.length + 1));
-  virtual.setItems(items);
+  virtual.setItems(items, { quick });
   renderSummary();
   renderGroupChoices();
   markPaint();
@@ -164,8 +187,25 @@ function recompute() {
 /** Live values without moving rows: statuses and numbers change in place. */
 function refreshInPlace() {
   store.refresh();
+  hiddenCounts = countHidden();
   virtual.render();
   renderSummary();
+}
+
+// When the view was last recomputed: the once-a-second pass skips a second recompute right after a live message's.
+let lastRecomputeMs = 0;
+
+// Machines the filters hide because they are silent or synthetic, counted when rows or statuses change (not per
+// keystroke: a search does not change them).
+let hiddenCounts = { silent: 0, synthetic: 0 };
+function countHidden() {
+  let silent = 0;
+  let synthetic = 0;
+  for (const row of store.rows.values()) {
+    if (row.silent && !query.silent) silent += 1;
+    if (row.synthetic && !query.synthetic) synthetic += 1;
+  }
+  return { silent, synthetic };
 }
 
 function renderSummary() {
@@ -174,12 +214,7 @@ function renderSummary() {
   const total = snapshotSeen || restTotal === null ? shown.length : Math.max(shown.length, restTotal);
   const counts = { online: 0, stale: 0, offline: 0 };
   for (const row of shown) counts[row.status] += 1;
-  let silent = 0;
-  let synthetic = 0;
-  for (const row of store.rows.values()) {
-    if (row.silent && !query.silent) silent += 1;
-    if (row.synthetic && !query.synthetic) synthetic += 1;
-  }
+  const { silent, synthetic } = hiddenCounts;
   const part = (status) =>
     h("span", { className: "count", dataset: { status } }, `${counts[status].toLocaleString("en")} ${status}`);
   const filtered = total !== known;
@@ -257,11 +292,15 @@ table.addEventListener("focusout", () => setTimeout(release, 0));
 // --- filters, sort and the URL -------------------------------------------------------------------------
 
 function writeForm() {
-  for (const name of ["q", "status", "alerting", "label"]) fields[name].value = query[name];
+  // Only what differs: setting the value of the field being typed in moves its caret, which forces a layout.
+  const set = (field, property, value) => {
+    if (field[property] !== value) field[property] = value;
+  };
+  for (const name of ["q", "status", "alerting", "label"]) set(fields[name], "value", query[name]);
   renderGroupChoices();
-  fields.group.value = query.group;
-  fields.silent.checked = query.silent;
-  fields.synthetic.checked = query.synthetic;
+  set(fields.group, "value", query.group);
+  set(fields.silent, "checked", query.silent);
+  set(fields.synthetic, "checked", query.synthetic);
   for (const th of table.tHead.rows[0].cells) {
     if (th.dataset.sort === query.sort) th.setAttribute("aria-sort", query.dir === "asc" ? "ascending" : "descending");
     else th.removeAttribute("aria-sort");
@@ -283,14 +322,18 @@ function readForm() {
 
 /** Applies a new query: the view at once, then the URL (typing replaces the entry, a choice adds one). */
 function apply(next, { push }) {
+  // Narrowing needs the rows shown to be the previous query's whole answer (not a REST first page, nor an order
+  // held under the pointer).
+  const narrowing = snapshotSeen && !stale && narrows(query, next);
   query = next;
   restTotal = null;
   stale = false;
   $("order-note").hidden = true;
   writeForm();
   // A new question starts at the top of its answer.
-  scroller.scrollTop = 0;
-  recompute();
+  virtual.scrollToTop();
+  if (narrowing) narrow();
+  else recompute({ quick: true });
   const url = `${location.pathname}${formatQuery(query)}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) {
     if (push) history.pushState(null, "", url);
@@ -384,4 +427,9 @@ api
     if (!snapshotSeen) showError(`Could not load machines: ${error.message}`);
   });
 
-setInterval(() => (held() ? refreshInPlace() : recompute()), 1000);
+// Statuses age by themselves: recompute every second, unless a live message just did (at 10,000 machines one
+// arrives every second, and two full passes a second would compete with typing).
+setInterval(() => {
+  if (held()) refreshInPlace();
+  else if (performance.now() - lastRecomputeMs >= 900) recompute();
+}, 1000);

@@ -3,7 +3,7 @@
 // from the REST API, kept current by the page's live alert messages and read again every 30 s and after a
 // reconnect (a machine page hears only its own machine's alerts; the rules page has no live connection).
 import { AlertSet, SEVERITY_RANK } from "./alert-set.js";
-import { isSilenced, withKnownSilences } from "./alert-view.js";
+import { isSilenced } from "./alert-view.js";
 import * as api from "./api.js";
 import { setText } from "./dom.js";
 
@@ -43,7 +43,8 @@ export function startNav(live = null) {
 
   if (live) {
     live.addEventListener("message", ({ detail: message }) => {
-      const take = (alert) => Boolean(alert) && firing.take(withKnownSilences(alert, firing.get(alert.id)));
+      // Live alert messages carry silenced_by, as REST does.
+      const take = (alert) => Boolean(alert) && firing.take(alert);
       if (message.type === "alert" && take(message.alert)) render();
       // The fleet overview gets an interval's transitions in one "alerts" message.
       if (message.type === "alerts" && (message.alerts || []).map(take).some(Boolean)) render();

@@ -46,16 +46,20 @@ public struct MachineJSON: Encodable, Sendable {
         }
     }
 
-    /// `"alerts": {"firing": 1, "pending": 0, "worst": "critical"}`: the machine's open alerts.
+    /// `"alerts": {"firing": 1, "pending": 0, "silenced": 0, "worst": "critical"}`: the machine's open alerts; those
+    /// an active silence matches count as silenced only.
     public struct AlertCounts: Encodable, Sendable {
         public var firing: Int
         public var pending: Int
+        /// Open alerts an active silence matches (in neither `firing` nor `pending`).
+        public var silenced: Int
         /// The highest severity among the firing alerts; nil (null) when none fires.
         public var worst: Fleetwatch_V1_Severity?
 
-        public init(firing: Int, pending: Int, worst: Fleetwatch_V1_Severity?) {
+        public init(firing: Int, pending: Int, silenced: Int = 0, worst: Fleetwatch_V1_Severity?) {
             self.firing = firing
             self.pending = pending
+            self.silenced = silenced
             self.worst = worst
         }
 
@@ -63,10 +67,11 @@ public struct MachineJSON: Encodable, Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(firing, forKey: .firing)
             try container.encode(pending, forKey: .pending)
+            try container.encode(silenced, forKey: .silenced)
             try container.encode(worst.map(RuleMapping.severityName), forKey: .worst)
         }
 
-        enum CodingKeys: String, CodingKey { case firing, pending, worst }
+        enum CodingKeys: String, CodingKey { case firing, pending, silenced, worst }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -7,7 +7,10 @@ typealias AlertView = AlertJSON
 
 extension AlertJSON {
     /// The alert a transition belongs to, as of that transition (WebSocket alert messages).
-    init(_ transition: Fleetwatch_V1_AlertTransition) {
-        self.init(AlertRecord.alert(id: AlertRecord.id(of: transition), latest: transition, startedMs: transition.sequence))
+    /// `silencedBy`: the active silences that match it (`LiveHub.silencedBy`).
+    init(_ transition: Fleetwatch_V1_AlertTransition, silencedBy: [String] = []) {
+        var alert = AlertRecord.alert(id: AlertRecord.id(of: transition), latest: transition, startedMs: transition.sequence)
+        alert.silencedBy = silencedBy
+        self.init(alert)
     }
 }

@@ -53,7 +53,7 @@ public struct FleetAPI: Sendable {
     func machines(_ query: MachineQuery = MachineQuery()) throws -> Response {
         let nowMs = now()
         let matching = hub.machines().compactMap { machine -> (LiveMachine, MachineAlerts)? in
-            let alerts = hub.alerts(of: machine.machineID)
+            let alerts = hub.alerts(of: machine.machineID, atMs: nowMs)
             return query.matches(machine, nowMs: nowMs, thresholds: thresholds, alerts: alerts) ? (machine, alerts) : nil
         }
         let start = min(query.offset, matching.count)
@@ -67,9 +67,10 @@ public struct FleetAPI: Sendable {
 
     func machine(_ id: String) throws -> Response {
         guard let machine = hub.machine(id) else { throw APIError(.notFound, "no machine '\(id)'") }
+        let nowMs = now()
         return try JSONResponse.make(
             MachineDetailView(
-                machine: MachineView(machine, nowMs: now(), thresholds: thresholds, alerts: hub.alerts(of: id)),
+                machine: MachineView(machine, nowMs: nowMs, thresholds: thresholds, alerts: hub.alerts(of: id, atMs: nowMs)),
                 latest: machine.latest.map { SampleView($0) },
                 processes: machine.processes.map { ProcessesView($0) }))
     }

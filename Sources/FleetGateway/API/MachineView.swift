@@ -12,7 +12,8 @@ extension MachineJSON {
             identity: machine.identity, status: machine.status(nowMs: nowMs, thresholds: thresholds),
             lastSeenMs: machine.lastSeenMs, summary: machine.summary,
             live: Live(
-                alerts: AlertCounts(firing: alerts.firing, pending: alerts.pending, worst: alerts.worst),
+                alerts: AlertCounts(
+                    firing: alerts.firing, pending: alerts.pending, silenced: alerts.silenced, worst: alerts.worst),
                 silent: MachineStatus.isSilent(lastSeenMs: machine.lastSeenMs, nowMs: nowMs, thresholds: thresholds),
                 synthetic: SyntheticMachine.isSynthetic(labels: machine.identity.labels),
                 refusedSeries: machine.refusedSeries))

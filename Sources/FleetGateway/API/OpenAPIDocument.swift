@@ -286,6 +286,7 @@ enum OpenAPIDocument {
           "last_seen_ms": {"type": "integer"},
           "summary": {"$ref": "#/components/schemas/Summary"},
           "alerts": {"type": "object", "properties": {"firing": {"type": "integer"}, "pending": {"type": "integer"},
+            "silenced": {"type": "integer", "description": "open alerts an active silence matches (not in firing or pending)"},
             "worst": {"type": ["string", "null"], "enum": ["info", "warning", "critical", null]}}},
           "silent": {"type": "boolean", "description": "silent for silent_after_s or longer"},
           "synthetic": {"type": "boolean", "description": "made up by loadgen or probe (label synthetic)"}
@@ -342,7 +343,7 @@ enum OpenAPIDocument {
           "started_ms": {"type": "integer"}, "updated_ms": {"type": "integer"},
           "value": {"type": ["number", "null"]}, "description": {"type": "string"},
           "reason": {"type": ["string", "null"]},
-          "silenced_by": {"type": "array", "items": {"type": "string"}, "description": "ids of the active silences that match this open alert; [] when none (and in WebSocket messages, which do not look silences up)"},
+          "silenced_by": {"type": "array", "items": {"type": "string"}, "description": "ids of the active silences that match this open alert; [] when none"},
           "history": {"type": "array", "items": {"type": "object", "properties": {
             "from": {"type": "string"}, "to": {"type": "string"}, "at_ms": {"type": "integer"}, "value": {"type": ["number", "null"]}}}}
         }

@@ -6,11 +6,13 @@ import Hummingbird
 import Logging
 
 /// /api/v1/silences (docs/api.md, "Silences"): the config service's Silences over REST, passing the caller's
-/// admin token on. DELETE expires a silence (it stays listed as expired).
+/// admin token on. DELETE expires a silence (it stays listed as expired). After a change the live view reads the
+/// silences again (`onChange`), so this gateway's pages show it at once.
 struct SilencesAPI: Sendable {
     let config: ConfigClient
     let logger: Logger
     let now: @Sendable () -> Int64
+    var onChange: @Sendable () async -> Void = {}
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("/api/v1/silences") { request, _ in
@@ -24,6 +26,7 @@ struct SilencesAPI: Sendable {
             let created = try await call {
                 try await config.silences.create(.with { $0.silence = silence }, metadata: metadata)
             }
+            await onChange()
             return try JSONResponse.make(SilenceJSON(created), status: .created)
         }
         router.delete("/api/v1/silences/:id") { request, context in
@@ -32,6 +35,7 @@ struct SilencesAPI: Sendable {
             }
             let metadata = ConfigClient.forwardedToken(request)
             let expired = try await call { try await config.silences.expire(.with { $0.id = id }, metadata: metadata) }
+            await onChange()
             return try JSONResponse.make(SilenceJSON(expired))
         }
     }

@@ -156,9 +156,11 @@ enum LiveMessage {
     }
 
     /// The text frames that carry `update`, in the order a client applies them; the fleet's machines in `format`.
+    /// `alertsOf` counts a machine's open alerts, `silencedBy` names the active silences that match an alert.
     static func frames(
         for update: LiveUpdate, nowMs: Int64, thresholds: MachineStatus.Thresholds,
-        alertsOf: (String) -> MachineAlerts, format: LiveRequest.Format = .machines
+        alertsOf: (String) -> MachineAlerts,
+        silencedBy: (Fleetwatch_V1_AlertTransition) -> [String] = { _ in [] }, format: LiveRequest.Format = .machines
     ) throws -> [String] {
         let topic = update.topic
         var frames: [String] = []
@@ -190,9 +192,14 @@ enum LiveMessage {
             }
         }
         if case .overview = format {
-            if !update.alerts.isEmpty { frames.append(try encode(AlertsMessage(alerts: update.alerts.map { AlertView($0) }))) }
+            if !update.alerts.isEmpty {
+                frames.append(
+                    try encode(AlertsMessage(alerts: update.alerts.map { AlertView($0, silencedBy: silencedBy($0)) })))
+            }
         } else {
-            for transition in update.alerts { frames.append(try encode(AlertMessage(alert: AlertView(transition)))) }
+            for transition in update.alerts {
+                frames.append(try encode(AlertMessage(alert: AlertView(transition, silencedBy: silencedBy(transition)))))
+            }
         }
         for echo in update.probes { frames.append(try encode(ProbeMessage(echo))) }
         for machine in update.retired { frames.append(try encode(Retired(machineID: machine))) }

@@ -89,8 +89,11 @@ public struct LiveSocket: Sendable {
                 group.addTask {
                     for await update in subscription.updates {
                         let format = chosen.format.withLock { $0 }
+                        let nowMs = now()
                         let frames = try LiveMessage.frames(
-                            for: update, nowMs: now(), thresholds: thresholds, alertsOf: hub.alerts(of:), format: format)
+                            for: update, nowMs: nowMs, thresholds: thresholds,
+                            alertsOf: { hub.alerts(of: $0, atMs: nowMs) }, silencedBy: { hub.silencedBy($0, atMs: nowMs) },
+                            format: format)
                         for frame in frames {
                             try await outbound.write(.text(frame))
                             framesSent.increment()

@@ -28,7 +28,7 @@ enum OverviewJSON {
         out.append(#"},"status":""#)
         out.append(row.status.rawValue)
         out.append(#"","last_seen_ms":\#(row.lastSeenMs),"silent":\#(row.silent),"synthetic":\#(row.synthetic)"#)
-        out.append(#","firing":\#(row.firing),"pending":\#(row.pending),"worst":"#)
+        out.append(#","firing":\#(row.firing),"pending":\#(row.pending),"silenced":\#(row.silenced),"worst":"#)
         if let worst = row.worst { appendString(worst, to: &out) } else { out.append("null") }
         for (key, value) in [
             ("cpu", row.cpu), ("mem", row.mem), ("disk", row.disk), ("rx", row.rx), ("tx", row.tx), ("load", row.load),

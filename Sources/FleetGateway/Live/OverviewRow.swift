@@ -15,6 +15,8 @@ struct OverviewRow {
     var synthetic: Bool
     var firing: Int
     var pending: Int
+    /// Open alerts an active silence matches (counted in neither `firing` nor `pending`).
+    var silenced: Int
     var worst: String?
     var cpu: Double?
     var mem: Double?
@@ -33,6 +35,7 @@ struct OverviewRow {
         synthetic = SyntheticMachine.isSynthetic(labels: machine.identity.labels)
         firing = alerts.firing
         pending = alerts.pending
+        silenced = alerts.silenced
         worst = alerts.worst.map(RuleMapping.severityName)
         let summary = machine.summary
         cpu = summary.cpuPercent
