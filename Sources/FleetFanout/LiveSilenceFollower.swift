@@ -17,6 +17,7 @@ public struct LiveSilenceFollower: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     private let failing = FailureFlag()
+    private let reads = ReadOrder()
 
     public init(
         hub: LiveHub, store: any SilenceStore, interval: Duration = Self.defaultInterval, logger: Logger,
@@ -40,16 +41,40 @@ public struct LiveSilenceFollower: Sendable {
     /// Reads the silences active now and hands them to the hub; true when they changed.
     @discardableResult
     public func refresh() async -> Bool {
+        let ticket = reads.start()
         do {
             let active = try await store.silences(activeAtMs: now())
             if failing.set(false) { logger.info("reading silences works again") }
-            return hub.applySilences(active)
+            // The periodic read and one asked for after a change can overlap: a read that started earlier must not
+            // put back what a later one already applied.
+            return reads.applyIfNewest(ticket) { hub.applySilences(active) } ?? false
         } catch {
             if !failing.set(true) {
                 logger.warning(
                     "reading silences failed; the live view keeps the last ones", metadata: ["error": "\(error)"])
             }
             return false
+        }
+    }
+}
+
+/// Numbers the reads in the order they started, so only a read newer than the last applied one is applied.
+private final class ReadOrder: Sendable {
+    private let state = Mutex((started: UInt64(0), applied: UInt64(0)))
+
+    func start() -> UInt64 {
+        state.withLock { state in
+            state.started += 1
+            return state.started
+        }
+    }
+
+    /// Runs `apply` (under the lock, so applies keep their order) unless a newer read was applied already.
+    func applyIfNewest<T>(_ ticket: UInt64, _ apply: () -> T) -> T? {
+        state.withLock { state in
+            guard ticket > state.applied else { return nil }
+            state.applied = ticket
+            return apply()
         }
     }
 }

@@ -153,14 +153,22 @@ struct AgentFootprintTests {
         }
     }
 
-    @Test func theLiveMachineIsReadThroughKeptFiles() throws {
+    @Test func theLiveMachineIsReadThroughKeptFiles() async throws {
         let fs = RootedProcFileSystem()
         var identity = Fleetwatch_V1_MachineIdentity()
         identity.machineID = "footprint-test"
         let collector = MetricCollector(fileSystem: fs, identity: identity)
-        let now = TickTime.now()
+        var now = TickTime.now()
         _ = collector.collect(now: now)
-        let batch = collector.collect(now: now.advanced(by: .seconds(1)))
+        // A CPU ratio needs the kernel's counters to have moved between two reads (they tick every 10 ms), so the
+        // next tick is read once the kernel's clock moved on, for at most a few seconds.
+        var batch = Fleetwatch_V1_RawBatch()
+        for _ in 0..<200 {
+            try await Task.sleep(for: .milliseconds(20))
+            now = now.advanced(by: .seconds(1))
+            batch = collector.collect(now: now)
+            if batch.readings.contains(where: { $0.key == ProcReading.cpuBusyRatio }) { break }
+        }
         #expect(batch.readings.contains { $0.key == ProcReading.cpuBusyRatio })
         #expect(batch.readings.contains { $0.key == ProcReading.memAvailableKiB })
         // /proc/stat, meminfo, loadavg, uptime, mounts, diskstats, net/dev (those this machine has).

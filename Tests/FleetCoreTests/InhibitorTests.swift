@@ -27,6 +27,21 @@ import Testing
             })
     }
 
+    /// History is the authority: a source resolved where this dispatcher did not see it stops inhibiting at the
+    /// next read, and one that fired elsewhere starts.
+    @Test func aResetToTheFiringAlertsOfHistoryReplacesWhatTheTransitionsTold() {
+        var inhibitor = Inhibitor(rules: [machineDown])
+        let downHere = alert("machine down", on: "web-1", severity: .critical)
+        let downThere = alert("machine down", on: "web-2", severity: .critical)
+        inhibitor.observe(downHere)  // its resolution went to another replica
+        inhibitor.reset(firing: [(downThere.id, downThere.labels)])
+        #expect(inhibitor.sourceCount == 1)
+        #expect(inhibitor.inhibitors(of: alert("disk full", on: "web-1")).isEmpty)
+        #expect(inhibitor.inhibitors(of: alert("disk full", on: "web-2")) == [downThere.id])
+        inhibitor.reset(firing: [])
+        #expect(inhibitor.sourceCount == 0 && inhibitor.inhibitors(of: alert("disk full", on: "web-2")).isEmpty)
+    }
+
     @Test func aFiringSourceInhibitsTargetsWithTheSameEqualLabelsOnly() {
         var inhibitor = Inhibitor(rules: [machineDown])
         let down = alert("machine down", on: "web-1", severity: .critical)

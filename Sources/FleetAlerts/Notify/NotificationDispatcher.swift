@@ -30,7 +30,8 @@ public struct NotificationDispatcher: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let silences: @Sendable () async throws -> [Silence]
-    /// The alerts firing when the dispatcher starts, so an inhibition holds across a restart.
+    /// The alerts firing now, by the alert history: read at start, so an inhibition holds across a restart, and
+    /// with every silence read, so a source resolved elsewhere stops inhibiting (`Inhibitor.reset`).
     let firing: @Sendable () async throws -> [Fleetwatch_V1_Alert]
     let tick: Duration
     /// Transitions taken into the groups so far (what a test waits for before moving its clock).
@@ -40,8 +41,9 @@ public struct NotificationDispatcher: Sendable {
     ///   - attempts: tries per destination before a notification counts as failed.
     ///   - timeout: how long one delivery (a POST, an SMTP session) may take.
     ///   - silences: the silences in force, read every `silencePollInterval`; by default none.
-    ///   - firing: the alerts firing now (alert history), read once at start for the inhibition rules: a source
-    ///     alert that fired before the start still inhibits. By default none.
+    ///   - firing: the alerts firing now (alert history, `firingAlerts(in:)`), read at start and every
+    ///     `silencePollInterval` for the inhibition rules: a source alert that fired before the start still
+    ///     inhibits, and one whose resolution another replica took stops. By default none.
     ///   - tick: how often due groups are looked for.
     public init(
         bus: any MessageBus, configuration: NotifyConfiguration, attempts: Int = 5, timeout: Duration = .seconds(5),
@@ -91,6 +93,8 @@ public struct NotificationDispatcher: Sendable {
         case tick
         case consumerEnded
         case consumerFailed(any Error)
+        /// The alerts firing now, read from the history.
+        case firing([(id: String, labels: [String: String])])
     }
 
     public func run() async throws {
@@ -99,7 +103,8 @@ public struct NotificationDispatcher: Sendable {
         let silenced = SilenceSnapshot()
         var ledger = TransitionLedger(consumer: consumer, logger: logger)
         var grouper = AlertGrouper(root: configuration.route)
-        var inhibitor = await firingAtStart()
+        var inhibitor = Inhibitor(rules: configuration.inhibitRules)
+        if let firing = await readFiring() { inhibitor.reset(firing: firing) }
         var busy: Set<String> = []
         defer { continuation.finish() }
         // Known before the first group is looked at.
@@ -123,6 +128,7 @@ public struct NotificationDispatcher: Sendable {
                 while !Task.isCancelled {
                     try await Task.sleep(for: Self.silencePollInterval)
                     await readSilences(into: silenced)
+                    if let firing = await readFiring() { continuation.yield(.firing(firing)) }
                 }
             }
             // Closing the consumer ends the reader's wait for the next delivery (cancelling it does not), and
@@ -136,6 +142,8 @@ public struct NotificationDispatcher: Sendable {
                         throw error
                     case .tick:
                         break
+                    case .firing(let firing):
+                        inhibitor.reset(firing: firing)
                     case .delivery(let delivery):
                         try await take(delivery, grouper: &grouper, inhibitor: &inhibitor, ledger: &ledger)
                     case .delivered(let key, let receipts, let failure):
@@ -181,21 +189,28 @@ public struct NotificationDispatcher: Sendable {
         }
     }
 
-    /// The inhibitor, knowing the alerts that fire now; without inhibition rules nothing is read.
-    private func firingAtStart() async -> Inhibitor {
-        var inhibitor = Inhibitor(rules: configuration.inhibitRules)
-        guard !configuration.inhibitRules.isEmpty else { return inhibitor }
+    /// The alerts firing now, for the inhibitor; nil without inhibition rules (nothing is read) or when the read
+    /// failed (the inhibitor keeps what it knows).
+    private func readFiring() async -> [(id: String, labels: [String: String])]? {
+        guard !configuration.inhibitRules.isEmpty else { return nil }
         do {
-            for alert in try await firing() where alert.status == .firing {
-                inhibitor.observe(id: alert.id, labels: AlertLabels.of(alert), firing: true)
-            }
+            return try await firing().filter { $0.status == .firing }.map { ($0.id, AlertLabels.of($0)) }
         } catch {
             logger.warning(
-                "reading firing alerts failed; inhibition starts from the transitions that arrive",
+                "reading firing alerts failed; inhibition goes on from the transitions that arrive",
                 metadata: ["error": "\(error)"])
+            return nil
         }
-        return inhibitor
     }
+
+    /// The `firing` reader for a dispatcher beside an alert store: the newest firing alerts of its history, as
+    /// many as one read returns (`firingReadLimit`).
+    public static func firingAlerts(in store: some AlertStore) -> @Sendable () async throws -> [Fleetwatch_V1_Alert] {
+        { try await store.alerts(.with { $0.statuses = [.firing]; $0.limit = Int32(firingReadLimit) }) }
+    }
+
+    /// Firing alerts read from the history for the inhibitor at most (docs/alerts.md, "Inhibition").
+    public static let firingReadLimit = 1_000
 
     private func take(
         _ delivery: Delivery, grouper: inout AlertGrouper, inhibitor: inout Inhibitor, ledger: inout TransitionLedger

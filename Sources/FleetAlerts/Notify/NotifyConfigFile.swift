@@ -137,6 +137,13 @@ private struct Reader {
     /// A required, non-empty list of matchers (`name=value`, `name!=value`, `name=~regex`, `name!~regex`).
     func matchers(_ node: Node?, _ path: String, parent: Node) throws(NotifyConfigError) -> [LabelMatcher] {
         guard let node else { throw fail(path, parent, "is required (a list of matchers such as severity=critical)") }
+        let matchers = try matcherList(node, path)
+        guard !matchers.isEmpty else { throw fail(path, node, "needs at least one matcher") }
+        return matchers
+    }
+
+    /// A list of matchers, each error naming the item and its line.
+    func matcherList(_ node: Node, _ path: String) throws(NotifyConfigError) -> [LabelMatcher] {
         var matchers: [LabelMatcher] = []
         for (index, item) in try sequence(node, path).enumerated() {
             let text = try string(item, "\(path)[\(index)]")
@@ -146,7 +153,6 @@ private struct Reader {
                 throw fail("\(path)[\(index)]", item, error.reason)
             }
         }
-        guard !matchers.isEmpty else { throw fail(path, node, "needs at least one matcher") }
         return matchers
     }
 
@@ -195,13 +201,7 @@ private struct Reader {
             try duration(node, "\(path).repeat_interval", minimum: NotificationRoute.minimumGroupInterval)
         }
         if let node = fields["matchers"] {
-            for (index, text) in try strings(node, "\(path).matchers").enumerated() {
-                do {
-                    spec.matchers.append(try LabelMatcher(parsing: text))
-                } catch {
-                    throw fail("\(path).matchers[\(index)]", node, error.reason)
-                }
-            }
+            spec.matchers = try matcherList(node, "\(path).matchers")
         }
         if let node = fields["continue"] {
             guard let flag = node.bool else { throw fail("\(path).continue", node, "expected true or false") }

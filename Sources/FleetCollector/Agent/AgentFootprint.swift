@@ -6,9 +6,12 @@ import NIOPosix
 public enum AgentFootprint {
     /// Before any networking, and only once (NIO refuses a second setting): NIO's singleton event loop group and
     /// blocking pool get one thread each. Returns the executor that runs the agent's tasks on that one event loop.
-    public static func apply() -> EventLoopTaskExecutor {
+    /// Calling it again returns the same executor (the settings are made by the first call only).
+    public static func apply() -> EventLoopTaskExecutor { executor }
+
+    private static let executor: EventLoopTaskExecutor = {
         NIOSingletons.groupLoopCountSuggestion = 1
         NIOSingletons.blockingPoolThreadCountSuggestion = 1
         return EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
-    }
+    }()
 }

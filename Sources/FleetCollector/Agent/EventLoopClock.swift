@@ -22,11 +22,7 @@ public struct EventLoopClock: Clock {
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let delay = ContinuousClock.now.duration(to: deadline)
         guard delay > .zero else { return try Task.checkCancellation() }
-        let (seconds, attoseconds) = delay.components
-        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let amount: TimeAmount =
-            nanoseconds.overflow ? .nanoseconds(.max) : .nanoseconds(nanoseconds.partialValue &+ attoseconds / 1_000_000_000)
-        let timer = eventLoop.scheduleTask(in: amount) {}
+        let timer = eventLoop.scheduleTask(in: TimeAmount(delay)) {}  // NIO's conversion clamps what overflows
         do {
             try await withTaskCancellationHandler {
                 try await timer.futureResult.get()

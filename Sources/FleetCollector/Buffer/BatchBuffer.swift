@@ -85,10 +85,12 @@ public final class BatchBuffer: Sendable {
         let batchesDirectory = directory + "/batches"
         for name in try Self.list(batchesDirectory) {
             let path = batchesDirectory + "/" + name
-            if name.hasSuffix(".pb.tmp"), let sequence = UInt64(name.dropLast(7)), sequence > 1,
-                rename(path, batchesDirectory + "/" + Self.fileName(of: sequence - 1, suffix: ".acked")) == 0
-            {
-                markers.append(sequence - 1)  // an append interrupted by a crash, maybe in the recycled marker
+            if name.hasSuffix(".pb.tmp"), let sequence = UInt64(name.dropLast(7)), sequence > 1 {
+                // An append interrupted by a crash, maybe in the recycled marker: it may be the only proof that
+                // `sequence - 1` was handed out, so it counts as that marker even when it cannot be renamed
+                // to one (then it stays, never unlinked, and the next start reads it the same way).
+                markers.append(sequence - 1)
+                _ = rename(path, batchesDirectory + "/" + Self.fileName(of: sequence - 1, suffix: ".acked"))
                 continue
             }
             if name.hasSuffix(".tmp") {

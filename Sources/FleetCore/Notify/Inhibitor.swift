@@ -35,6 +35,16 @@ public struct Inhibitor: Sendable {
         if !places.isEmpty { filed[id] = places }
     }
 
+    /// Starts over from `firing`, the alerts that fire now by the alert history, which is the authority: a source
+    /// whose resolution this dispatcher never saw (another replica took that transition, or a late or replayed
+    /// firing transition came after it) stops inhibiting here. The dispatcher does this at start and with every
+    /// silence read.
+    public mutating func reset(firing: [(id: String, labels: [String: String])]) {
+        sources = Array(repeating: [:], count: rules.count)
+        filed = [:]
+        for alert in firing { observe(id: alert.id, labels: alert.labels, firing: true) }
+    }
+
     public mutating func observe(_ alert: NotifiedAlert) {
         observe(id: alert.id, labels: alert.labels, firing: alert.status == .firing)
     }

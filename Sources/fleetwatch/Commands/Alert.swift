@@ -47,7 +47,7 @@ struct Alert: AsyncParsableCommand {
         let dispatcher = NotificationDispatcher(
             bus: bus, configuration: routing ?? .discarding, attempts: attempts, logger: logger, now: currentTimeMillis,
             silences: { try await store.silences(activeAtMs: currentTimeMillis()) },
-            firing: { try await store.alerts(.with { $0.statuses = [.firing]; $0.limit = 1000 }) })
+            firing: NotificationDispatcher.firingAlerts(in: store))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }

@@ -124,7 +124,7 @@ struct Hub: AsyncParsableCommand {
             NotificationDispatcher(
                 bus: bus, configuration: $0, attempts: notifyAttempts, logger: logger, now: currentTimeMillis,
                 silences: { try await store.silences(activeAtMs: currentTimeMillis()) },
-                firing: { try await store.alerts(.with { $0.statuses = [.firing]; $0.limit = 1000 }) })
+                firing: NotificationDispatcher.firingAlerts(in: store))
         }
         let gateway = GatewayServer(
             configuration: .init(
