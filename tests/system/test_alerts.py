@@ -433,7 +433,7 @@ def test_alert_fires_and_resolves_live_with_a_real_collector(stack):
             machines = requests.get(gw.url("/api/v1/machines"), timeout=15).json()["machines"]
             return next(m["alerts"] for m in machines if m["machine_id"] == MACHINE)
 
-        wait_for(lambda: machine_alerts() == {"firing": 1, "pending": 0, "worst": "critical"}, 15,
+        wait_for(lambda: machine_alerts() == {"firing": 1, "pending": 0, "silenced": 0, "worst": "critical"}, 15,
                  "the machine's alerts showing one critical firing")
         _, message = live.until(lambda m: m["type"] == "alert" and m["alert"]["status"] == "firing", 15,
                                 "an alert message with status firing")
@@ -446,7 +446,7 @@ def test_alert_fires_and_resolves_live_with_a_real_collector(stack):
         _, message = live.until(lambda m: m["type"] == "alert" and m["alert"]["status"] == "resolved", 15,
                                 "an alert message with status resolved")
         assert message["alert"]["id"] == alert_id
-        wait_for(lambda: machine_alerts() == {"firing": 0, "pending": 0, "worst": None}, 15,
+        wait_for(lambda: machine_alerts() == {"firing": 0, "pending": 0, "silenced": 0, "worst": None}, 15,
                  "the machine's alerts back to none")
         assert cli_alerts(stack, "--status", "firing,pending") == []
         assert evaluator.proc.poll() is None
