@@ -23,6 +23,17 @@ public final class LiveHub: Sendable {
         var retired: Set<String> = []
         let signal: AsyncStream<Void>.Continuation
 
+        /// Most alerts one update carries (a slow reader's backlog stays bounded).
+        static let maxAlerts = 1_000
+
+        /// Queues `transition` as the newest of its alert, unless the bound is reached by other alerts; false then.
+        @discardableResult
+        mutating func queue(alert id: String, _ transition: Fleetwatch_V1_AlertTransition) -> Bool {
+            guard alerts.count < Self.maxAlerts || alerts[id] != nil else { return false }
+            alerts[id] = transition
+            return true
+        }
+
         mutating func follow(_ topic: LiveTopic) {
             self.topic = topic
             snapshot = true
@@ -93,8 +104,7 @@ public final class LiveHub: Sendable {
             for (subscriber, var pending) in state.subscribers {
                 switch pending.topic {
                 case .fleet, .machine(transition.machineID):
-                    guard pending.alerts.count < 1000 || pending.alerts[id] != nil else { continue }
-                    pending.alerts[id] = transition
+                    guard pending.queue(alert: id, transition) else { continue }
                     pending.machines.insert(transition.machineID)
                 default:
                     continue
@@ -189,10 +199,7 @@ public final class LiveHub: Sendable {
                 }
                 for machine in machines {
                     pending.machines.insert(machine)
-                    for (id, transition) in state.openAlerts[machine] ?? [:]
-                    where pending.alerts.count < 1000 || pending.alerts[id] != nil {
-                        pending.alerts[id] = transition
-                    }
+                    for (id, transition) in state.openAlerts[machine] ?? [:] { pending.queue(alert: id, transition) }
                 }
                 state.subscribers[subscriber] = pending
                 pending.signal.yield()
