@@ -71,6 +71,21 @@ def smtp():
     sink.close()
 
 
+def by_rule_to(webhook):
+    """A notify config grouping by rule (1 s waits, repeat 1 h) to one webhook receiver, `ops`."""
+    return f"""
+route:
+  receiver: ops
+  group_by: [rule]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: ops
+    webhooks: [{{url: '{webhook.url}'}}]
+"""
+
+
 def start_hub(tmp_path, hubs, config):
     path = tmp_path / "notify.yaml"
     path.write_text(config)
@@ -283,17 +298,7 @@ def test_a_bad_notify_config_stops_alert_and_hub_at_start_naming_file_place_and_
 def test_a_silence_holds_notifications_back_and_its_expiry_lets_them_through(tmp_path, hubs, webhook):
     """Silences stop notifications, not evaluation: the alert fires (and says silenced_by) while the webhook hears
     nothing; once the silence is expired the dispatcher (which reads silences every 5 s) tells the group."""
-    hub = start_hub(tmp_path, hubs, f"""
-route:
-  receiver: ops
-  group_by: [rule]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: ops
-    webhooks: [{{url: '{webhook.url}'}}]
-""")
+    hub = start_hub(tmp_path, hubs, by_rule_to(webhook))
     rule = f"hushed-{uuid.uuid4().hex[:6]}"
     silence = cli("silences", "add", "--match", f"rule={rule}", "--for", "1h", "--comment", "maintenance",
                   "--created-by", "ci", "--output", "json", env=hub.env)
@@ -324,16 +329,7 @@ def test_a_firing_alert_inhibits_the_notifications_of_another_until_it_resolves(
     warning's group is told at its next look."""
     suffix = uuid.uuid4().hex[:6]
     source, target = f"down-{suffix}", f"disk-{suffix}"
-    hub = start_hub(tmp_path, hubs, f"""
-route:
-  receiver: ops
-  group_by: [rule]
-  group_wait: 1s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: ops
-    webhooks: [{{url: '{webhook.url}'}}]
+    hub = start_hub(tmp_path, hubs, by_rule_to(webhook) + f"""
 inhibit_rules:
   - source_matchers: ['rule="{source}"']
     target_matchers: [severity=warning]
