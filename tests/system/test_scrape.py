@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 
@@ -164,9 +165,11 @@ def test_a_scraper_enrolls_where_machine_credentials_are_required_and_keeps_its_
         first = wait_for(last_seen, 30, f"{MACHINE} listed once its batches arrive with its own credential")
         assert scrape.stop() == 0
 
-        # Restarted without the join token, it publishes with the stored credential.
+        # Restarted without the join token, it publishes with the stored credential. Only a batch stamped after the
+        # restart proves it: the first scraper's last batches may still arrive after `first` was read.
+        restarted_ms = max(first, int(time.time() * 1000))
         again = scraper_with("scrape-again")
-        wait_for(lambda: (last_seen() or 0) > first, 30, "batches again with the stored credential")
+        wait_for(lambda: (last_seen() or 0) > restarted_ms, 30, "batches again with the stored credential")
         assert credential_file.read_text().strip() == credential
         assert again.stop() == 0
     finally:
