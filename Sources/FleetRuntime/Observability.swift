@@ -10,11 +10,12 @@ import Tracing
 
 /// Process-wide logging, metrics and tracing, set up once at start by every long-running subcommand.
 public enum Observability {
-    /// Installs JSON logs on standard error (with the current span's trace_id and span_id), a Prometheus
+    /// Bounds the malloc arenas (`MallocArenas`), installs JSON logs on standard error (with the current span's trace_id and span_id), a Prometheus
     /// registry as the metrics backend, and the tracer (`Tracing`). Returns the registry that the health
     /// server exposes on /metrics.
     @discardableResult
     public static func bootstrap(service: String, level: Logger.Level = .info) -> PrometheusCollectorRegistry {
+        MallocArenas.limit()
         // The trace ids of the current span, whichever tracer made it: swift-otel's when spans are exported, the
         // context-only tracer's otherwise.
         let traceIDs = Logger.MetadataProvider.multiplex([
