@@ -108,16 +108,18 @@ public final class CollectorAgent<TickClock: Clock>: Sendable where TickClock.Du
             fileSystem: RootedProcFileSystem(root: configuration.hostRoot), identity: identity,
             includeLoopback: configuration.includeLoopback, topProcesses: configuration.topProcesses, logger: logger)
         var schedule = TickSchedule(firstDeadline: clock.now)
+        var cadence = ProcessCadence(interval: configuration.processInterval)
         while !Task.isCancelled {
-            tick(collector)
+            tick(collector, cadence: &cadence)
             guard await schedule.waitForNextTick(on: clock, interval: { control.interval }) else { return }
         }
     }
 
-    private func tick(_ collector: MetricCollector<RootedProcFileSystem>) {
+    private func tick(_ collector: MetricCollector<RootedProcFileSystem>, cadence: inout ProcessCadence) {
+        let now = timeSource()
         let requested = control.takeProcessSnapshotRequest()
-        let includeProcesses = configuration.topProcesses > 0 && (configuration.processesEveryTick || requested)
-        let batch = collector.collect(now: timeSource(), includeProcesses: includeProcesses)
+        let includeProcesses = configuration.topProcesses > 0 && cadence.due(at: now, requested: requested)
+        let batch = collector.collect(now: now, includeProcesses: includeProcesses)
         do {
             try buffer.append(batch)
             counters.update {

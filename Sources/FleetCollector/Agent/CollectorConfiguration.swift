@@ -25,8 +25,9 @@ public struct CollectorConfiguration: Sendable {
     public var includeLoopback: Bool = false
     /// Processes per top list (by CPU, by memory); 0 disables process sampling.
     public var topProcesses: Int = 10
-    /// Sample processes every tick; when false, only when the edge asks (request_process_snapshot).
-    public var processesEveryTick: Bool = true
+    /// How often the top-process lists go out, at least 1 s (FLEETWATCH_PROCESS_INTERVAL): at most once per tick,
+    /// and at once when the edge asks for a snapshot (`ProcessCadence`).
+    public var processInterval: Duration = .seconds(5)
     /// Outbox caps: the oldest batch is dropped beyond either.
     public var maxBufferedBatches: Int = 100_000
     public var maxBufferedBytes: Int = 256 << 20
@@ -72,6 +73,9 @@ public struct CollectorConfiguration: Sendable {
         }
         guard topProcesses >= 0, topProcesses <= 100 else {
             throw ConfigError(setting: "FLEETWATCH_TOP_PROCESSES", expected: "0 to 100", got: "\(topProcesses)")
+        }
+        guard processInterval >= .seconds(1) else {
+            throw ConfigError(setting: "FLEETWATCH_PROCESS_INTERVAL", expected: "at least 1 second", got: "\(processInterval)")
         }
         guard maxBufferedBatches >= 1, maxBufferedBytes >= 1 << 20 else {
             throw ConfigError(

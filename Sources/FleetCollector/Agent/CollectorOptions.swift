@@ -18,6 +18,11 @@ public struct CollectorOptions: ParsableArguments {
     @Option(help: "Top processes per snapshot, 0 turns snapshots off (FLEETWATCH_TOP_PROCESSES).") public var topProcesses: Int?
     @Option(
         help:
+            "Seconds between top-process lists, 1...3600; the edge can ask for one sooner (FLEETWATCH_PROCESS_INTERVAL, default 5)."
+    )
+    public var processInterval: Int?
+    @Option(
+        help:
             "Most unacked batches kept on disk while the edge is unreachable; the oldest are dropped (and counted) beyond it (FLEETWATCH_BUFFER_MAX_BATCHES, default 100000)."
     )
     public var bufferMaxBatches: Int?
@@ -46,6 +51,10 @@ public struct CollectorOptions: ParsableArguments {
         }
         if let top = Setting.value(topProcesses.map(String.init), env: "FLEETWATCH_TOP_PROCESSES") {
             configuration.topProcesses = try Setting.integer(top, setting: "FLEETWATCH_TOP_PROCESSES", in: 0...100)
+        }
+        if let seconds = Setting.value(processInterval.map(String.init), env: "FLEETWATCH_PROCESS_INTERVAL") {
+            configuration.processInterval = .seconds(
+                try Setting.integer(seconds, setting: "FLEETWATCH_PROCESS_INTERVAL", in: 1...3600))
         }
         if let batches = Setting.value(bufferMaxBatches.map(String.init), env: "FLEETWATCH_BUFFER_MAX_BATCHES") {
             configuration.maxBufferedBatches = try Setting.integer(
