@@ -49,7 +49,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The domain: metric names, validation, normalization, sequences, retry policy. No I/O.
+        // The domain: metric names, validation, normalization, routing keys, the sample-time rule, the retry policy,
+        // alert rules and the wire mappings shared by several modules. No I/O (not even Foundation: ModuleGraphTests).
         .target(
             name: "FleetCore",
             dependencies: ["FleetProto", .product(name: "W3CTraceContext", package: "swift-w3c-trace-context")],
@@ -61,7 +62,9 @@ let package = Package(
         .target(
             name: "FleetLogging", dependencies: ["FleetSettings", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        // Process plumbing shared by every long-running subcommand: JSON logs, health and metrics HTTP.
+        // Process plumbing shared by every long-running subcommand: running its services until SIGTERM, the
+        // listen-address check, the wall clock, health and metrics HTTP, Prometheus and tracing bootstrap, gRPC
+        // server and client transports, TLS. No adapter: the executable wires those in.
         .target(
             name: "FleetRuntime",
             dependencies: [
@@ -216,7 +219,7 @@ let package = Package(
         .target(
             name: "FleetAlerts",
             dependencies: [
-                "FleetCore", "FleetBus", "FleetStore", "FleetProto",
+                "FleetCore", "FleetBus", "FleetStore", "FleetProto", "FleetSettings",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -64,8 +64,10 @@ public final class AlertEvaluator: Sendable {
                 group.addTask { try await self.follow(slot) }
             }
             group.addTask {
-                await PartitionBalancer(bus: self.bus, instance: instance, slots: slots, logger: self.logger, now: self.now)
-                    .run()
+                await PartitionBalancer(
+                    bus: self.bus, instance: instance, slots: slots, logger: self.logger, now: self.now,
+                    retryPolicy: self.retry
+                ).run()
             }
             group.addTask {
                 while !Task.isCancelled {

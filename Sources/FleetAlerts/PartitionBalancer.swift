@@ -22,12 +22,13 @@ final class PartitionBalancer: Sendable {
     let retryMs: Int64
     private let membership: Mutex<EvaluatorMembership>
     /// How a lost broker connection is retried.
-    private let retryPolicy = RetryPolicy()
+    private let retryPolicy: RetryPolicy
 
     init(
         bus: any MessageBus, instance: String, slots: [PartitionSlot], logger: Logger, now: @escaping @Sendable () -> Int64,
-        interval: Duration = .seconds(2), retryMs: Int64 = 10_000
+        interval: Duration = .seconds(2), retryMs: Int64 = 10_000, retryPolicy: RetryPolicy = RetryPolicy()
     ) {
+        self.retryPolicy = retryPolicy
         self.bus = bus
         self.instance = instance
         self.slots = slots
@@ -41,19 +42,13 @@ final class PartitionBalancer: Sendable {
     /// Follows the other replicas until cancelled; a lost broker connection is retried with backoff (meanwhile
     /// every partition stays where single-active-consumer put it).
     func run() async {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                try await followMembers()
-            } catch {
-                if Task.isCancelled { return }
-                failures += 1
-                let delay = retryPolicy.delay(afterFailures: failures)
-                logger.warning(
-                    "following the other evaluators failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                _ = await retryPolicy.wait(delay)
-            }
-        }
+        await retryPolicy.keepRunning({
+            try await followMembers()
+            return .again
+        }, onFailure: { error, _, delay in
+            logger.warning(
+                "following the other evaluators failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+        })
     }
 
     private func followMembers() async throws {

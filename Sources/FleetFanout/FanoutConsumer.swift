@@ -13,7 +13,8 @@ import Metrics
 /// (`Fleetwatch_V1_MetricBatch.validate`: machine id, identity bounds, timestamps within the window of this
 /// consumer's clock) before the hub sees it; a refused batch is skipped, counted in
 /// `fleetwatch_fanout_refused_batches_total` and logged once per machine and field. A year-3000 stamp would
-/// otherwise show its machine online forever.
+/// otherwise show its machine online forever. The same holds for what it applies from fleet.events (alert
+/// transitions, retirements, probe echoes): `LiveEventGate` checks each and skips what it refuses.
 public struct FanoutConsumer: Sendable {
     public let queue: String
     private let bus: any MessageBus
@@ -28,17 +29,22 @@ public struct FanoutConsumer: Sendable {
     private let droppedValues: DroppedValueReporter
     private let limits: BatchLimits
     private let refusals: RefusedBatchLog
+    /// Checks and applies the fleet.events the live view follows.
+    private let events: LiveEventGate
     /// How a lost subscription is retried.
-    private let retry = RetryPolicy(backoff: Backoff(cap: .seconds(5)))
+    private let retry: RetryPolicy
 
     public init(
         bus: any MessageBus, instance: String, hub: LiveHub, prefetch: Int = 256, logger: Logger,
         limits: BatchLimits = .standard,
         onAvailability: @escaping @Sendable (Bool) -> Void = { _ in },
-        onEvent: @escaping @Sendable (Delivery) -> Void = { _ in }
+        onEvent: @escaping @Sendable (Delivery) -> Void = { _ in },
+        retry: RetryPolicy = RetryPolicy(backoff: Backoff(cap: .seconds(5)))
     ) {
+        self.retry = retry
         self.limits = limits
         self.refusals = RefusedBatchLog(counter: "fleetwatch_fanout_refused_batches_total", stage: "live view", logger: logger)
+        self.events = LiveEventGate(hub: hub, limits: limits, logger: logger)
         self.onEvent = onEvent
         self.queue = FleetQueue.fanout(instance)
         self.bus = bus
@@ -53,25 +59,19 @@ public struct FanoutConsumer: Sendable {
     /// Consumes until the task is cancelled. The caller declares `Topology.fanout(instance:)` first. When the
     /// broker cancels the subscription (its queue vanished with a lost connection), subscribes again.
     public func run(now: @escaping @Sendable () -> Int64) async throws {
-        var failures = 0
-        while !Task.isCancelled {
-            do {
-                let consumer = try await bus.consume(queue: queue, prefetch: prefetch)
-                onAvailability(true)
-                logger.info("following the live feed", metadata: ["queue": "\(queue)"])
-                failures = 0
-                try await consume(consumer, now: now)
-                await consumer.close()
-            } catch is CancellationError {
-                break
-            } catch {
-                onAvailability(false)
-                logger.warning(
-                    "live feed interrupted; subscribing again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                failures += 1
-                _ = await retry.wait(retry.delay(afterFailures: failures))
-            }
-        }
+        await retry.keepRunning({ subscribed in
+            let consumer = try await bus.consume(queue: queue, prefetch: prefetch)
+            onAvailability(true)
+            logger.info("following the live feed", metadata: ["queue": "\(queue)"])
+            subscribed()
+            try await consume(consumer, now: now)
+            await consumer.close()
+            return .again
+        }, onFailure: { error, failures, _ in
+            onAvailability(false)
+            logger.warning(
+                "live feed interrupted; subscribing again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+        })
     }
 
     private func consume(_ consumer: any MessageConsumer, now: @Sendable () -> Int64) async throws {
@@ -82,21 +82,9 @@ public struct FanoutConsumer: Sendable {
             for delivery in deliveries {
                 received.increment()
                 guard delivery.exchange == FleetExchange.metrics else {
-                    // fleet.events: alert transitions go to the live view; everything else to `onEvent`.
-                    if delivery.type == MessageType.alertTransition,
-                        let transition = try? Fleetwatch_V1_AlertTransition(serializedBytes: delivery.body)
-                    {
-                        hub.apply(transition)
-                    } else if delivery.type == MessageType.probeEcho,
-                        let echo = try? Fleetwatch_V1_ProbeEcho(serializedBytes: delivery.body)
-                    {
-                        hub.apply(echo)
-                    } else if delivery.type == MessageType.machineRetired,
-                        let retired = try? Fleetwatch_V1_MachineRetired(serializedBytes: delivery.body)
-                    {
-                        hub.retire(retired.machineID, atMs: retired.retiredMs)
-                    }
-                    onEvent(delivery)
+                    // fleet.events: alert transitions, retirements and probe echoes go to the live view once
+                    // checked (a refused one is skipped); everything else to `onEvent`.
+                    if events.apply(delivery, nowMs: nowMs) != .refused { onEvent(delivery) }
                     continue
                 }
                 do {

@@ -43,32 +43,25 @@ public struct NormalizerWorker: Sendable {
         let consumer = try await bus.consume(queue: FleetQueue.normalize, prefetch: prefetch)
         onReady()
         logger.info("normalizer consuming", metadata: ["queue": "\(FleetQueue.normalize)", "prefetch": "\(prefetch)"])
-        var receiveFailures = 0
-        while !Task.isCancelled {
+        await retry.keepRunning({
             let deliveries: [Delivery]
             do {
                 deliveries = try await consumer.nextBatch(max: prefetch, window: .milliseconds(5))
-                receiveFailures = 0
-            } catch is CancellationError {
-                break
             } catch BusError.closed {
-                break
+                return .stop
             } catch BusError.topology(let why) {
                 // The broker cancelled the subscription (queue deleted): stop, so the process restarts.
                 logger.error("the broker cancelled the subscription; stopping", metadata: ["reason": "\(why)"])
-                break
-            } catch {
-                receiveFailures += 1
-                let delay = retry.delay(afterFailures: receiveFailures)
-                logger.warning(
-                    "receiving from the bus failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                _ = await retry.wait(delay)
-                continue
+                return .stop
             }
             // An empty batch means the consumer was closed underneath us.
-            if deliveries.isEmpty { break }
+            if deliveries.isEmpty { return .stop }
             await process(deliveries, consumer: consumer)
-        }
+            return .again
+        }, onFailure: { error, _, delay in
+            logger.warning(
+                "receiving from the bus failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+        })
         await consumer.close()
         logger.info("normalizer stopped")
     }

@@ -32,7 +32,8 @@ public struct Persister: Sendable {
     public let configuration: PersisterConfiguration
     let logger: Logger
     let now: @Sendable () -> Date
-    let random: @Sendable () -> Double
+    /// How a failed receive and a failed store call are retried (`configuration.backoff`, with jitter).
+    let retry: RetryPolicy
     /// Told false when the persister stalls on the database and true when it recovers (feeds /readyz).
     let onStoreAvailability: @Sendable (Bool) -> Void
     /// Echoes committed probe batches (`fleetwatch probe`); nil where nobody measures (tests).
@@ -47,6 +48,7 @@ public struct Persister: Sendable {
         consumer: any MessageConsumer, store: any MetricStore, configuration: PersisterConfiguration = .init(),
         logger: Logger = Logger(label: "fleetwatch.persister"), now: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) },
         onStoreAvailability: @escaping @Sendable (Bool) -> Void = { _ in }, echoes: ProbeEchoes? = nil
     ) {
         self.echoes = echoes
@@ -56,7 +58,7 @@ public struct Persister: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.now = now
-        self.random = random
+        self.retry = RetryPolicy(backoff: configuration.backoff, random: random, sleep: sleep)
         self.droppedValues = DroppedValueReporter(
             counter: PersisterMetrics.droppedValues, stage: "persist", logger: logger)
         self.series = SeriesLimiter(
@@ -83,35 +85,29 @@ public struct Persister: Sendable {
     }
 
     func consumeUntilStopped() async {
-        var receiveFailures = 0
-        while !Task.isCancelled {
+        await retry.keepRunning({
             let deliveries: [Delivery]
             do {
                 deliveries = try await consumer.nextBatch(max: configuration.batchSize, window: configuration.batchWindow)
-            } catch is CancellationError {
-                return
             } catch BusError.closed {
-                return
+                return .stop
             } catch BusError.topology(let why) {
                 // The broker cancelled the subscription (queue deleted): retrying the same consumer
                 // cannot recover, so stop and let the process exit and restart.
                 logger.error("the broker cancelled the subscription; stopping", metadata: ["reason": "\(why)"])
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("receiving from the bus failed", metadata: ["error": "\(error)"])
-                receiveFailures += 1
-                await pause(afterFailures: receiveFailures)
-                continue
+                return .stop
             }
-            receiveFailures = 0
             // An empty round means the consumer was closed underneath us.
-            guard !deliveries.isEmpty else { return }
+            guard !deliveries.isEmpty else { return .stop }
 
             // Returns once the round is settled (possibly after a long database outage) or, on
-            // cancellation, requeued; the loop condition then stops the loop.
+            // cancellation, requeued; the loop then stops.
             _ = await persistRound(deliveries)
-        }
+            return .again
+        }, onFailure: { error, failures, delay in
+            logger.warning("receiving from the bus failed", metadata: ["error": "\(error)"])
+            logger.notice("backing off", metadata: ["delay": "\(delay)", "consecutive_failures": "\(failures)"])
+        })
     }
 
     /// Decodes, dead-letters the poison, and persists the rest in one store call, retrying that same call
@@ -135,59 +131,54 @@ public struct Persister: Sendable {
                 persisted: round.good.count, deadLettered: round.deadLettered, result: PersistResult(), storeFailures: 0)
         }
 
+        // The same write, retried in place until it commits; `failures` and `lastError` count every failed call,
+        // the one noticed at a shutdown too (the policy tells `onFailure` only of those it waits after).
         var failures = 0
-        while true {
-            let attempt = await Task { () -> Result<PersistResult, any Error> in
-                do { return .success(try await store.persist(round.batches)) } catch { return .failure(error) }
-            }.value
-            switch attempt {
-            case .success(let result):
-                if failures > 0 {
-                    onStoreAvailability(true)
-                    metrics.storeStalled.record(0)
-                    metrics.heldMessages.record(0)
-                    logger.notice(
-                        "database recovered; the held round committed",
-                        metadata: [
-                            "attempts": "\(failures + 1)", "messages": "\(round.good.count)",
-                            "stalled_for": "\(ContinuousClock.now - started)",
-                        ])
-                }
-                await settle(round, result: result, started: started)
-                BatchSpans.record(
-                    "persist batch", round.batches, from: tracedFrom, logger: logger, message: "batch persisted")
-                return .settled(
-                    persisted: round.good.count, deadLettered: round.deadLettered, result: result,
-                    storeFailures: failures)
-
-            case .failure(let error):
+        var lastError: any Error = CancellationError()
+        let committed = await retry.run({ () async throws -> PersistResult in
+            do {
+                return try await Task { try await store.persist(round.batches) }.value
+            } catch {
                 failures += 1
+                lastError = error
                 metrics.storeErrors.increment()
-                if Task.isCancelled {
-                    return await release(round, failures: failures, lastError: error)
-                }
-                let delay = backoffDelay(afterFailures: failures)
-                var metadata: Logger.Metadata = [
-                    "error": "\(error)", "messages": "\(round.good.count)", "attempt": "\(failures)",
-                    "retry_in": "\(delay)",
-                ]
-                if failures == 1 {
-                    onStoreAvailability(false)
-                    metrics.storeStalled.record(1)
-                    metrics.heldMessages.record(round.good.count)
-                    logger.error(
-                        "persisting failed; persister stalled on the database: holding the round and retrying it",
-                        metadata: metadata)
-                } else {
-                    metadata["stalled_for"] = "\(ContinuousClock.now - started)"
-                    logger.warning("persisting still failing; persister stalled on the database", metadata: metadata)
-                }
-                try? await Task.sleep(for: delay)
-                if Task.isCancelled {
-                    return await release(round, failures: failures, lastError: error)
-                }
+                throw error
             }
+        }, onFailure: { error, attempt, delay in
+            var metadata: Logger.Metadata = [
+                "error": "\(error)", "messages": "\(round.good.count)", "attempt": "\(attempt)",
+                "retry_in": "\(delay)",
+            ]
+            if attempt == 1 {
+                onStoreAvailability(false)
+                metrics.storeStalled.record(1)
+                metrics.heldMessages.record(round.good.count)
+                logger.error(
+                    "persisting failed; persister stalled on the database: holding the round and retrying it",
+                    metadata: metadata)
+            } else {
+                metadata["stalled_for"] = "\(ContinuousClock.now - started)"
+                logger.warning("persisting still failing; persister stalled on the database", metadata: metadata)
+            }
+        })
+        guard let result = committed else {
+            return await release(round, failures: failures, lastError: lastError)
         }
+        if failures > 0 {
+            onStoreAvailability(true)
+            metrics.storeStalled.record(0)
+            metrics.heldMessages.record(0)
+            logger.notice(
+                "database recovered; the held round committed",
+                metadata: [
+                    "attempts": "\(failures + 1)", "messages": "\(round.good.count)",
+                    "stalled_for": "\(ContinuousClock.now - started)",
+                ])
+        }
+        await settle(round, result: result, started: started)
+        BatchSpans.record("persist batch", round.batches, from: tracedFrom, logger: logger, message: "batch persisted")
+        return .settled(
+            persisted: round.good.count, deadLettered: round.deadLettered, result: result, storeFailures: failures)
     }
 
     /// The deliveries of a round after decoding: the poison ones are already in the DLQ (or requeued).
@@ -305,17 +296,5 @@ public struct Persister: Sendable {
             try? await consumer.requeue([delivery])
             return false
         }
-    }
-
-    /// Exponential backoff with jitter, at least half the ceiling so a failing dependency is never spun on.
-    func backoffDelay(afterFailures failures: Int) -> Duration {
-        RetryPolicy(backoff: configuration.backoff, random: random).delay(afterFailures: failures)
-    }
-
-    /// Waits `backoffDelay(afterFailures:)`; returns early when the task is cancelled.
-    private func pause(afterFailures failures: Int) async {
-        let delay = backoffDelay(afterFailures: failures)
-        logger.notice("backing off", metadata: ["delay": "\(delay)", "consecutive_failures": "\(failures)"])
-        try? await Task.sleep(for: delay)
     }
 }

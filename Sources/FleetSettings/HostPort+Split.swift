@@ -1,6 +1,7 @@
 /// The one reading of `host[:port]` shared by every address Fleetwatch parses: HostPort (listen and connect
-/// settings), GRPCEndpoint (FLEETWATCH_INGEST_URL, FLEETWATCH_CONFIG_URL), AMQPURL and the PostgreSQL URL. Each
-/// caller keeps its own error messages and defaults; this only splits and checks the syntax.
+/// settings), GRPCEndpoint (FLEETWATCH_INGEST_URL, FLEETWATCH_CONFIG_URL), AMQPURL, the PostgreSQL URL, the scrape
+/// target (FLEETWATCH_SCRAPE_URL) and the notify config's e-mail smarthost. Each caller keeps its own error
+/// messages and defaults; this only splits and checks the syntax.
 extension HostPort {
     /// What is wrong with an authority's syntax.
     public enum SplitError: Error, Sendable, Equatable {

@@ -153,6 +153,21 @@ import Testing
         #expect(await eventually { depth(bus) == (0, 0) })
         #expect(depth(bus, FleetQueue.deadLetter(of: FleetQueue.notify)).ready == 1)
     }
+
+    @Test func aTransitionBreakingTheEvaluatorsBoundsIsDeadLetteredAndNeverTold() async throws {
+        let recorder = Recorder()
+        let (bus, task, _) = try await start(recorder)
+        defer { task.cancel() }
+        try await publish(bus, "../../x", .firing, at: 0)
+        try await publish(bus, "web-1", .firing, at: 32_503_680_000_000)  // year 3000
+        #expect(await eventually { depth(bus, FleetQueue.deadLetter(of: FleetQueue.notify)).ready == 2 })
+        #expect(depth(bus) == (0, 0))
+        clock.set(1000)
+        try await publish(bus, "web-2", .firing, at: 1000)
+        clock.set(2000)
+        #expect(await eventually { recorder.messages.count == 1 })
+        #expect(recorder.messages.first?.notification.alerts.map(\.machineID) == ["web-2"])
+    }
 }
 
 /// Polls `condition` for up to `seconds` (generous: the full suite shares two cores).

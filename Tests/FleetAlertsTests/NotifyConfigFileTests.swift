@@ -60,6 +60,14 @@ import Testing
         #expect(configuration.templates(of: "ops").titleSource == NotificationTemplates.defaultTitle)
     }
 
+    /// The smarthost is read by the one `host:port` parser (HostPort.split): an IPv6 host loses its brackets, so
+    /// the SMTP client connects to ::1 rather than looking up the name "[::1]".
+    @Test func anIPv6SmarthostIsUnbracketed() throws {
+        let yaml = "route: {receiver: ops}\nreceivers: [{name: ops, email: [{to: x@y, from: a@b, smarthost: '[::1]:25'}]}]"
+        let configuration = try NotifyConfigFile.parse(yaml, file: "notify.yaml")
+        #expect(configuration.receivers["ops"]?.email == [.init(to: ["x@y"], from: "a@b", host: "::1", port: 25)])
+    }
+
     /// Each broken file is refused naming the file, the place in it and the problem.
     @Test(arguments: [
         ("route: {receiver: ops}\nreceivers: [{name: ops}]\nextra: 1", "extra", "unknown key 'extra'"),
@@ -75,6 +83,7 @@ import Testing
         ("route: {receiver: ops}\nreceivers: [{name: ops, webhooks: [{uri: 'http://x'}]}]", "receivers[0].webhooks[0].uri", "unknown key"),
         ("route: {receiver: ops}\nreceivers: [{name: ops, email: [{to: x, from: a@b, smarthost: 'h:25'}]}]", "receivers[0].email[0].to", "an address"),
         ("route: {receiver: ops}\nreceivers: [{name: ops, email: [{to: x@y, from: a@b, smarthost: h}]}]", "receivers[0].email[0].smarthost", "host:port"),
+        ("route: {receiver: ops}\nreceivers: [{name: ops, email: [{to: x@y, from: a@b, smarthost: '[::1:25'}]}]", "receivers[0].email[0].smarthost", "host:port"),
         ("route: {receiver: ops}\nreceivers: [{name: ops}, {name: ops}]", "receivers[1].name", "defined twice"),
         ("route: {receiver: ops}\nreceivers: [{name: ops}]\ntemplates: {title: '{{#open}}'}", "templates.title", "not a valid Mustache template"),
         ("route: {receiver: ops}\nreceivers: [{name: ops, templates: {body: '{{> other}}'}}]", "receivers[0].templates.body", "not supported"),

@@ -79,7 +79,7 @@ private final class CannedFetcher: ExpositionFetcher {
         #expect((target.host, target.port, target.path) == (host, port, path))
     }
 
-    @Test(arguments: ["https://a:1/metrics", "ftp://x", "http://:9100/", "http://a:0/", "http://a:port/"])
+    @Test(arguments: ["https://a:1/metrics", "ftp://x", "http://:9100/", "http://a:0/", "http://a:port/", "http://[::1/", "http://[::1]x/"])
     func badTargetsAreRefusedWithTheExpectedForm(url: String) {
         #expect(throws: ScrapeFailure.self) { try ScrapeTarget(url: url) }
     }

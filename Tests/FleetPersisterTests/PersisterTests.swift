@@ -3,6 +3,7 @@ import FleetCore
 import FleetProto
 import FleetStore
 import Foundation
+import Synchronization
 import Testing
 
 @testable import FleetPersister
@@ -165,6 +166,26 @@ import Testing
                     storeFailures: 2))
         #expect(consumer.state.withLock { $0.acked } == [1, 2])
         #expect(consumer.state.withLock { $0.requeued }.isEmpty)
+    }
+
+    @Test func theHeldRoundWaitsAGrowingJitteredBackoffBetweenStoreCalls() async throws {
+        let round = try Self.round(1...2)
+        let store = FakeStore(failures: 3)
+        var configuration = fast
+        configuration.backoff = Backoff(base: .milliseconds(100), cap: .milliseconds(300))
+        let slept = Mutex<[Duration]>([])
+        let persister = Persister(
+            consumer: FakeConsumer(rounds: []), store: store, configuration: configuration, random: { 0 },
+            sleep: { delay in slept.withLock { $0.append(delay) } })
+        let outcome = await persister.persistRound(round)
+
+        guard case .settled(let persisted, _, _, let storeFailures) = outcome else {
+            Issue.record("expected a settled round, got \(outcome)")
+            return
+        }
+        #expect(persisted == 2 && storeFailures == 3)
+        // Half the ceiling at the lowest jitter: 100 ms, 200 ms, then the 300 ms cap.
+        #expect(slept.withLock { $0 } == [.milliseconds(50), .milliseconds(100), .milliseconds(150)])
     }
 
     @Test func nothingNewIsFetchedWhileARoundIsHeld() async throws {

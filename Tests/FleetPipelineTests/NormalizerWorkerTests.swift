@@ -5,7 +5,8 @@ import FleetProto
 import Logging
 import Testing
 
-/// The normalizer's hop on the in-process bus: bundles in, slot bundles out, one bad batch costs nothing else.
+/// The normalizer's hop on the in-process bus: bundles in, slot bundles out, one bad batch costs nothing else;
+/// what it refuses reaches fleet.normalize.dlq with its reason, and probe batches are echoed on fleet.events.
 @Suite(.timeLimit(.minutes(1))) struct NormalizerWorkerTests {
     @Test func aBundleIsNormalizedIntoSlotBundlesAndAckedAfterThePublish() async throws {
         let bus = InProcessBus()
@@ -46,7 +47,7 @@ import Testing
         await bus.shutdown()
     }
 
-    @Test func anUndecodableBundleIsDeadLetteredWhole() async throws {
+    @Test func anUndecodableBundleIsDeadLetteredWholeWithItsReason() async throws {
         let bus = InProcessBus()
         try await bus.declare(.normalize + .persist)
         try await bus.publish([
@@ -55,11 +56,79 @@ import Testing
                 type: MessageType.rawBundle)
         ])
         let running = try await startNormalizer(on: bus)
-        try await eventually { bus.depth(of: FleetQueue.deadLetter(of: FleetQueue.normalize))! == (1, 0) }
+
+        let dead = try await deadLetter(from: bus)
+        #expect(dead.type == MessageType.rawBundle && dead.body == [0xFF, 0xFF, 0xFF], "the bundle goes whole, as it came")
+        let reason = try #require(dead.headers[BusHeader.deadLetterReason])
+        #expect(reason.hasPrefix("body: not a decodable fleetwatch.v1.RawBundle (3 bytes)"), "reason: \(reason)")
         #expect(bus.depth(of: FleetQueue.persist)! == (0, 0))
+        try await eventually { bus.depth(of: FleetQueue.normalize)! == (0, 0) }
         running.cancel()
         try await running.value
         await bus.shutdown()
+    }
+
+    @Test func aBatchOutsideTheAcceptedTimeWindowIsDeadLetteredNamingTheField() async throws {
+        let bus = InProcessBus()
+        try await bus.declare(.normalize + .persist)
+        var future = rawBatch(7, machine: "m7")
+        future.timestampMs = testNowMs + 10 * 60 * 1000  // past the 5 minutes of clock skew BatchLimits allows
+        try await bus.publish([try bundle([future])])
+        let running = try await startNormalizer(on: bus)
+
+        let dead = try await deadLetter(from: bus)
+        #expect(dead.type == MessageType.rawBundle, "a bundle of that one batch is dead-lettered as it came")
+        #expect(
+            dead.headers[BusHeader.deadLetterReason]
+                == "timestamp_ms: \(testNowMs + 600_000) is more than 300 s in the future")
+        #expect(try DeliveryBatches.raw(dead).map(\.sequence) == [7], "replayable")
+        #expect(bus.depth(of: FleetQueue.persist)! == (0, 0))
+        try await eventually { bus.depth(of: FleetQueue.normalize)! == (0, 0) }
+        running.cancel()
+        try await running.value
+        await bus.shutdown()
+    }
+
+    @Test func aProbeBatchIsEchoedOnFleetEventsOnceNormalized() async throws {
+        let bus = InProcessBus()
+        let echoes = "test.probe-echoes"
+        try await bus.declare(
+            .normalize + .persist
+                + Topology(
+                    queues: [.init(name: echoes, durable: false)],
+                    bindings: [.init(exchange: FleetExchange.events, queue: echoes, routingKey: "probe.#")]))
+        var probe = rawBatch(3, machine: "probe-1")
+        probe.identity.machineID = "probe-1"
+        probe.identity.labels[Probe.label] = "test"
+        probe.timestampMs = testNowMs - 250
+        try await bus.publish([try bundle([rawBatch(1, machine: "m1"), probe])])
+        let running = try await startNormalizer(on: bus)
+
+        let consumer = try await bus.consume(queue: echoes, prefetch: 10)
+        let delivery = try #require(try await consumer.next())
+        #expect(delivery.type == MessageType.probeEcho)
+        #expect(delivery.routingKey == RoutingKey.probe(hop: .normalized, machine: "probe-1"))
+        let echo = try Fleetwatch_V1_ProbeEcho(serializedBytes: delivery.body)
+        #expect(echo.machineID == "probe-1" && echo.sequence == 3 && echo.hop == ProbeHop.normalized.rawValue)
+        #expect(echo.sentMs == testNowMs - 250 && echo.observedMs == testNowMs)
+        try await consumer.ack([delivery])
+        // Echoes are published together after the ack, so by now any echo of the ordinary batch would be here too.
+        try await eventually { bus.depth(of: FleetQueue.normalize)! == (0, 0) }
+        #expect(bus.depth(of: echoes)! == (0, 0), "only the probe machine's batch is echoed")
+        #expect(try await take(2, from: bus).map(\.sequence).sorted() == [1, 3], "a probe batch is ordinary data")
+        await consumer.close()
+        running.cancel()
+        try await running.value
+        await bus.shutdown()
+    }
+
+    /// The one message of fleet.normalize.dlq, acked.
+    private func deadLetter(from bus: InProcessBus) async throws -> Delivery {
+        let dlq = try await bus.consume(queue: FleetQueue.deadLetter(of: FleetQueue.normalize), prefetch: 10)
+        let dead = try #require(try await dlq.next())
+        try await dlq.ack([dead])
+        await dlq.close()
+        return dead
     }
 
     private func startNormalizer(on bus: InProcessBus) async throws -> Task<Void, any Error> {

@@ -27,6 +27,8 @@ public struct NotificationDispatcher: Sendable {
     let configuration: NotifyConfiguration
     let integrations: [String: [any NotificationIntegration]]
     let attempts: Int
+    /// How a failed delivery to one destination is tried again (`attempts` times in all).
+    let retry: RetryPolicy
     let logger: Logger
     let now: @Sendable () -> Int64
     let silences: @Sendable () async throws -> [Silence]
@@ -37,8 +39,14 @@ public struct NotificationDispatcher: Sendable {
     /// Transitions taken into the groups so far (what a test waits for before moving its clock).
     let grouped = GroupedCount()
 
+    /// How a failed delivery is tried again by default: 200 ms, 400 ms, 800 ms … up to 10 s between attempts, the
+    /// whole ceiling each time (no jitter).
+    public static let deliveryRetry = RetryPolicy(
+        backoff: Backoff(base: .milliseconds(200), cap: .seconds(10)), random: { 1 })
+
     /// - Parameters:
     ///   - attempts: tries per destination before a notification counts as failed.
+    ///   - retry: the waits between those tries.
     ///   - timeout: how long one delivery (a POST, an SMTP session) may take.
     ///   - silences: the silences in force, read every `silencePollInterval`; by default none.
     ///   - firing: the alerts firing now (alert history, `firingAlerts(in:)`), read at start and every
@@ -46,14 +54,15 @@ public struct NotificationDispatcher: Sendable {
     ///     inhibits, and one whose resolution another replica took stops. By default none.
     ///   - tick: how often due groups are looked for.
     public init(
-        bus: any MessageBus, configuration: NotifyConfiguration, attempts: Int = 5, timeout: Duration = .seconds(5),
-        httpClient: HTTPClient = .shared, logger: Logger, now: @escaping @Sendable () -> Int64,
-        silences: @escaping @Sendable () async throws -> [Silence] = { [] },
+        bus: any MessageBus, configuration: NotifyConfiguration, attempts: Int = 5, retry: RetryPolicy = deliveryRetry,
+        timeout: Duration = .seconds(5), httpClient: HTTPClient = .shared, logger: Logger,
+        now: @escaping @Sendable () -> Int64, silences: @escaping @Sendable () async throws -> [Silence] = { [] },
         firing: @escaping @Sendable () async throws -> [Fleetwatch_V1_Alert] = { [] }, tick: Duration = .milliseconds(100)
     ) {
         self.bus = bus
         self.configuration = configuration
         self.attempts = max(1, attempts)
+        self.retry = retry
         self.logger = logger
         self.now = now
         self.silences = silences
@@ -72,7 +81,7 @@ public struct NotificationDispatcher: Sendable {
 
     init(
         bus: any MessageBus, configuration: NotifyConfiguration, integrations: [String: [any NotificationIntegration]],
-        attempts: Int, logger: Logger, now: @escaping @Sendable () -> Int64,
+        attempts: Int, retry: RetryPolicy = deliveryRetry, logger: Logger, now: @escaping @Sendable () -> Int64,
         silences: @escaping @Sendable () async throws -> [Silence],
         firing: @escaping @Sendable () async throws -> [Fleetwatch_V1_Alert] = { [] }, tick: Duration
     ) {
@@ -80,6 +89,7 @@ public struct NotificationDispatcher: Sendable {
         self.configuration = configuration
         self.integrations = integrations
         self.attempts = max(1, attempts)
+        self.retry = retry
         self.logger = logger
         self.now = now
         self.silences = silences
@@ -222,6 +232,15 @@ public struct NotificationDispatcher: Sendable {
             try await ledger.consumer.deadLetter(delivery, reason: "not a decodable fleetwatch.v1.AlertTransition")
             return
         }
+        // Anyone with broker access can publish on fleet.events: a transition that breaks the evaluator's own
+        // bounds (machine id, time, labels, text lengths) is nobody's notification.
+        do {
+            try transition.validate(nowMs: now())
+        } catch {
+            Self.refusedCounter.increment()
+            try await ledger.consumer.deadLetter(delivery, reason: "refused: \(error)")
+            return
+        }
         guard transition.to == .firing || transition.to == .resolved else {
             try await ledger.consumer.ack([delivery])
             return
@@ -268,24 +287,15 @@ public struct NotificationDispatcher: Sendable {
         return nil
     }
 
-    /// Nil on success, else why the last attempt failed.
+    /// Nil on success, else why the last attempt failed (after `attempts`, or fewer when stopping).
     func attempt(_ integration: any NotificationIntegration, _ message: RenderedNotification) async -> String? {
-        var last = "no attempt"
-        for attempt in 0..<attempts {
-            if attempt > 0 {
-                let delay = Backoff(base: .milliseconds(200), cap: .seconds(10)).delay(attempt: attempt - 1, unit: 1)
-                try? await Task.sleep(for: delay)
-            }
-            do {
-                try await integration.deliver(message)
-                return nil
-            } catch {
-                last = "\(error)"
-            }
+        switch await retry.run(attempts: attempts, { try await integration.deliver(message) }) {
+        case .success: nil
+        case .failure(let error): "\(error)"
         }
-        return last
     }
 
+    static let refusedCounter = Counter(label: "fleetwatch_notifications_refused_total")
     static let silencedCounter = Counter(label: "fleetwatch_notifications_silenced_total")
     static let inhibitedCounter = Counter(label: "fleetwatch_notifications_inhibited_total")
 

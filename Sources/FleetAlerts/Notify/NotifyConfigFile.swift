@@ -1,4 +1,5 @@
 import FleetCore
+import FleetSettings
 import Foundation
 import Yams
 
@@ -283,12 +284,13 @@ private struct Reader {
             throw fail("\(path).smarthost", node, "is required (host:port of an SMTP server)")
         }
         let smarthost = try string(hostNode, "\(path).smarthost")
-        guard let colon = smarthost.lastIndex(of: ":"), let port = Int(smarthost[smarthost.index(after: colon)...]),
-            (1...65535).contains(port), colon > smarthost.startIndex
+        // The one `host:port` reading (HostPort.split): `[::1]:25` connects to ::1.
+        guard let parts = try? HostPort.split(Substring(smarthost)), !parts.host.isEmpty,
+            let port = parts.port.flatMap({ HostPort.port($0) })
         else {
             throw fail("\(path).smarthost", hostNode, "expected host:port, got '\(smarthost)'")
         }
-        return .init(to: to, from: from, host: String(smarthost[..<colon]), port: port)
+        return .init(to: to, from: from, host: String(parts.host), port: port)
     }
 
     /// A plain address (`ops@example.com`): what SMTP's MAIL FROM and RCPT TO carry.

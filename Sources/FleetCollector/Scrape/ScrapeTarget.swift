@@ -1,3 +1,5 @@
+import FleetSettings
+
 /// The exporter to scrape, from a URL like `http://127.0.0.1:9100/metrics` (plain HTTP; the path defaults to
 /// /metrics). Parsing refuses anything else with the expected form in the message.
 public struct ScrapeTarget: Sendable, Equatable, CustomStringConvertible {
@@ -13,16 +15,18 @@ public struct ScrapeTarget: Sendable, Equatable, CustomStringConvertible {
         let rest = url.dropFirst("http://".count)
         let authority = rest.prefix { $0 != "/" }
         let path = rest.dropFirst(authority.count)
-        var host = Substring(authority)
+        // The one `host[:port]` reading (HostPort.split): brackets of an IPv6 host come off, the port defaults to 80.
+        guard let parts = try? HostPort.split(authority) else {
+            throw ScrapeFailure("FLEETWATCH_SCRAPE_URL: bad IPv6 address in '\(url.prefix(80))'; \(expected)")
+        }
         var port = 80
-        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65535).contains(parsed) else {
+        if let portText = parts.port {
+            guard let parsed = HostPort.port(portText) else {
                 throw ScrapeFailure("FLEETWATCH_SCRAPE_URL: bad port in '\(url.prefix(80))'; \(expected)")
             }
             port = parsed
-            host = authority[..<colon]
         }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        let host = parts.host
         guard !host.isEmpty else { throw ScrapeFailure("FLEETWATCH_SCRAPE_URL: no host in '\(url.prefix(80))'; \(expected)") }
         self.host = String(host)
         self.port = port

@@ -60,6 +60,8 @@ public enum MetricHelp {
         "fleetwatch_notifications_failed_total":
             "Alert notifications a destination still refused after their attempts, by kind (webhook, slack, email).",
         "fleetwatch_notifications_silenced_total": "Alert transitions left out of notifications because a silence matched.",
+        "fleetwatch_notifications_refused_total":
+            "Alert transitions from fleet.notify failing their checks (machine id, time, bounds), dead-lettered.",
         "fleetwatch_notifications_inhibited_total":
             "Alert transitions left out of notifications because a firing alert inhibited theirs (inhibit_rules).",
         "fleetwatch_notifications_dead_lettered_total":
@@ -70,6 +72,8 @@ public enum MetricHelp {
         "fleetwatch_fanout_undecodable_total": "Fanout messages that could not be decoded, dropped.",
         "fleetwatch_fanout_dropped_values_total": "Samples and process entries dropped as unusable before the live view.",
         "fleetwatch_fanout_refused_batches_total": "Batches outside the edge's limits, kept out of the live view.",
+        "fleetwatch_fanout_refused_events_total":
+            "Alert transitions, retirements and probe echoes from fleet.events failing their checks, kept out of the live view.",
         "fleetwatch_gateway_live_connections": "WebSocket clients connected to /api/v1/live now.",
         "fleetwatch_gateway_live_frames_total": "WebSocket frames sent to live clients.",
         "fleetwatch_gateway_live_refused_origins_total":

@@ -117,25 +117,7 @@ struct ProbeCommand: AsyncParsableCommand {
         try await runServices(
             [
                 WorkerService {
-                    // An unreachable edge or gateway is what the probe is there to show: count the probes in flight
-                    // as lost, log it, and start again with backoff.
-                    var failures = 0
-                    while !Task.isCancelled {
-                        logger.info(
-                            "probing", metadata: ["machine": "\(configuration.machineID)", "gateway": "\(configuration.gateway)"])
-                        do {
-                            _ = try await runner.run()
-                        } catch {
-                            if Task.isCancelled { break }
-                            runner.abandonInFlight()
-                            interruptions.increment()
-                            failures += 1
-                            let retry = RetryPolicy(backoff: Backoff(cap: .seconds(30)))
-                            let delay = retry.delay(afterFailures: failures)
-                            logger.warning("probing interrupted; starting again", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                            _ = await retry.wait(delay)
-                        }
-                    }
+                    await ContinuousProbe(runner: runner, logger: logger, onInterruption: { interruptions.increment() }).run()
                 },
                 WorkerService {
                     while !Task.isCancelled {

@@ -89,51 +89,8 @@ struct HubSettings: Sendable {
         }
     }
 
-    /// Reads the secret at `path`, creating a random one (readable by this user only) on first use.
-    static func persistentSecret(at path: String) throws -> String {
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty
-        {
-            return existing
-        }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        guard FileManager.default.createFile(atPath: path, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw ConfigError(setting: "FLEETWATCH_DATA_DIR", expected: "a writable folder for the hub's token", got: path)
-        }
-        return secret
-    }
-
     /// The URL a process on this machine reaches `address` at: https when the hub serves TLS.
     func localURL(_ address: HostPort) -> String {
         tls == nil ? address.localURL : "https://" + address.localURL.dropFirst("http://".count)
-    }
-
-    /// Whether a shell would find `fleetwatch`, so the banner's commands work as typed.
-    static var fleetwatchIsOnPath: Bool {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/fleetwatch") }
-    }
-
-    /// What a person starting the hub needs: where the dashboard is, how to put the CLI on PATH and how another
-    /// machine joins.
-    func printWelcome(joinToken: String? = nil) {
-        let install = "              (`fleetwatch` is not on PATH: scripts/install links it into ~/.local/bin)"
-        let lines =
-            [
-                "Fleetwatch hub is running.",
-                "  dashboard   \(localURL(http))/",
-                "  data        \(dataDirectory)",
-                "  CLI         FLEETWATCH_CONFIG_URL=\(localURL(config)) fleetwatch machines",
-            ] + (Self.fleetwatchIsOnPath ? [] : [install])
-            + [
-                "  rules       FLEETWATCH_ADMIN_TOKEN=\(adminToken) (rule changes, in the dashboard's Rules page or `fleetwatch rules`)"
-            ]
-            + JoinCommand(
-                listen: ingest, token: .value(token), usesTLS: tls != nil, joinToken: joinToken.map { .value($0) },
-                requiresCredentials: requiresMachineCredentials
-            ).lines.map { "  " + $0 }
-        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

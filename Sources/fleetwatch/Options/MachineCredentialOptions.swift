@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetIngest
+import FleetRuntime
 import FleetSettings
 import FleetStore
 import Logging

@@ -1,32 +1,12 @@
-import FleetRuntime
-import Foundation
+import FleetSettings
 #if canImport(Glibc)
 import Glibc
 #endif
-import FleetSettings
-import Logging
-import Prometheus
-import ServiceLifecycle
-
-/// Runs a process's services (the one serving health first, so it outlives the others) until SIGTERM or
-/// SIGINT, then shuts them down in reverse order so in-flight work drains before the process exits. A service
-/// that fails (a port already in use, say) also shuts the others down gracefully rather than cancelling them
-/// mid-connection.
-func runServices(_ services: [any Service], health: any Service, logger: Logger) async throws {
-    let group = ServiceGroup(
-        configuration: .init(
-            services: (Observability.services + [health] + services).map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
-    )
-    try await group.run()
-    logger.info("stopped")
-}
 
 /// Refuses to start when a listen address is taken, naming the setting, before any service starts (a bind
-/// failure deep inside a server only says "Address already in use").
-func ensureListenable(_ addresses: [(HostPort, setting: String)]) throws {
+/// failure deep inside a server only says "Address already in use"). Only IPv4 literals and `localhost` are
+/// checked; a name or an IPv6 address is left to the server to report.
+public func ensureListenable(_ addresses: [(HostPort, setting: String)]) throws(ConfigError) {
     for (address, setting) in addresses {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { continue }

@@ -1,7 +1,8 @@
 import FleetSettings
 import Testing
 
-/// The one `host[:port]` reading shared by HostPort, GRPCEndpoint, AMQPURL and the PostgreSQL URL.
+/// The one `host[:port]` reading shared by HostPort, GRPCEndpoint, AMQPURL, the PostgreSQL URL, the scrape target
+/// and the notify config's smarthost.
 @Suite struct HostPortTests {
     @Test func splitsAtThePortsColonAndUnbracketsIPv6() throws {
         #expect(try HostPort.split("db.example.com:5432") == ("db.example.com", "5432"))
@@ -9,6 +10,7 @@ import Testing
         #expect(try HostPort.split("[::1]:9000") == ("::1", "9000"))
         #expect(try HostPort.split("[::1]") == ("::1", nil))
         #expect(try HostPort.split("host:") == ("host", ""))
+        #expect(try HostPort.split("[::1]:25") == ("::1", "25"), "a smarthost on IPv6 loopback")
         #expect(throws: HostPort.SplitError.unterminatedIPv6) { try HostPort.split("[::1") }
         #expect(throws: HostPort.SplitError.unexpectedAfterIPv6("x")) { try HostPort.split("[::1]x") }
     }
