@@ -33,9 +33,10 @@ def require(condition, reason):
     pytest.skip(reason)
 
 
-def management(method, path, missing_ok=False):
-    """Calls the RabbitMQ management API (guest/guest from loopback) at `path`, which starts with /api."""
-    return _MANAGEMENT.call(method, path.removeprefix("/api"), missing_ok=missing_ok)
+def management(method, path, missing_ok=False, body=None):
+    """Calls the RabbitMQ management API (guest/guest from loopback) at `path`, which starts with /api, sending
+    `body` (when given) as JSON."""
+    return _MANAGEMENT.call(method, path.removeprefix("/api"), body=body, missing_ok=missing_ok)
 
 
 def sql(query):

@@ -1,7 +1,7 @@
 """Per-machine identity against `fleetwatch hub` (no broker, no PostgreSQL): a collector with a join token enrolls
 and keeps its credential 0600; with credentials required the shared token is refused, and so is a credential
-publishing as another machine; a revoked credential is refused within the documented bound (5 s cache); the
-audit trail lists the enrollment, the refusals and the revocation (docs/operations.md "Machine identity"). An agent
+publishing as another machine; a credential revoked by the CLI or by REST (`DELETE /api/v1/credentials/<machine>`,
+admin token only) is refused within the documented bound (5 s cache); the audit trail lists the enrollment, the refusals and the revocation (docs/operations.md "Machine identity"). An agent
 installed by deploy/agent/install.sh with only a join token enrolls from the settings it wrote."""
 import json
 import os
@@ -60,7 +60,14 @@ class Setup:
             env(**tokens))
 
     def get(self, path, token=None):
-        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}")
+        return self.call("GET", path, token)
+
+    def delete(self, path, token=None):
+        return self.call("DELETE", path, token)
+
+    def call(self, method, path, token=None):
+        """(status, body) of a request to the hub's HTTP port: JSON decoded, (None, None) while it does not listen."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}", method=method)
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
@@ -184,6 +191,35 @@ def test_enrollment_required_credentials_revocation_and_audit(setup, tmp_path):
     revoked = next(e for e in setup.events() if e["kind"] == "revoked")
     assert revoked["detail"] == "by pytest"
     print(f"revocation took effect after {took:.1f} s (bound {REVOCATION_BOUND} s)")
+
+
+def test_rest_revoke_needs_the_admin_token_and_stops_the_machine(setup, tmp_path):
+    """`DELETE /api/v1/credentials/<machine>` (docs/api.md "Machine credentials"): refused without the admin token
+    (the credential stays active and the machine keeps publishing); with it, the credential is revoked, the edge
+    refuses it within the bound, and the audit trail says who."""
+    setup.hub()
+    wait_for(lambda: setup.get("/readyz")[0] == 200, 30, "hub /readyz")
+    machine = "rest-revoke-1"
+    setup.collector(machine, tmp_path / machine, FLEETWATCH_JOIN_TOKEN=JOIN)
+    first = wait_for(lambda: setup.last_seen(machine), 30, f"{machine} in GET /api/v1/machines")
+
+    assert setup.delete(f"/api/v1/credentials/{machine}")[0] == 401
+    assert setup.delete(f"/api/v1/credentials/{machine}", token="not-the-admin-token")[0] == 401
+    status, body = setup.get("/api/v1/credentials", token=ADMIN)
+    assert status == 200 and [(c["machine_id"], c["state"]) for c in body["credentials"]] == [(machine, "active")], body
+    wait_for(lambda: (setup.last_seen(machine) or 0) > first, 15, f"{machine} still publishing after refused revokes")
+
+    status, body = setup.delete(f"/api/v1/credentials/{machine}", token=ADMIN)
+    assert status == 200, body
+    assert body["machine_id"] == machine and body["state"] == "revoked" and body["revoked_at_ms"], body
+    wait_for(lambda: refused(setup.events(), machine, "revoked credential"), REVOCATION_BOUND,
+             f"{machine}'s revoked credential to be refused")
+    stopped = setup.last_seen(machine)
+    time.sleep(2.5)  # a collector that still published would move last_seen within 1 s
+    assert setup.last_seen(machine) == stopped
+    assert setup.delete(f"/api/v1/credentials/{machine}", token=ADMIN)[0] == 404
+    revoked = [e for e in setup.events() if e["kind"] == "revoked" and e["machine_id"] == machine]
+    assert [e["detail"] for e in revoked] == ["by REST API"], revoked
 
 
 def test_a_hub_requiring_credentials_without_a_join_token_offers_no_shared_token_to_join_with(setup, tmp_path):

@@ -69,6 +69,16 @@ final class AMQPConnection: Sendable {
         self.wakeDescriptor = fleetwatch_eventfd_open()
         precondition(wakeDescriptor >= 0, "eventfd failed: \(errno)")
         let thread = Thread { [self] in
+            // Foundation's `name` is not the kernel's: without this the thread keeps the name of the pool thread
+            // that started it, and a soak's thread count cannot tell a broker connection from a worker.
+            // 15 bytes: "amqp publisher", or "amqp " and the end of the consumer's queue ("amqp t.alert.p0").
+            // (pthread_setname_np is not visible to Swift here; the kernel's own file does the same.)
+            let descriptor = Glibc.open("/proc/thread-self/comm", O_WRONLY)
+            if descriptor >= 0 {
+                let label = "amqp " + String((name.split(separator: " ").last ?? "").suffix(10))
+                _ = label.withCString { Glibc.write(descriptor, $0, strlen($0)) }
+                _ = Glibc.close(descriptor)
+            }
             let worker = AMQPConnectionWorker(
                 connection: self, configuration: configuration, startNode: startNode, logger: logger,
                 metrics: metrics, deliveries: deliveries)
