@@ -3,7 +3,8 @@ RabbitMQ or PostgreSQL.
 
 - deploy/compose.yaml passes `docker-compose config` (1.29.2, from scripts/install-deps) and, parsed as YAML,
   has replicas, health checks, restart policies and resource limits where docs/operations.md says, and no
-  secret written into it;
+  secret written into it; its RabbitMQ is a 3-node cluster (classic-config peer discovery, a shared Erlang cookie
+  secret, every service given the three nodes' URLs);
 - deploy/Dockerfile is multi-stage, runs as a non-root user and has a HEALTHCHECK; deploy/images/fleetwatch/Dockerfile
   (from a prebuilt binary) ends like it and shares its runtime layer; the apt-built RabbitMQ and PostgreSQL images
   keep the official images' contract the compose file uses (tests/system/test_compose.py builds and runs them all);
@@ -52,6 +53,7 @@ HEALTH_PORT = {"ingest": 9070, "normalize": 9071, "persist": 9072, "collector": 
 # Values used only to render the compose file; they are nobody's secrets.
 VALIDATION_ENV = {"FLEETWATCH_DB_PASSWORD": "validation-db-password", "FLEETWATCH_AMQP_PASSWORD": "validation-amqp-password"}
 # What tests/system/test_compose.py and docs/operations.md set for podman-compose (scripts/containers/build-images).
+BROKERS = ["rabbitmq-1", "rabbitmq-2", "rabbitmq-3"]
 PODMAN_ENV = {"FLEETWATCH_IMAGE": "localhost/fleetwatch:latest",
               "FLEETWATCH_RABBITMQ_IMAGE": "localhost/fleetwatch-rabbitmq:3.10",
               "FLEETWATCH_POSTGRES_IMAGE": "localhost/fleetwatch-postgres:15",
@@ -116,26 +118,27 @@ def test_compose_renders_the_official_images_by_default_and_the_local_ones_for_p
     default = run_compose("config", env=compose_env(**VALIDATION_ENV))
     assert default.returncode == 0, default.stderr
     services = yaml_module().safe_load(default.stdout)["services"]
-    assert services["rabbitmq"]["image"] == "rabbitmq:3-management" and services["postgres"]["image"] == "postgres:15"
+    assert {services[b]["image"] for b in BROKERS} == {"rabbitmq:3-management"} and services["postgres"]["image"] == "postgres:15"
     assert services["ingest"]["image"] == "fleetwatch:latest"
-    assert services["rabbitmq"]["ports"] == ["127.0.0.1:15672:15672/tcp"]
+    assert [services[b]["ports"] for b in BROKERS] == [[f"127.0.0.1:{port}:15672/tcp"] for port in (15672, 15673, 15674)]
     assert services["gateway"]["ports"] == [{"published": "8080-8089", "target": 8080}]
 
     podman = run_compose("config", env=compose_env(**VALIDATION_ENV, **PODMAN_ENV))
     assert podman.returncode == 0, podman.stderr
     rendered = yaml_module().safe_load(podman.stdout)
     services = rendered["services"]
-    assert services["rabbitmq"]["image"] == "localhost/fleetwatch-rabbitmq:3.10"
+    assert {services[b]["image"] for b in BROKERS} == {"localhost/fleetwatch-rabbitmq:3.10"}
     assert services["postgres"]["image"] == "localhost/fleetwatch-postgres:15"
     assert {services[name]["image"] for name in ["ingest", "normalize", "persist", "alert", "gateway", "probe"]} == \
         {"localhost/fleetwatch:latest"}
-    assert services["rabbitmq"]["ports"] == ["127.0.0.1:25673:15672/tcp"]
+    assert services["rabbitmq-1"]["ports"] == ["127.0.0.1:25673:15672/tcp"]
     # Every gateway replica on a free loopback port.
     assert services["gateway"]["ports"] == ["127.0.0.1::8080/tcp"]
     assert {name: spec["file"] for name, spec in rendered["secrets"].items()} == \
-        {name: f"/tmp/compose-secrets/{name}" for name in ["collector_token", "admin_token", "db_password"]}
-    users = next(v for v in services["rabbitmq"]["volumes"] if isinstance(v, dict) and v["target"].endswith("20-users.json"))
-    assert users["source"] == "/tmp/compose-secrets/rabbitmq_users.json"
+        {name: f"/tmp/compose-secrets/{name}" for name in ["collector_token", "admin_token", "db_password", "erlang_cookie"]}
+    for broker in BROKERS:
+        users = next(v for v in services[broker]["volumes"] if isinstance(v, dict) and v["target"].endswith("20-users.json"))
+        assert users["source"] == "/tmp/compose-secrets/rabbitmq_users.json"
 
 
 def test_compose_renders_the_passwords_into_the_urls_and_refuses_to_run_without_them(tmp_path):
@@ -145,9 +148,12 @@ def test_compose_renders_the_passwords_into_the_urls_and_refuses_to_run_without_
     for name in ["persist", "alert", "gateway", "config-service"]:
         env = environment(rendered[name])
         assert env["FLEETWATCH_DATABASE_URL"] == "postgres://fleetwatch:validation-db-password@postgres:5432/fleetwatch"
+    # The three nodes of the cluster, in order: each connection starts at one and fails over to the others.
     for name in ["ingest", "normalize", "persist", "alert", "gateway", "config-service"]:
-        assert environment(rendered[name])["FLEETWATCH_AMQP_URL"] == \
-            "amqp://fleetwatch:validation-amqp-password@rabbitmq:5672/%2f"
+        assert environment(rendered[name])["FLEETWATCH_AMQP_URL"] == ",".join(
+            f"amqp://fleetwatch:validation-amqp-password@{broker}:5672/%2f" for broker in BROKERS)
+    assert environment(rendered["gateway"])["FLEETWATCH_MANAGEMENT_URL"] == \
+        "http://fleetwatch:validation-amqp-password@rabbitmq-1:15672"
     # Without deploy/.env (an empty env file stands in for it) the URLs would lack their passwords: refused.
     empty = tmp_path / "empty.env"
     empty.write_text("")
@@ -158,7 +164,7 @@ def test_compose_renders_the_passwords_into_the_urls_and_refuses_to_run_without_
 
 def test_compose_services_replicas_health_checks_restart_policies_and_limits():
     services = load_compose()["services"]
-    assert set(services) == {"rabbitmq", "postgres", *FLEETWATCH_SERVICES}
+    assert set(services) == {*BROKERS, "postgres", *FLEETWATCH_SERVICES}
     for name in REPLICATED:
         replicas = services[name].get("deploy", {}).get("replicas", 1)
         assert isinstance(replicas, int) and replicas >= 2, f"{name}: deploy.replicas is {replicas}"
@@ -237,15 +243,34 @@ def test_compose_file_holds_no_secret_value():
 
 
 def test_compose_brokers_configuration():
-    services = load_compose()["services"]
-    rabbitmq = services["rabbitmq"]
-    assert rabbitmq["image"] == "${FLEETWATCH_RABBITMQ_IMAGE:-rabbitmq:3-management}"
-    mounts = {v["target"]: v["source"] for v in rabbitmq["volumes"] if isinstance(v, dict)}
-    assert mounts["/etc/rabbitmq/enabled_plugins"] == "../broker/enabled_plugins"
-    assert mounts["/etc/rabbitmq/definitions.d/10-topology.json"] == "../broker/definitions.json"
-    assert mounts["/etc/rabbitmq/definitions.d/20-users.json"] == f"{SECRETS_DIR}/rabbitmq_users.json"
-    conf_target = next(t for t, s in mounts.items() if s == "../broker/rabbitmq.conf")
-    assert conf_target.startswith("/etc/rabbitmq/")
+    compose = load_compose()
+    services = compose["services"]
+    for broker in BROKERS:
+        rabbitmq = services[broker]
+        assert rabbitmq["image"] == "${FLEETWATCH_RABBITMQ_IMAGE:-rabbitmq:3-management}"
+        # A fixed hostname is a fixed node name (rabbit@rabbitmq-1 …), which the cluster conf lists; data of its own.
+        assert rabbitmq["hostname"] == broker
+        assert f"{broker}-data:/var/lib/rabbitmq" in rabbitmq["volumes"] and f"{broker}-data" in compose["volumes"]
+        mounts = {v["target"]: v["source"] for v in rabbitmq["volumes"] if isinstance(v, dict)}
+        assert mounts["/etc/rabbitmq/enabled_plugins"] == "../broker/enabled_plugins"
+        assert mounts["/etc/rabbitmq/definitions.d/10-topology.json"] == "../broker/definitions.json"
+        assert mounts["/etc/rabbitmq/definitions.d/20-users.json"] == f"{SECRETS_DIR}/rabbitmq_users.json"
+        assert mounts["/etc/rabbitmq/conf.d/30-cluster.conf"] == "./rabbitmq-cluster.conf"
+        # The node's command installs the shared Erlang cookie from its secret, as the images' rabbitmq user.
+        assert mounts[rabbitmq["command"][0]] == "./rabbitmq-node" and rabbitmq["user"] == "rabbitmq"
+        assert rabbitmq["secrets"] == ["erlang_cookie"]
+        conf_target = next(t for t, s in mounts.items() if s == "../broker/rabbitmq.conf")
+        assert conf_target.startswith("/etc/rabbitmq/conf.d/") and conf_target < "/etc/rabbitmq/conf.d/30-cluster.conf"
+    cluster = (DEPLOY / "rabbitmq-cluster.conf").read_text()
+    assert re.search(r"^cluster_formation\.peer_discovery_backend = classic_config$", cluster, re.M)
+    assert re.findall(r"^cluster_formation\.classic_config\.nodes\.\d = (\S+)$", cluster, re.M) == \
+        [f"rabbit@{broker}" for broker in BROKERS]
+    node = DEPLOY / "rabbitmq-node"
+    assert os.access(node, os.X_OK) and subprocess.run(["sh", "-n", str(node)]).returncode == 0
+    assert "/run/secrets/erlang_cookie" in node.read_text() and "rabbitmq-queues grow" in node.read_text()
+    # The Fleetwatch services start once all three nodes are healthy.
+    for name in ["ingest", "normalize", "persist", "alert", "gateway", "config-service"]:
+        assert set(BROKERS) <= set(services[name]["depends_on"]), name
     conf = (ROOT / "broker/rabbitmq.conf").read_text()
     assert re.search(r"^load_definitions = /etc/rabbitmq/definitions.d$", conf, re.M)
     plugins = (ROOT / "broker/enabled_plugins").read_text()
@@ -346,16 +371,16 @@ def test_prebuilt_binary_image_ends_like_the_source_built_one():
 
 def test_local_broker_images_keep_the_contract_compose_uses():
     compose = load_compose()["services"]
-    for name in ["rabbitmq", "postgres"]:
+    for name, service in [("rabbitmq", "rabbitmq-1"), ("postgres", "postgres")]:
         args, (stage,) = stages(dockerfile_instructions(IMAGES / name / "Dockerfile"))
         assert args["BASE_IMAGE"] == "debian:bookworm-slim" and stage[0] == ("FROM", "${BASE_IMAGE}")
         users = [a for w, a in stage if w == "USER"]
         assert users == [name], f"{name} runs as {users}"
         # The compose health check's command is on the image's PATH.
-        assert compose[name]["healthcheck"]["test"][1] in {"rabbitmq-diagnostics", "pg_isready"}
+        assert compose[service]["healthcheck"]["test"][1] in {"rabbitmq-diagnostics", "pg_isready"}
     rabbitmq = " ".join(a for w, a in stages(dockerfile_instructions(IMAGES / "rabbitmq/Dockerfile"))[1][0])
     assert "RABBITMQ_CONFIG_FILES=/etc/rabbitmq/conf.d" in rabbitmq and "rabbitmq-server" in rabbitmq
-    targets = [v["target"] for v in compose["rabbitmq"]["volumes"] if isinstance(v, dict)]
+    targets = [v["target"] for v in compose["rabbitmq-1"]["volumes"] if isinstance(v, dict)]
     assert "/etc/rabbitmq/conf.d/20-fleetwatch.conf" in targets and "/etc/rabbitmq/enabled_plugins" in targets
     # Every POSTGRES_* variable compose sets is one the local entry point reads.
     entrypoint = (IMAGES / "postgres/docker-entrypoint").read_text()
@@ -458,12 +483,12 @@ def test_init_secrets_writes_secrets_the_rabbitmq_user_and_the_env_file(tmp_path
     secrets = tmp_path / "secrets"
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o700
     values = {}
-    for name in ["collector_token", "admin_token", "db_password", "amqp_password"]:
+    for name in ["collector_token", "admin_token", "db_password", "amqp_password", "erlang_cookie"]:
         path = secrets / name
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
         values[name] = path.read_text().strip()
         assert re.fullmatch(r"[0-9a-f]{48}", values[name])
-    assert len(set(values.values())) == 4
+    assert len(set(values.values())) == 5
     env = dict(line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if not line.startswith("#"))
     assert env == {"COMPOSE_PROJECT_NAME": "fleetwatch", "FLEETWATCH_DB_PASSWORD": values["db_password"],
                    "FLEETWATCH_AMQP_PASSWORD": values["amqp_password"]}
@@ -498,7 +523,7 @@ def test_init_secrets_from_examples_and_its_errors(tmp_path):
 
 def test_secret_examples_are_single_lines_usable_in_urls():
     examples = sorted(SECRETS.glob("*.example"))
-    assert {p.stem for p in examples} == {"collector_token", "admin_token", "db_password", "amqp_password"}
+    assert {p.stem for p in examples} == {"collector_token", "admin_token", "db_password", "amqp_password", "erlang_cookie"}
     for path in examples:
         assert re.fullmatch(r"[A-Za-z0-9._~-]+\n", path.read_text()), path
     ignore = (SECRETS / ".gitignore").read_text().split()

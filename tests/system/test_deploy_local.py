@@ -4,6 +4,10 @@ evaluator replicas (single-active-consumer: both registered on every partition, 
 spread over both, a fanout queue per gateway, and the collector deploy/local starts shows up at both gateways.
 deploy/local/down runs whatever happens and must leave no process behind.
 
+`deploy/local/up --rabbitmq-cluster` gets a smoke test of its own (one replica each, no collector): its processes turn
+ready on a private 3-node RabbitMQ cluster (scripts/services/rabbitmq-cluster), whose management API shows three
+running nodes and three members in each quorum queue, and deploy/local/down stops the processes and the nodes.
+
 A consumer's process is found from its connection: the management API gives the client port of the consumer's
 channel, `ss -tnp` the process holding that port (every connection is named after its queue, not its process).
 
@@ -12,8 +16,10 @@ for those of earlier tests to go away."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -35,14 +41,15 @@ ALERT_PARTITIONS = [f"fleet.alert.p{n}" for n in range(PARTITIONS)]
 SETTLE = 30
 
 
-def script(name, state, timeout=120):
+def script(name, state, timeout=120, up=None):
+    """deploy/local/NAME for the stack in `state`; `up` replaces the arguments of `up` (two replicas of each)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLEETWATCH_")}
     env.update(FLEETWATCH_LOCAL_DIR=str(state.dir), FLEETWATCH_BIN=BIN, FLEETWATCH_AMQP_URL=AMQP_URL,
                FLEETWATCH_DATABASE_URL=DATABASE_URL,
                # The collector deploy/local starts for this machine: under its own id, collecting every second.
                FLEETWATCH_MACHINE_ID=state.machine, FLEETWATCH_INTERVAL="1")
-    args = {"up": ["--normalize", str(REPLICAS), "--persist", str(REPLICAS), "--alert", str(REPLICAS),
-                   "--gateway", str(REPLICAS), "--no-build", "--debug", "--port-offset", str(PORT_OFFSET)]}
+    args = {"up": up or ["--normalize", str(REPLICAS), "--persist", str(REPLICAS), "--alert", str(REPLICAS),
+                         "--gateway", str(REPLICAS), "--no-build", "--debug", "--port-offset", str(PORT_OFFSET)]}
     return subprocess.run([str(ROOT / "deploy/local" / name), *args.get(name, [])], env=env, capture_output=True,
                           text=True, timeout=timeout)
 
@@ -312,3 +319,79 @@ def test_down_stops_every_process(deployment):
     assert not started_by(deployment.dir), "processes of the stack still running after deploy/local/down"
     assert not list((deployment.dir / "pids").glob("*.pid"))
     print(f"deploy/local/down took {seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------------------------------
+# deploy/local/up --rabbitmq-cluster
+
+CLUSTER_PORT_OFFSET = int(os.environ.get("FLEETWATCH_TEST_DEPLOY_CLUSTER_PORT_OFFSET", "500"))
+# deploy/local/up puts the cluster's node a on AMQP 5681 + offset, its management API 10000 above.
+CLUSTER_BASE = 5681 + CLUSTER_PORT_OFFSET
+CLUSTER_PROCESSES = sorted(["ingest", "config-service", "normalize-1", "persist-1", "alert-1", "gateway-1"])
+
+
+def cluster_management(path):
+    answer = requests.get(f"http://127.0.0.1:{CLUSTER_BASE + 10000}{path}", auth=("guest", "guest"), timeout=10)
+    answer.raise_for_status()
+    return answer.json()
+
+
+@pytest.fixture(scope="module")
+def cluster_deployment(services):
+    require(Path("/usr/lib/rabbitmq/bin/rabbitmq-server").exists(), "rabbitmq-server is not installed")
+    # Under /tmp itself, and enterable: run as root, the nodes run as the rabbitmq user, with their data inside.
+    directory = Path(tempfile.mkdtemp(prefix="fleetwatch-deploy-cluster-"))
+    directory.chmod(0o711)
+    stack = Deployment(directory)
+    started = time.monotonic()
+    try:
+        up = script("up", stack, timeout=300, up=["--rabbitmq-cluster", "--no-collect", "--no-build", "--debug",
+                                                  "--port-offset", str(CLUSTER_PORT_OFFSET)])
+        assert up.returncode == 0, f"deploy/local/up --rabbitmq-cluster exited {up.returncode}:\n{up.stdout}\n" \
+                                   f"{up.stderr}\n{stack.log_tails()}"
+        print(f"\ndeploy/local/up --rabbitmq-cluster took {time.monotonic() - started:.0f} s")
+        stack.pids = {p.stem: int(p.read_text()) for p in (stack.dir / "pids").glob("*.pid")}
+        assert sorted(stack.pids) == CLUSTER_PROCESSES, stack.pids
+        yield stack
+    finally:
+        result, _, left = stack.down()
+        subprocess.run([str(ROOT / "scripts/services/rabbitmq-cluster"), "stop", str(directory / "rabbitmq-cluster")],
+                       capture_output=True, timeout=120)
+        shutil.rmtree(directory, ignore_errors=True)
+        assert result.returncode == 0, \
+            f"deploy/local/down exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        assert not left, f"deploy/local/down left pids {left} running (now killed)"
+
+
+def test_cluster_stack_is_ready_on_three_rabbitmq_nodes(cluster_deployment):
+    stack = cluster_deployment
+    status = script("status", stack)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert sorted(line.split()[0] for line in status.stdout.splitlines() if line.strip()) == CLUSTER_PROCESSES
+    nodes = [f"fleetwatch-{CLUSTER_BASE}-{letter}@localhost" for letter in "abc"]
+    assert sorted(n["name"] for n in cluster_management("/api/nodes") if n.get("running")) == nodes
+    # Every process was given the three nodes, and the edge publishes through the first.
+    ingest_log = (stack.dir / "logs/ingest.log").read_text(errors="replace")
+    assert f"@127.0.0.1:{CLUSTER_BASE}/%2f (node 1 of 3)" in ingest_log, ingest_log[-2000:]
+
+    def replicated():
+        queues = {q["name"]: q for q in cluster_management("/api/queues/%2f?columns=name,type,members,online")}
+        wanted = [queues.get(name) for name in COMPETING + ALERT_PARTITIONS[:1]]
+        return all(q and q["type"] == "quorum" and sorted(q["members"]) == sorted(q["online"]) == nodes
+                   for q in wanted)
+
+    # Declared by the processes once the cluster was formed: a member on each node from the start.
+    wait_for(replicated, 30, "three members online in fleet.normalize, fleet.persist and fleet.alert.p0")
+
+
+def test_cluster_down_stops_the_processes_and_the_nodes(cluster_deployment):
+    stack = cluster_deployment
+    result, seconds, left = stack.down()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("stopped ")) == \
+        CLUSTER_PROCESSES
+    for letter in "abc":
+        assert f"RabbitMQ node fleetwatch-{CLUSTER_BASE}-{letter}@localhost stopped" in result.stderr, result.stderr
+    assert not left, left
+    assert not started_by(stack.dir), "processes of the stack (or its RabbitMQ nodes) still running after down"
+    print(f"deploy/local/down with the cluster took {seconds:.1f} s")
