@@ -297,7 +297,11 @@ let package = Package(
         .testTarget(
             name: "FleetCollectorTests", dependencies: ["FleetCollector"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
-        .testTarget(name: "FleetBusTests", dependencies: ["FleetBus"], swiftSettings: strict),
+        // What several test targets share (a logger that keeps what was logged); linked by tests only.
+        .target(
+            name: "FleetTestSupport", dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/FleetTestSupport", swiftSettings: strict),
+        .testTarget(name: "FleetBusTests", dependencies: ["FleetBus", "FleetTestSupport"], swiftSettings: strict),
         // The RabbitMQ adapter against a real broker, and BusConformanceTests on both buses.
         .testTarget(name: "FleetAMQPTests", dependencies: ["FleetAMQP", "FleetBus"], swiftSettings: strict),
         .testTarget(name: "FleetSettingsTests", dependencies: ["FleetSettings"], swiftSettings: strict),
@@ -311,8 +315,11 @@ let package = Package(
             name: "FleetStoreTests", dependencies: ["FleetStore", "FleetPostgres", "FleetSQLite", "FleetSettings"],
             swiftSettings: strict),
         .testTarget(
-            name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore"], swiftSettings: strict),
-        .testTarget(name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus", "FleetAMQP"], swiftSettings: strict),
+            name: "FleetPersisterTests", dependencies: ["FleetPersister", "FleetBus", "FleetStore", "FleetTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "FleetFanoutTests", dependencies: ["FleetFanout", "FleetBus", "FleetAMQP", "FleetTestSupport"],
+            swiftSettings: strict),
         // The edge and the normalizer on the in-process bus: back-pressure from a full queue, hop by hop.
         .testTarget(
             name: "FleetPipelineTests",

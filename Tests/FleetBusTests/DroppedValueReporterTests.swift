@@ -1,5 +1,6 @@
 import FleetBus
 import FleetCore
+import FleetTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -7,32 +8,8 @@ import Testing
 /// A machine that keeps sending a broken value shows up once in the log, not on every batch, and the memory of
 /// what was logged stays bounded.
 @Suite struct DroppedValueReporterTests {
-    /// Keeps the messages logged through it.
-    final class Captured: Sendable {
-        let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
-
-        var logger: Logger {
-            Logger(label: "test") { _ in Handler(captured: self) }
-        }
-
-        struct Handler: LogHandler {
-            let captured: Captured
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                captured.lines.withLock { $0.append((event.message.description, event.metadata ?? [:])) }
-            }
-        }
-    }
-
     @Test func logsEachMachineAndSeriesOnce() {
-        let captured = Captured()
+        let captured = CapturedLogs()
         let reporter = DroppedValueReporter(counter: "test_dropped_values_total", stage: "test", logger: captured.logger)
         let inf = DroppedValue(metric: "load.1m", labels: [:], value: .infinity)
         let nan = DroppedValue(metric: "cpu.usage_percent", labels: ["cpu": "total"], value: .nan)
@@ -50,7 +27,7 @@ import Testing
     }
 
     @Test func stopsLoggingNewSeriesPastItsBoundAndSaysSoOnce() {
-        let captured = Captured()
+        let captured = CapturedLogs()
         let reporter = DroppedValueReporter(
             counter: "test_dropped_values_total", stage: "test", logger: captured.logger, maxLoggedSeries: 2)
         for index in 0..<10 {

@@ -2,6 +2,7 @@ import FleetBus
 import FleetCore
 import FleetFanout
 import FleetProto
+import FleetTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -12,28 +13,6 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct LiveEventGateTests {
     static let nowMs: Int64 = 1_800_000_000_000
     static let year3000Ms: Int64 = 32_503_680_000_000
-
-    /// Keeps the messages logged through it.
-    final class Captured: Sendable {
-        let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
-
-        var logger: Logger { Logger(label: "test") { _ in Handler(captured: self) } }
-
-        struct Handler: LogHandler {
-            let captured: Captured
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                captured.lines.withLock { $0.append((event.message.description, event.metadata ?? [:])) }
-            }
-        }
-    }
 
     /// How many deliveries the consumer passed on to `onEvent`.
     final class PassedOn: Sendable {
@@ -115,7 +94,7 @@ import Testing
     }
 
     @Test func logsEachKindMachineAndFieldOnce() throws {
-        let captured = Captured()
+        let captured = CapturedLogs()
         let gate = LiveEventGate(hub: LiveHub(), logger: captured.logger)
         for _ in 0..<20 {
             gate.apply(try Self.retirement("m1", atMs: Self.year3000Ms), nowMs: Self.nowMs)

@@ -2,6 +2,7 @@ import FleetBus
 import FleetCore
 import FleetProto
 import FleetStore
+import FleetTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -14,28 +15,6 @@ import Testing
 /// limit are removed from their batch and counted on it, the rest of the batch is stored, and each machine is
 /// logged once.
 @Suite(.timeLimit(.minutes(1))) struct SeriesLimiterTests {
-    /// Keeps the messages logged through it.
-    final class Captured: Sendable {
-        let lines = Mutex<[(message: String, metadata: Logger.Metadata)]>([])
-
-        var logger: Logger { Logger(label: "test") { _ in Handler(captured: self) } }
-
-        struct Handler: LogHandler {
-            let captured: Captured
-            var metadata: Logger.Metadata = [:]
-            var logLevel: Logger.Level = .trace
-
-            subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-                get { metadata[key] }
-                set { metadata[key] = newValue }
-            }
-
-            func log(event: LogEvent) {
-                captured.lines.withLock { $0.append((event.message.description, event.metadata ?? [:])) }
-            }
-        }
-    }
-
     static let hourMs: Int64 = 3_600_000
 
     /// A batch of `machine` at `atMs` with one sample of `load.1m` per label value in `series`.
@@ -125,7 +104,7 @@ import Testing
     }
 
     @Test func logsEachMachineOnceWithItsLimit() {
-        let captured = Captured()
+        let captured = CapturedLogs()
         let limiter = Self.limiter(1, logger: captured.logger)
         for round in 0..<20 {
             var batch = Self.batch(["keep", "new-\(round)"])

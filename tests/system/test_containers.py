@@ -104,12 +104,19 @@ def test_the_machine_page_lists_the_container(tmp_path, hubs, busy_container, br
 
     browser.get(hub.url(f"/machine.html?id={machine_id}"))
 
-    def row():
-        rows = browser.find_elements(By.CSS_SELECTOR, f'#containers tbody tr[data-container="{name}"]')
-        return rows[0] if rows and browser.find_element(By.ID, "containers-section").is_displayed() else None
+    from selenium.common.exceptions import StaleElementReferenceException
 
-    found = wait_for(row, 30, f"the row of {name} in the Containers table")
-    cells = [cell.text for cell in found.find_elements(By.CSS_SELECTOR, "td")]
+    def row_cells():
+        # The table is redrawn with every live update: a row found may be replaced before its cells are read.
+        try:
+            rows = browser.find_elements(By.CSS_SELECTOR, f'#containers tbody tr[data-container="{name}"]')
+            if not rows or not browser.find_element(By.ID, "containers-section").is_displayed():
+                return None
+            return [cell.text for cell in rows[0].find_elements(By.CSS_SELECTOR, "td")]
+        except StaleElementReferenceException:
+            return None
+
+    cells = wait_for(row_cells, 30, f"the row of {name} in the Containers table")
     assert cells[0] == name, cells
     assert cells[1].endswith("%") and cells[1] != "0 %", cells
     assert cells[2].endswith("B"), cells

@@ -13,21 +13,24 @@ func untilReachable(
     isRetryable: (any Error) -> Bool = { _ in true }, retry: RetryPolicy = RetryPolicy(backoff: Backoff(cap: .seconds(5))),
     _ attempt: () async throws -> Void
 ) async throws {
-    var failures = 0
-    while true {
-        do {
-            try await attempt()
-            readiness.set(condition, true)
-            return
-        } catch where isRetryable(error) && !(error is CancellationError) {
-            failures += 1
-            let delay = retry.delay(afterFailures: failures)
+    var refused: (any Error)?
+    let outcome = await retry.run(
+        attempts: .max,
+        {
+            do {
+                try await attempt()
+            } catch where !isRetryable(error) && !(error is CancellationError) {
+                refused = error  // not waited out: ends the loop as if it had succeeded, then thrown
+            }
+        },
+        onFailure: { error, failures, delay in
             logger.warning(
                 "\(dependency) not reachable yet; retrying",
                 metadata: ["error": "\(error)", "attempt": "\(failures)", "retry_in": "\(delay)"])
-            guard await retry.wait(delay) else { throw CancellationError() }
-        }
-    }
+        })
+    if let refused { throw refused }
+    guard case .success = outcome else { throw CancellationError() }
+    readiness.set(condition, true)
 }
 
 /// Declares `topology` once the broker answers.
