@@ -308,6 +308,19 @@ def test_probe_report_through_the_stack_and_each_gateway_answers_on_its_port(com
     assert len(published) == len(gateways) == 2
 
 
+
+def sending_probe(stack, count, name):
+    """`fleetwatch probe` through the stack, ten probes a second, returned once it announces that it is sending
+    ("probe: 150 probes every 100ms …")."""
+    probe = subprocess.Popen(stack.probe("--count", str(count), "--interval", "0.1", "--timeout", "30",
+                                         "--name", name),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    banner = ""
+    while not banner.startswith("probe:"):
+        banner = probe.stderr.readline()
+        assert banner, "the probe exited before it started sending"
+    return probe
+
 def test_killed_replicas_come_back_and_nothing_is_lost(compose_stack):
     stack = compose_stack
     started = time.monotonic()
@@ -316,15 +329,8 @@ def test_killed_replicas_come_back_and_nothing_is_lost(compose_stack):
     restarts = int(stack.inspect(crashed, "{{.RestartCount}}"))
     # Ten probes a second for 15 s: some are in a replica's hands whenever it is killed.
     count = 150
-    probe = subprocess.Popen(stack.probe("--count", str(count), "--interval", "0.1", "--timeout", "30",
-                                         "--name", "replica-loss"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    probe = sending_probe(stack, count, "replica-loss")
     try:
-        # The probe announces itself when it starts sending ("probe: 150 probes every 100ms …").
-        banner = ""
-        while not banner.startswith("probe:"):
-            banner = probe.stderr.readline()
-            assert banner, "the probe exited before it started sending"
         # A crash: the replica's process dies with SIGKILL (as the OOM killer would do it).
         os.kill(int(stack.inspect(crashed, "{{.State.Pid}}")), signal.SIGKILL)
         wait_for(lambda: int(stack.inspect(crashed, "{{.RestartCount}}")) > restarts
@@ -383,14 +389,8 @@ def test_a_killed_rabbitmq_node_loses_nothing_and_rejoins(compose_stack):
     assert led, f"{victim} leads no quorum queue after the rebalance: {before}"
     restarts = int(stack.inspect(node, "{{.RestartCount}}"))
     count = 150
-    probe = subprocess.Popen(stack.probe("--count", str(count), "--interval", "0.1", "--timeout", "30",
-                                         "--name", "node-loss"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    probe = sending_probe(stack, count, "node-loss")
     try:
-        banner = ""
-        while not banner.startswith("probe:"):
-            banner = probe.stderr.readline()
-            assert banner, "the probe exited before it started sending"
         # kill -9 of the node's PID 1 (deploy/rabbitmq-node): the container dies with its rabbitmq-server.
         os.kill(int(stack.inspect(node, "{{.State.Pid}}")), signal.SIGKILL)
         # The two others see it gone and elect new leaders for the queues it led.
