@@ -27,10 +27,15 @@ import Testing
     }
 
     func refusal(_ mutate: (inout Fleetwatch_V1_AlertTransition) -> Void) -> ValidationError? {
-        var event = transition()
+        refusal(of: transition(), mutate)
+    }
+
+    /// The refusal of `event` once `mutate` changed it (nil: accepted).
+    func refusal<Event: CheckedEvent>(of event: Event, _ mutate: (inout Event) -> Void) -> ValidationError? {
+        var event = event
         mutate(&event)
         do {
-            try event.validate(nowMs: now)
+            try event.validate(limits: .standard, nowMs: now)
             return nil
         } catch {
             return error
@@ -110,16 +115,7 @@ import Testing
             $0.retiredMs = now
         }
         try retired.validate(nowMs: now)
-        func refusalOf(_ mutate: (inout Fleetwatch_V1_MachineRetired) -> Void) -> ValidationError? {
-            var event = retired
-            mutate(&event)
-            do {
-                try event.validate(nowMs: now)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        func refusalOf(_ mutate: (inout Fleetwatch_V1_MachineRetired) -> Void) -> ValidationError? { refusal(of: retired, mutate) }
         // A year-3000 retirement would keep the machine out of the live view for good.
         #expect(refusalOf { $0.retiredMs = Self.year3000Ms }?.field == "retired_ms")
         #expect(refusalOf { $0.retiredMs = 0 }?.field == "retired_ms")
@@ -135,19 +131,19 @@ import Testing
             $0.observedMs = now - 10
         }
         try echo.validate(nowMs: now)
-        func refusalOf(_ mutate: (inout Fleetwatch_V1_ProbeEcho) -> Void) -> ValidationError? {
-            var event = echo
-            mutate(&event)
-            do {
-                try event.validate(nowMs: now)
-                return nil
-            } catch {
-                return error
-            }
-        }
+        func refusalOf(_ mutate: (inout Fleetwatch_V1_ProbeEcho) -> Void) -> ValidationError? { refusal(of: echo, mutate) }
         #expect(refusalOf { $0.hop = "teleported" }?.field == "hop")
         #expect(refusalOf { $0.sentMs = 1 }?.field == "sent_ms")
         #expect(refusalOf { $0.observedMs = Self.year3000Ms }?.field == "observed_ms")
         #expect(refusalOf { $0.machineID = "a.b" }?.field == "machine_id")
     }
 }
+
+/// The fleet.events messages a live view checks, for one test helper over all three.
+protocol CheckedEvent {
+    func validate(limits: BatchLimits, nowMs: Int64) throws(ValidationError)
+}
+
+extension Fleetwatch_V1_AlertTransition: CheckedEvent {}
+extension Fleetwatch_V1_MachineRetired: CheckedEvent {}
+extension Fleetwatch_V1_ProbeEcho: CheckedEvent {}
