@@ -77,24 +77,30 @@ def ingest_stubs(tmp_path):
         sys.path.remove(str(out))
 
 
+def raw_batch(pb, machine, sequence, readings, hostname="test-host"):
+    """A RawBatch of `machine` stamped now, with a plain identity and `readings` as (key, labels, value)."""
+    batch = pb.RawBatch(machine_id=machine, sequence=sequence, source="proc", timestamp_ms=int(time.time() * 1000))
+    batch.identity.machine_id = machine
+    batch.identity.hostname = hostname
+    batch.identity.os = "Debian GNU/Linux 12"
+    batch.identity.kernel = "6.1.0"
+    batch.identity.cpu_cores = 2
+    batch.identity.agent_version = "test"
+    for key, labels, value in readings:
+        batch.readings.add(key=key, labels=labels, value=value)
+    return batch
+
+
 def publish_hostile_machine(stack, tmp_path):
     """Sends one batch through the real ingest edge, as a collector would, from a machine whose hostname,
     label and process name are markup: the dashboard must show them as text."""
     import grpc
     pb, rpc = ingest_stubs(tmp_path)
-    batch = pb.RawBatch(machine_id=XSS_MACHINE, sequence=1, source="proc", timestamp_ms=int(time.time() * 1000))
-    batch.identity.machine_id = XSS_MACHINE
-    batch.identity.hostname = XSS
-    batch.identity.os = "Debian GNU/Linux 12"
-    batch.identity.kernel = "6.1.0"
-    batch.identity.cpu_cores = 2
-    batch.identity.agent_version = "test"
-    batch.identity.labels["note"] = XSS_LABEL
-    for key, labels, value in [
+    batch = raw_batch(pb, XSS_MACHINE, 1, [
         ("stat.cpu.busy_ratio", {"cpu": "total"}, 0.25), ("loadavg.1", {}, 0.5),
         ("meminfo.MemTotal_kB", {}, 4_000_000), ("meminfo.MemAvailable_kB", {}, 3_000_000),
-    ]:
-        batch.readings.add(key=key, labels=labels, value=value)
+    ], hostname=XSS)
+    batch.identity.labels["note"] = XSS_LABEL
     batch.processes.timestamp_ms = batch.timestamp_ms
     for group in (batch.processes.by_cpu, batch.processes.by_memory):
         group.add(pid=4242, name=XSS_PROCESS, user=XSS_LABEL, cpu_percent=1.5, rss_bytes=10 * 1024 * 1024)

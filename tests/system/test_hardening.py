@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from conftest import AMQP_URL, Process, management, scalar, sql, wait_for
-from test_dashboard import ingest_stubs
+from test_dashboard import ingest_stubs, raw_batch
 
 MiB = 1024 * 1024
 YEAR_3000_MS = 32_503_680_000_000  # 3000-01-01T00:00:00Z
@@ -63,19 +63,6 @@ def metric_batch(pb, machine, timestamp_ms, samples, hostname="hardening-host", 
     batch.machine.cpu_cores = 2
     for name, labels, value in samples:
         batch.samples.add(name=name, labels=labels, value=value, timestamp_ms=timestamp_ms)
-    return batch
-
-
-def raw_batch(pb, machine, sequence, readings, hostname="hardening-host"):
-    batch = pb.RawBatch(machine_id=machine, sequence=sequence, source="proc", timestamp_ms=now_ms())
-    batch.identity.machine_id = machine
-    batch.identity.hostname = hostname
-    batch.identity.os = "Debian GNU/Linux 12"
-    batch.identity.kernel = "6.1.0"
-    batch.identity.cpu_cores = 2
-    batch.identity.agent_version = "test"
-    for key, labels, value in readings:
-        batch.readings.add(key=key, labels=labels, value=value)
     return batch
 
 
