@@ -25,11 +25,13 @@ public enum HistoryBenchmark {
 
     static let series = 27
 
+    /// - Parameter keepSchema: load into this schema and keep it afterwards (scripts/bench-history then asks the
+    ///   same questions through a gateway's REST API); nil: a random schema, dropped at the end.
     public static func run(
-        configuration: PostgresStoreConfiguration, machines: Int = 1_000, queries: Int = 300,
+        configuration: PostgresStoreConfiguration, machines: Int = 1_000, queries: Int = 300, keepSchema: String? = nil,
         logger: Logger = Logger(label: "fleetwatch.history.benchmark")
     ) async throws -> [Result] {
-        let schema = "fleetwatch_bench_history_\(UInt32.random(in: 0...UInt32.max))"
+        let schema = keepSchema ?? "fleetwatch_bench_history_\(UInt32.random(in: 0...UInt32.max))"
         var scoped = configuration
         scoped.searchPath = schema
         try await PostgresMetricStore.withStore(configuration: configuration, logger: logger) { admin in
@@ -61,7 +63,9 @@ public enum HistoryBenchmark {
                 print(month)
                 return [hour, month]
             }
-            try await StoreBenchmark.dropSchema(schema, configuration: configuration, logger: logger)
+            if keepSchema == nil {
+                try await StoreBenchmark.dropSchema(schema, configuration: configuration, logger: logger)
+            }
             return results
         } catch {
             try? await StoreBenchmark.dropSchema(schema, configuration: configuration, logger: logger)
@@ -98,6 +102,15 @@ public enum HistoryBenchmark {
                         (VALUES ('cpu.usage_percent', 'cpu=total'), ('bench.series_01', ''), ('bench.series_02', ''))
                             AS s(metric, labels),
                         generate_series(\(hourEnd - 30 * 86_400_000), \(hourEnd - 1), \(RollupPolicy.hourMilliseconds)) AS h
+                    """), logger: logger)
+        // The machines, as the persister records them (the gateway lists and answers only known machines).
+        try await store.client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO machines (machine_id, hostname, first_seen, last_seen)
+                    SELECT 'bench-' || m, 'bench-' || m, \(PostgresMetricStore.timestamp("\(hourStart)")),
+                        \(PostgresMetricStore.timestamp("\(hourEnd - 1000)"))
+                    FROM generate_series(0, \(machines - 1)) AS m
                     """), logger: logger)
         // Everything before the loaded hour's end is rolled up as far as history is concerned.
         try await store.client.query(

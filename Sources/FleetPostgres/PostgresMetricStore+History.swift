@@ -47,95 +47,176 @@ extension PostgresMetricStore {
         let plan = resolutionPolicy.plan(from: from, to: to, step: step, now: now())
         let series = LabelSet.key(labels)
         return try await wrap("history") {
-            var points: [HistoryPoint] = []
-            // The series' position in each layout the machine used in the raw range (a fleet may have thousands
-            // of layouts; one machine uses one or a few), found from the same index range the ticks are read from.
-            func positions(from start: String) -> String {
-                """
-                SELECT l.id, i FROM layouts l CROSS JOIN LATERAL generate_subscripts(l.metrics, 1) AS i
-                WHERE l.id IN (SELECT DISTINCT layout FROM ticks WHERE machine_id = $2 AND ts >= \(start) AND ts < $6)
-                  AND l.metrics[i] = $3 AND l.labels[i] = $4
-                """
+            let legacyEnd = try await legacyBoundary()
+            // The series' position in each tick's layout comes from the layouts this store knows (`LayoutCatalog`),
+            // as one array parameter indexed by layout id: one pass over the machine's ticks, no join. A tick of a
+            // layout it does not know yet makes the answer incomplete; those layouts are loaded and it asks again
+            // (a new layout can appear meanwhile, hence a few rounds).
+            var answer = HistoryAnswer()
+            for round in 1...Self.historyRounds {
+                let positions = catalog.withLock { $0.positions(metric: metric, labels: series) }
+                answer = try await historyRows(
+                    plan: plan, machine: machine, metric: metric, series: series, from: from, to: to,
+                    positions: positions, legacyEnd: legacyEnd)
+                guard answer.metUnknownLayout, round < Self.historyRounds else { break }
+                try await loadLayouts(
+                    machine: machine, from: answer.readFrom, to: to, rawFromMinuteWatermark: answer.rawFromMinuteWatermark)
             }
-            // Raw points of the series between $5 and $6: ticks, and the legacy row-per-sample table.
-            let raw = """
-                SELECT t.ts, t.vals[p.i] AS value FROM ticks t JOIN positions p ON p.id = t.layout
-                WHERE t.machine_id = $2 AND t.ts >= $5 AND t.ts < $6
-                UNION ALL
-                SELECT ts, value FROM samples WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= $5 AND ts < $6
-                """
-            var query: PostgresQuery
-            switch (plan.resolution, plan.step) {
-            case (.raw, nil):
-                query = PostgresQuery(
-                    unsafeSQL: """
-                        WITH positions AS (\(positions(from: "$5")))
-                        SELECT ts, value, value, value, $1::int8 FROM (\(raw)) r ORDER BY ts
-                        """)
-            case (.raw, let step?):
-                query = PostgresQuery(
-                    unsafeSQL: """
-                        WITH positions AS (\(positions(from: "$5")))
-                        SELECT date_bin($1 * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
-                            min(value), max(value), sum(value), count(*)
-                        FROM (\(raw)) r GROUP BY b ORDER BY b
-                        """)
-                query.binds.append(step.wholeMilliseconds)
-            case (let resolution, let step):
-                // Each tier answers the buckets it holds for sure (before its watermark); the finer tiers
-                // answer the rest, so the answer does not depend on whether the rollup pass has run yet.
-                let stepMs = (step ?? resolution.bucket!).wholeMilliseconds
-                let hourTier =
-                    resolution == .hour
-                    ? """
-                    SELECT bucket AS b, min AS lo, max AS hi, sum AS s, count AS c FROM samples_1h
-                    WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= $5 AND bucket < $6
-                      AND bucket < (SELECT h FROM w)
-                    UNION ALL
-                    """ : ""
-                let minuteFrom = resolution == .hour ? "greatest($5, (SELECT h FROM w))" : "$5"
-                query = PostgresQuery(
-                    unsafeSQL: """
-                        WITH w AS (
-                            SELECT max(watermark) FILTER (WHERE tier = 'm') AS m, max(watermark) FILTER (WHERE tier = 'h') AS h
-                            FROM rollup_state
-                        ),
-                        positions AS (\(positions(from: "greatest($5, (SELECT m FROM w))")))
-                        SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
-                            min(lo), max(hi), sum(s), sum(c)::int8
-                        FROM (
-                            \(hourTier)
-                            SELECT bucket, min, max, sum, count FROM samples_1m
-                            WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= \(minuteFrom) AND bucket < $6
-                              AND bucket < (SELECT m FROM w)
-                            UNION ALL
-                            SELECT ts, value, value, value, 1 FROM (\(raw)) r WHERE ts >= (SELECT m FROM w)
-                        ) tiers (b, lo, hi, s, c)
-                        GROUP BY bb ORDER BY bb
-                        """)
-                query.binds.append(stepMs)
-                query.binds.append(machine)
-                query.binds.append(metric)
-                query.binds.append(series)
-                // Whole buckets: start at the step bucket that holds `from`.
-                query.binds.append(Self.binStart(from, stepMs: stepMs))
-                query.binds.append(to)
+            if answer.metUnknownLayout {
+                logger.warning(
+                    "history left out ticks of layouts that kept appearing while it read",
+                    metadata: ["machine": "\(machine)", "metric": "\(metric)"])
             }
-            if plan.resolution == .raw {
-                if plan.step == nil { query.binds.append(Int64(1)) }  // $1: the count of one raw point
-                query.binds.append(machine)
-                query.binds.append(metric)
-                query.binds.append(series)
-                query.binds.append(from)
-                query.binds.append(to)
-            }
-            for try await (time, low, high, sum, count) in try await client.query(query, logger: logger).decode(
-                (Date, Double, Double, Double, Int).self)
-            {
-                points.append(HistoryPoint(time: time, min: low, max: high, sum: sum, count: count))
-            }
-            return MetricHistory(resolution: plan.resolution, step: plan.step, points: points)
+            return MetricHistory(resolution: plan.resolution, step: plan.step, points: answer.points)
         }
+    }
+
+    static let historyRounds = 3
+
+    struct HistoryAnswer {
+        var points: [HistoryPoint] = []
+        /// Some tick in the range had a layout the catalogue did not know: its values are missing from `points`.
+        var metUnknownLayout = false
+        /// Where the answer read from: `from`, or for rollup resolutions the start of the step bucket that holds it.
+        var readFrom = Date.distantPast
+        /// Raw ticks were read from the minute watermark on (the rest came from rollups), when later than `readFrom`.
+        var rawFromMinuteWatermark = false
+    }
+
+    private func historyRows(
+        plan: ResolutionPolicy.Plan, machine: String, metric: String, series: String, from: Date, to: Date,
+        positions: [Int32], legacyEnd: Date
+    ) async throws -> HistoryAnswer {
+        var answer = HistoryAnswer()
+        // Rollup resolutions answer whole buckets: from the start of the step bucket that holds `from`.
+        let stepMs: Int64? =
+            switch plan.resolution {
+            case .raw: plan.step?.wholeMilliseconds
+            default: (plan.step ?? plan.resolution.bucket!).wholeMilliseconds
+            }
+        answer.readFrom = plan.resolution == .raw ? from : Self.binStart(from, stepMs: stepMs!)
+        let legacy = answer.readFrom < legacyEnd
+        // Raw points of the series from `rawFrom` to $6: its value in each tick ($7: the series' position in each
+        // layout, by layout id; 0: not in that layout, -1: a layout not known), and the legacy row-per-sample table
+        // only when the range reaches back before the upgrade that ended it.
+        func raw(from rawFrom: String, legacy: Bool) -> String {
+            let ticks = """
+                SELECT ts, vals[p] AS value, p FROM (
+                    SELECT ts, vals, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p FROM ticks
+                    WHERE machine_id = $2 AND ts >= \(rawFrom) AND ts < $6
+                ) t WHERE p <> 0
+                """
+            guard legacy else { return ticks }
+            return ticks + """
+
+                UNION ALL
+                SELECT ts, value, 1 FROM samples
+                WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= \(rawFrom) AND ts < $6
+                """
+        }
+        var query: PostgresQuery
+        switch (plan.resolution, plan.step) {
+        case (.raw, nil):
+            query = PostgresQuery(
+                unsafeSQL: """
+                    SELECT ts, value, value, value, $1::int8, p < 0 FROM (\(raw(from: "$5", legacy: legacy))) r
+                    ORDER BY ts
+                    """)
+        case (.raw, _?):
+            query = PostgresQuery(
+                unsafeSQL: """
+                    SELECT date_bin($1 * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
+                        min(value), max(value), sum(value), count(value), bool_or(p < 0)
+                    FROM (\(raw(from: "$5", legacy: legacy))) r GROUP BY b ORDER BY b
+                    """)
+        case (let resolution, _):
+            // Each tier answers the buckets it holds for sure (before its watermark); the finer tiers
+            // answer the rest, so the answer does not depend on whether the rollup pass has run yet.
+            let hourTier =
+                resolution == .hour
+                ? """
+                SELECT bucket AS b, min AS lo, max AS hi, sum AS s, count AS c, false AS u FROM samples_1h
+                WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= $5 AND bucket < $6
+                  AND bucket < (SELECT h FROM w)
+                UNION ALL
+                """ : ""
+            let minuteFrom = resolution == .hour ? "greatest($5, (SELECT h FROM w))" : "$5"
+            answer.rawFromMinuteWatermark = true
+            query = PostgresQuery(
+                unsafeSQL: """
+                    WITH w AS (
+                        SELECT max(watermark) FILTER (WHERE tier = 'm') AS m, max(watermark) FILTER (WHERE tier = 'h') AS h
+                        FROM rollup_state
+                    )
+                    SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
+                        min(lo), max(hi), sum(s), sum(c)::int8, bool_or(u)
+                    FROM (
+                        \(hourTier)
+                        SELECT bucket, min, max, sum, count, false FROM samples_1m
+                        WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND bucket >= \(minuteFrom) AND bucket < $6
+                          AND bucket < (SELECT m FROM w)
+                        UNION ALL
+                        SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
+                        FROM (\(raw(from: "greatest($5, (SELECT m FROM w))", legacy: legacy))) r
+                    ) tiers (b, lo, hi, s, c, u)
+                    GROUP BY bb ORDER BY bb
+                    """)
+        }
+        // $1: the step in milliseconds, or the count of one raw point.
+        query.binds.append(stepMs ?? 1)
+        query.binds.append(machine)
+        query.binds.append(metric)
+        query.binds.append(series)
+        query.binds.append(answer.readFrom)
+        query.binds.append(to)
+        query.binds.append(positions)
+        for try await (time, low, high, sum, count, unknown) in try await client.query(query, logger: logger).decode(
+            (Date, Double?, Double?, Double?, Int, Bool?).self)
+        {
+            if unknown == true { answer.metUnknownLayout = true }
+            guard let low, let high, let sum, count > 0 else { continue }
+            answer.points.append(HistoryPoint(time: time, min: low, max: high, sum: sum, count: count))
+        }
+        return answer
+    }
+
+    /// Adds to the catalogue every layout `machine`'s ticks used from `from` (or the minute watermark, when later
+    /// and `rawFromMinuteWatermark`) to `to`.
+    private func loadLayouts(machine: String, from: Date, to: Date, rawFromMinuteWatermark: Bool) async throws {
+        var loaded: [(Int, SeriesLayout)] = []
+        let start =
+            rawFromMinuteWatermark ? "greatest($2, (SELECT watermark FROM rollup_state WHERE tier = 'm'))" : "$2"
+        var query = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, metrics, labels FROM layouts
+                WHERE id IN (SELECT DISTINCT layout FROM ticks WHERE machine_id = $1 AND ts >= \(start) AND ts < $3)
+                """)
+        query.binds.append(machine)
+        query.binds.append(from)
+        query.binds.append(to)
+        for try await (id, metrics, labels) in try await client.query(query, logger: logger
+        ).decode((Int32, [String], [String]).self) {
+            guard metrics.count == labels.count else { continue }
+            loaded.append((Int(id), SeriesLayout(metrics: metrics, labels: labels)))
+        }
+        catalog.withLock { catalog in
+            for (id, layout) in loaded { catalog.add(id: id, layout: layout) }
+        }
+    }
+
+    /// Where the legacy row-per-sample table ends (the start of time when it never held rows); read once: the
+    /// upgrade that replaced it fixed it. Rows a schema-4 binary still wrote there after the upgrade are not read
+    /// (upgrade every persister together across schema 5: docs/operations.md "Upgrades").
+    func legacyBoundary() async throws -> Date {
+        if let known = legacyEnd.withLock({ $0 }) { return known }
+        var end = Date(timeIntervalSince1970: 0)
+        for try await at in try await client.query(
+            "SELECT watermark FROM rollup_state WHERE tier = 'legacy'", logger: logger
+        ).decode(Date.self) {
+            end = at
+        }
+        legacyEnd.withLock { $0 = end }
+        return end
     }
 
     /// The start of the `stepMs` bucket (aligned to 1970) that holds `date`.

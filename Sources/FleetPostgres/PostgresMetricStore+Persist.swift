@@ -42,24 +42,33 @@ extension PostgresMetricStore {
     /// so they are written outside the persist transaction and cached for the life of the store.
     func layoutIDs(for layouts: Set<SeriesLayout>) async throws -> [SeriesLayout: Int32] {
         // Look up this call's few layouts, not the whole cache: it holds every layout of the fleet.
-        var ids = layoutIDs.withLock { cache in
-            Dictionary(uniqueKeysWithValues: layouts.compactMap { layout in cache[layout].map { (layout, $0) } })
+        var ids = catalog.withLock { catalog in
+            Dictionary(uniqueKeysWithValues: layouts.compactMap { layout in catalog.id(of: layout).map { (layout, Int32($0)) } })
         }
         for layout in layouts where ids[layout] == nil {
             let identity = layout.identity
-            try await client.query(
-                """
-                INSERT INTO layouts (identity_md5, metrics, labels)
-                VALUES (md5(\(identity)), \(layout.metrics)::text[], \(layout.labels)::text[])
-                ON CONFLICT (identity_md5) DO NOTHING
-                """, logger: logger)
+            // Look before inserting: an insert that conflicts still uses up a number of the id sequence, and
+            // readers size their position arrays by the highest id (`LayoutCatalog`).
             for try await id in try await client.query(
                 "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
             ).decode(Int32.self) {
                 ids[layout] = id
             }
+            if ids[layout] == nil {
+                try await client.query(
+                    """
+                    INSERT INTO layouts (identity_md5, metrics, labels)
+                    VALUES (md5(\(identity)), \(layout.metrics)::text[], \(layout.labels)::text[])
+                    ON CONFLICT (identity_md5) DO NOTHING
+                    """, logger: logger)
+                for try await id in try await client.query(
+                    "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
+                ).decode(Int32.self) {
+                    ids[layout] = id
+                }
+            }
             guard let id = ids[layout] else { throw StoreError.database(operation: "layouts", sqlState: nil, detail: "layout missing right after its insert") }
-            layoutIDs.withLock { $0[layout] = id }
+            catalog.withLock { $0.add(id: Int(id), layout: layout) }
         }
         return ids
     }

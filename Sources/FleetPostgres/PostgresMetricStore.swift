@@ -28,8 +28,11 @@ public final class PostgresMetricStore: MetricStore {
     let now: @Sendable () -> Date
     /// Days whose partition is known to exist; any replica may drop one, so a failed insert clears it.
     let knownPartitions = Mutex<Set<DailyPartition>>([])
-    /// Layout ids already in `layouts`; layouts never change once written, so the cache never goes stale.
-    let layoutIDs = Mutex<[SeriesLayout: Int32]>([:])
+    /// Layouts already in `layouts` (written or read); layouts never change once written, so it never goes stale.
+    let catalog = Mutex(LayoutCatalog())
+    /// Where the legacy row-per-sample table `samples` ends (rollup_state tier `legacy`), read once: history reads
+    /// it only for ranges that start before.
+    let legacyEnd = Mutex<Date?>(nil)
     public let rollup: RollupPolicy
 
     public init(
@@ -116,6 +119,8 @@ public final class PostgresMetricStore: MetricStore {
                     logger.info(
                         "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 }
+                // The upgrade to ticks sets where the legacy table ends.
+                legacyEnd.withLock { $0 = nil }
             }
         }
     }

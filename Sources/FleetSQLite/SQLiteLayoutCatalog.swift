@@ -10,32 +10,24 @@ import Synchronization
 /// are only added once their row is committed (`remember`), so a rolled-back transaction cannot leave an id
 /// in the cache that the database does not have.
 final class SQLiteLayoutCatalog: Sendable {
-    private struct Entries {
-        var ids: [SeriesLayout: Int64] = [:]
-        var layouts: [Int64: SeriesLayout] = [:]
-    }
-
-    private let entries = Mutex(Entries())
+    private let entries = Mutex(LayoutCatalog())
 
     func id(of layout: SeriesLayout) -> Int64? {
-        entries.withLock { $0.ids[layout] }
+        entries.withLock { $0.id(of: layout).map(Int64.init) }
     }
 
     /// Adds committed layouts.
     func remember(_ layouts: [Int64: SeriesLayout]) {
         guard !layouts.isEmpty else { return }
         entries.withLock { entries in
-            for (id, layout) in layouts {
-                entries.ids[layout] = id
-                entries.layouts[id] = layout
-            }
+            for (id, layout) in layouts { entries.add(id: Int(id), layout: layout) }
         }
     }
 
     /// The layout with `id`, from the cache or else from `db` (whose transaction must see the row: a tick is
     /// only committed with or after its layout).
     func layout(id: Int64, in db: Database) throws -> SeriesLayout? {
-        if let known = entries.withLock({ $0.layouts[id] }) { return known }
+        if let known = entries.withLock({ $0.layout(id: Int(id)) }) { return known }
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT metrics, labels FROM layouts WHERE id = ?", arguments: [id])

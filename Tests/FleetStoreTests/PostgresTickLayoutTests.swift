@@ -102,6 +102,49 @@ import Testing
         }
     }
 
+    /// The gateway reads history through a store of its own: it learns the layouts the persister wrote from the
+    /// ticks it meets, also those written after its first answer, and never leaves their values out.
+    @Test func aReaderLearnsLayoutsWrittenByAnotherStore() async throws {
+        try await TestDatabase.withFreshStore { writer, configuration in
+            try await PostgresMetricStore.withStore(configuration: configuration) { reader in
+                func history(step: Duration?) async throws -> MetricHistory {
+                    try await reader.history(
+                        machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: B.date(B.noon),
+                        to: B.date(B.noon + 2 * B.minute), step: step)
+                }
+                _ = try await writer.persist([minute(sequence: 1, start: B.noon)])
+                #expect(reader.catalog.withLock { $0.count } == 0)
+                let first = try await history(step: nil)
+                #expect(first.points.count == 60)
+                #expect(reader.catalog.withLock { $0.count } == 1)
+
+                // The second minute brings a third series: a new layout, which the reader meets in its next answer.
+                var samples: [(String, [String: String], Double, Int64)] = []
+                for second in 0..<60 {
+                    let at: Int64 = B.noon + B.minute + Int64(second) * 1000
+                    samples.append(("cpu.usage_percent", ["cpu": "total"], 100 + Double(second), at))
+                    samples.append(("mem.used_bytes", [:], 1, at))
+                }
+                _ = try await writer.persist([B.make(sequence: 2, at: B.noon + B.minute, samples: samples)])
+                let raw = try await history(step: nil)
+                #expect(raw.points.count == 120)
+                #expect(raw.points.last?.sum == 159)
+                #expect(reader.catalog.withLock { $0.count } == 2)
+                let buckets = try await history(step: .seconds(10))
+                #expect(buckets.points.map(\.count) == Array(repeating: 10, count: 12))
+                // A series that only the newer layout holds, and one that no layout holds.
+                let memory = try await reader.history(
+                    machine: "web-1", metric: "mem.used_bytes", labels: [:], from: B.date(B.noon),
+                    to: B.date(B.noon + 2 * B.minute), step: nil)
+                #expect(memory.points.count == 60)
+                let none = try await reader.history(
+                    machine: "web-1", metric: "disk.free_bytes", labels: [:], from: B.date(B.noon),
+                    to: B.date(B.noon + 2 * B.minute), step: nil)
+                #expect(none.points.isEmpty)
+            }
+        }
+    }
+
     @Test func theUpgradeFromRowPerSampleKeepsEveryPoint() async throws {
         try await TestDatabase.withFreshStore(migrate: false) { store, _ in
             try await store.migrate(through: 4)

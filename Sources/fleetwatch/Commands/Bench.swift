@@ -49,11 +49,21 @@ struct Bench: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Machines whose hour of 1 s ticks and 30 days of hour rollups are loaded.") var machines = 1_000
         @Option(help: "Queries per measurement.") var queries = 300
+        @Option(help: "Load into this new schema and keep it (scripts/bench-history queries it through a gateway).")
+        var keepSchema: String?
 
         func run() async throws {
             guard machines > 0, queries > 10 else { throw ValidationError("--machines must be > 0 and --queries > 10") }
+            if let keepSchema,
+                keepSchema.first.map({ $0.isNumber }) ?? true
+                    || !keepSchema.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") })
+            {
+                throw ValidationError(
+                    "--keep-schema must be a lower-case SQL name (a-z, 0-9, _; not starting with a digit), got '\(keepSchema)'")
+            }
             _ = try await HistoryBenchmark.run(
-                configuration: try PostgresStoreConfiguration(url: database.url), machines: machines, queries: queries)
+                configuration: try PostgresStoreConfiguration(url: database.url), machines: machines, queries: queries,
+                keepSchema: keepSchema)
         }
     }
 }
