@@ -30,7 +30,8 @@ import Synchronization
 ///
 /// The files are opened, renamed and unlinked relative to one descriptor of `batches/`, kept open, which is also
 /// the one fsynced. The last few appended batches stay in memory until acked (`recentLimit`), so the uploader
-/// sends a fresh batch without reading back and decoding the file just written; older ones are read from disk.
+/// sends a fresh batch without reading back the file just written; older ones are read from disk. Either way the
+/// uploader sends the stored bytes (`OutboxBatch`): a batch is encoded once.
 ///
 /// Bounded by a batch count and a byte total: when full, the oldest batch is dropped, counted and logged.
 public final class BatchBuffer: Sendable {
@@ -62,7 +63,7 @@ public final class BatchBuffer: Sendable {
         /// The sequence of the high-water marker file `<sequence>.acked`, if there is one.
         var marker: UInt64?
         /// The newest appended, unacked batches (at most `recentLimit`), oldest first, as written.
-        var recent: [Fleetwatch_V1_RawBatch] = []
+        var recent: [OutboxBatch] = []
     }
 
     /// Opens (creating if needed) the buffer in `directory` and reloads batches left unacked by a
@@ -169,7 +170,7 @@ public final class BatchBuffer: Sendable {
             state.entries.append(Entry(sequence: sequence, size: bytes.count))
             state.liveCount += 1
             state.liveBytes += bytes.count
-            state.recent.append(stamped)
+            state.recent.append(OutboxBatch(sequence: sequence, bytes: bytes))
             if state.recent.count > Self.recentLimit { state.recent.removeFirst() }
             enforceCaps(&state)
             return sequence
@@ -192,16 +193,16 @@ public final class BatchBuffer: Sendable {
         }
     }
 
-    /// Every unacked batch, oldest first.
+    /// Every unacked batch, oldest first, decoded.
     public func pending() -> [Fleetwatch_V1_RawBatch] {
-        pending(after: 0, limit: .max)
+        pending(after: 0, limit: .max).compactMap { try? Fleetwatch_V1_RawBatch(serializedBytes: $0.bytes) }
     }
 
-    /// Up to `limit` unacked batches with a sequence greater than `sequence`, oldest first.
-    /// A batch file that cannot be read back is dropped, counted and logged.
-    public func pending(after sequence: UInt64, limit: Int) -> [Fleetwatch_V1_RawBatch] {
+    /// Up to `limit` unacked batches with a sequence greater than `sequence`, oldest first, as stored.
+    /// A batch file that cannot be read back, or does not decode, is dropped, counted and logged.
+    public func pending(after sequence: UInt64, limit: Int) -> [OutboxBatch] {
         state.withLock { state in
-            var result: [Fleetwatch_V1_RawBatch] = []
+            var result: [OutboxBatch] = []
             var index = firstIndex(after: sequence, in: state)
             var unreadable: [UInt64] = []
             while index < state.entries.count, result.count < limit {
@@ -214,7 +215,9 @@ public final class BatchBuffer: Sendable {
                 }
                 do {
                     let bytes = try readFile(Self.fileName(of: entry.sequence, suffix: ".pb"))
-                    result.append(try Fleetwatch_V1_RawBatch(serializedBytes: bytes))
+                    // Checked once here, on the rare path from disk: a damaged file never reaches the edge.
+                    _ = try Fleetwatch_V1_RawBatch(serializedBytes: bytes)
+                    result.append(OutboxBatch(sequence: entry.sequence, bytes: bytes))
                 } catch {
                     logger.error(
                         "dropping unreadable buffered batch",

@@ -2,6 +2,7 @@ import FleetCore
 import FleetProto
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import GRPCProtobuf
 import Logging
 import Synchronization
 
@@ -104,11 +105,11 @@ public final class IngestUploader: Sendable {
                 guard let credential = await enrollment.enroll(with: client, logger: logger) else { return }
                 token.withLock { $0 = credential }
             }
-            await self.publishUntilCancelled(Fleetwatch_V1_Ingest.Client(wrapping: client))
+            await self.publishUntilCancelled(client)
         }
     }
 
-    private func publishUntilCancelled(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async {
+    private func publishUntilCancelled(_ ingest: GRPCClient<HTTP2ClientTransport.Posix>) async {
         while !Task.isCancelled {
             let now = ContinuousClock.now
             if let openUntil = link.withLock({ $0.retry.blockedUntil(now: now) }) {
@@ -156,7 +157,7 @@ public final class IngestUploader: Sendable {
     }
 
     /// One Publish stream, until it ends, fails, or leaves a batch unacked for `ackTimeout`.
-    private func publishOnce(_ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>) async -> Outcome {
+    private func publishOnce(_ ingest: GRPCClient<HTTP2ClientTransport.Posix>) async -> Outcome {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reconnecting = link.withLock { link in
             link.inFlight.removeAll()
@@ -182,7 +183,7 @@ public final class IngestUploader: Sendable {
     }
 
     private func stream(
-        _ ingest: Fleetwatch_V1_Ingest.Client<HTTP2ClientTransport.Posix>, signals: AsyncStream<Void>
+        _ ingest: GRPCClient<HTTP2ClientTransport.Posix>, signals: AsyncStream<Void>
     ) async -> Outcome {
         var metadata: Metadata = [:]
         if let token = token.withLock({ $0 }) { metadata.addString("Bearer \(token)", forKey: "authorization") }
@@ -191,11 +192,15 @@ public final class IngestUploader: Sendable {
         var callOptions = CallOptions.defaults
         callOptions.waitForReady = false
         do {
-            try await ingest.publish(
-                metadata: metadata, options: callOptions,
-                requestProducer: { writer in
+            // `Ingest.Publish`, with the outbox's stored bytes as the requests (`OutboxBatchSerializer`).
+            try await ingest.bidirectionalStreaming(
+                request: StreamingClientRequest<OutboxBatch>(metadata: metadata) { writer in
                     try await self.sendPending(to: writer, signals: signals)
                 },
+                descriptor: Fleetwatch_V1_Ingest.Method.Publish.descriptor,
+                serializer: OutboxBatchSerializer(),
+                deserializer: ProtobufDeserializer<Fleetwatch_V1_PublishResponse>(),
+                options: callOptions,
                 onResponse: { response in
                     // An open stream is not yet a working path (the edge answers UNAVAILABLE per batch when its
                     // broker is down): only acks reset the backoff and the breaker (`handle`).
@@ -238,7 +243,7 @@ public final class IngestUploader: Sendable {
         }
     }
 
-    private func sendPending(to writer: RPCWriter<Fleetwatch_V1_RawBatch>, signals: AsyncStream<Void>) async throws {
+    private func sendPending(to writer: RPCWriter<OutboxBatch>, signals: AsyncStream<Void>) async throws {
         var cursor: UInt64 = 0
         for await _ in signals {
             while !Task.isCancelled {
