@@ -23,4 +23,13 @@ public enum MallocArenas {
         _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMaxParameter, standard)
         #endif
     }
+
+    /// Returns every whole free page of every arena to the kernel (glibc's `malloc_trim(0)`); see `MallocTrimService`.
+    public static func trim() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
+    }
 }

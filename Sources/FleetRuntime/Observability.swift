@@ -30,9 +30,12 @@ public enum Observability {
         return registry
     }
 
-    /// Background work the bootstrap started (the span exporter), for the process's service group: it runs
-    /// first and stops last, so the spans of a draining shutdown are still exported.
-    public static var services: [any Service] { Tracing.service.withLock { $0.map { [$0] } ?? [] } }
+    /// Background work of every long-running process, for its service group: the span exporter the bootstrap
+    /// started (it runs first and stops last, so the spans of a draining shutdown are still exported) and the
+    /// periodic malloc trim (`MallocTrimService`).
+    public static var services: [any Service] {
+        Tracing.service.withLock { $0.map { [$0] } ?? [] } + (MallocTrimService.enabled() ? [MallocTrimService()] : [])
+    }
 
     /// W3C trace context everywhere; spans exported over OTLP/HTTP when an endpoint is configured with the
     /// standard variables (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, protocol
