@@ -87,6 +87,6 @@ public struct FleetAPI: Sendable {
             logger.warning("history query failed", metadata: ["machine": "\(id)", "error": "\(error)"])
             throw APIError(.serviceUnavailable, "the history store is not answering; try again shortly")
         }
-        return try JSONResponse.make(HistoryView(machineID: id, query: query, history: history))
+        return JSONResponse.make(text: HistoryView(machineID: id, query: query, history: history).json)
     }
 }
