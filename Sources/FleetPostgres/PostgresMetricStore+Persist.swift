@@ -47,13 +47,17 @@ extension PostgresMetricStore {
         }
         for layout in layouts where ids[layout] == nil {
             let identity = layout.identity
+            func stored() async throws -> Int32? {
+                for try await id in try await client.query(
+                    "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
+                ).decode(Int32.self) {
+                    return id
+                }
+                return nil
+            }
             // Look before inserting: an insert that conflicts still uses up a number of the id sequence, and
             // readers size their position arrays by the highest id (`LayoutCatalog`).
-            for try await id in try await client.query(
-                "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
-            ).decode(Int32.self) {
-                ids[layout] = id
-            }
+            ids[layout] = try await stored()
             if ids[layout] == nil {
                 try await client.query(
                     """
@@ -61,11 +65,7 @@ extension PostgresMetricStore {
                     VALUES (md5(\(identity)), \(layout.metrics)::text[], \(layout.labels)::text[])
                     ON CONFLICT (identity_md5) DO NOTHING
                     """, logger: logger)
-                for try await id in try await client.query(
-                    "SELECT id FROM layouts WHERE identity_md5 = md5(\(identity))", logger: logger
-                ).decode(Int32.self) {
-                    ids[layout] = id
-                }
+                ids[layout] = try await stored()
             }
             guard let id = ids[layout] else { throw StoreError.database(operation: "layouts", sqlState: nil, detail: "layout missing right after its insert") }
             catalog.withLock { $0.add(id: Int(id), layout: layout) }
