@@ -1,5 +1,6 @@
 /// JSON written by hand, for the answers big enough that `JSONEncoder` shows (the live overview's 10,000 rows, a
-/// chart's 720 history points): the same JSON it would write, several times faster.
+/// chart's 720 history points): the same JSON values it would write (a whole number may read `100.0` where it writes
+/// `100`), several times faster.
 enum JSONText {
     /// A JSON string literal: quotes, backslashes and control characters escaped; everything else as UTF-8.
     static func appendString(_ text: String, to out: inout String) {

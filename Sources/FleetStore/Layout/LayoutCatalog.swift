@@ -16,8 +16,6 @@ public struct LayoutCatalog: Sendable {
 
     public func layout(id: Int) -> SeriesLayout? { byID[id] }
 
-    public func contains(id: Int) -> Bool { byID[id] != nil }
-
     public mutating func add(id: Int, layout: SeriesLayout) {
         guard byID[id] == nil else { return }
         ids[layout] = id
