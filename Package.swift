@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "FleetRuntime",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetLogging", "FleetProto",
+                "CMalloc", "FleetCore", "FleetSettings", "FleetLogging", "FleetProto",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -81,9 +81,12 @@ let package = Package(
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),
+        // glibc's malloc statistics and trimming, for every long-running process's memory metrics.
+        .systemLibrary(name: "CMalloc"),
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",

@@ -1,5 +1,5 @@
-#if canImport(Glibc)
-import Glibc
+#if canImport(CMalloc)
+import CMalloc
 #endif
 import Foundation
 
@@ -10,26 +10,19 @@ import Foundation
 /// its peak; docs/benchmarks.md). `MALLOC_ARENA_MAX` in the environment wins, as it does for glibc itself.
 public enum MallocArenas {
     public static let standard: Int32 = 2
-    /// M_ARENA_MAX of <malloc.h>.
-    private static let arenaMaxParameter: Int32 = -8
 
     /// Applies `standard` unless the environment names its own limit; call it before the process starts threads.
     public static func limit(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        #if canImport(Glibc)
+        #if canImport(CMalloc)
         guard environment["MALLOC_ARENA_MAX"] == nil else { return }
-        // <malloc.h> is not part of the Glibc module: mallopt is looked up, as a C function, by name.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMaxParameter, standard)
+        _ = mallopt(M_ARENA_MAX, standard)
         #endif
     }
 
     /// Returns every whole free page of every arena to the kernel (glibc's `malloc_trim(0)`); see `MallocTrimService`.
     public static func trim() {
-        #if canImport(Glibc)
-        typealias MallocTrim = @convention(c) (Int) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #if canImport(CMalloc)
+        _ = malloc_trim(0)
         #endif
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FleetRuntime
+import Foundation
 import FleetSettings
 
 @main
@@ -24,6 +26,11 @@ struct Fleetwatch: AsyncParsableCommand {
     /// Parsing errors keep ArgumentParser's usage hint (of the subcommand at fault); an error thrown while a
     /// command runs is one `error:` line, without the root command's usage, which says nothing about it.
     static func main() async {
+        // Before any task starts: which threads run the tasks (docs/operations.md, "Threads").
+        guard TaskThreads.install() != nil else {
+            CLIFailure.report("FLEETWATCH_EXECUTOR must be event-loops (the default) or dispatch")
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        }
         let command: any ParsableCommand
         do {
             command = try parseAsRoot()

@@ -12,6 +12,8 @@ public enum MetricHelp {
         "process_open_fds": "Open file descriptors of this process.",
         "process_max_fds": "Limit of open file descriptors of this process (soft RLIMIT_NOFILE).",
         "process_start_time_seconds": "Start time of this process, in seconds since 1970.",
+        "fleetwatch_heap_inuse_bytes": "Bytes of memory this process's live allocations hold (glibc malloc, every arena).",
+        "fleetwatch_heap_free_bytes": "Bytes of free memory malloc keeps for this process (not yet given back to the kernel).",
         // The message bus (every AMQP user).
         "fleetwatch_bus_published_total": "Messages published to the broker.",
         "fleetwatch_bus_confirmed_total": "Published messages the broker confirmed.",

@@ -2,11 +2,12 @@ import Foundation
 import Prometheus
 
 /// The text of /metrics: the registry's families with a HELP line from `MetricHelp` in front of each TYPE line
-/// (swift-metrics cannot carry help text to the registry), then `process_*` and `fleetwatch_build_info`.
+/// (swift-metrics cannot carry help text to the registry), then `process_*`, the heap's `fleetwatch_heap_*` and `fleetwatch_build_info`.
 public enum MetricsExposition {
     public static func render(_ registry: PrometheusCollectorRegistry) -> [UInt8] {
         var text = withHelp(String(decoding: registry.emitToBuffer(), as: UTF8.self))
         text += ProcessMetrics.current()?.exposition ?? ""
+        text += HeapMetrics.current()?.exposition ?? ""
         text += ProcessMetrics.buildInfo
         return Array(text.utf8)
     }
