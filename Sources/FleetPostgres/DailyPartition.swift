@@ -1,13 +1,16 @@
 import FleetStore
 import Foundation
 
-/// One UTC day of raw data: the partition `ticks_pYYYYMMDD` holding [midnight, next midnight), or
-/// `samples_pYYYYMMDD` of the row-per-sample table written before schema version 5 (read and expired only).
+/// One UTC day of raw data: the partition `ticks_pYYYYMMDD` holding [midnight, next midnight), its five-second
+/// summaries `ticks_5s_pYYYYMMDD`, or `samples_pYYYYMMDD` of the row-per-sample table written before schema
+/// version 5 (read and expired only).
 struct DailyPartition: Hashable, Sendable, Comparable {
     /// The partitioned parent table.
     enum Parent: String, Sendable, CaseIterable {
         /// One row per machine tick (schema version 5 on).
         case ticks
+        /// Five-second summaries of the ticks, written by the rollup pass (schema version 9 on).
+        case fiveSeconds = "ticks_5s"
         /// One row per sample, before schema version 5: kept readable until retention drops it.
         case samples
 

@@ -47,7 +47,7 @@ extension PostgresMetricStore {
         let plan = resolutionPolicy.plan(from: from, to: to, step: step, now: now())
         let series = LabelSet.key(labels)
         return try await wrap("history") {
-            let legacyEnd = try await legacyBoundary()
+            let boundaries = try await tierBoundaries()
             // The series' position in each tick's layout comes from the layouts this store knows (`LayoutCatalog`),
             // as one array parameter indexed by layout id: one pass over the machine's ticks, no join. A tick of a
             // layout it does not know yet makes the answer incomplete; those layouts are loaded and it asks again
@@ -57,7 +57,7 @@ extension PostgresMetricStore {
                 let positions = catalog.withLock { $0.positions(metric: metric, labels: series) }
                 answer = try await historyRows(
                     plan: plan, machine: machine, metric: metric, series: series, from: from, to: to,
-                    positions: positions, legacyEnd: legacyEnd)
+                    positions: positions, boundaries: boundaries)
                 guard answer.metUnknownLayout, round < Self.historyRounds else { break }
                 try await loadLayouts(
                     machine: machine, from: answer.readFrom, to: to, rawFromMinuteWatermark: answer.rawFromMinuteWatermark)
@@ -85,7 +85,7 @@ extension PostgresMetricStore {
 
     private func historyRows(
         plan: ResolutionPolicy.Plan, machine: String, metric: String, series: String, from: Date, to: Date,
-        positions: [Int32], legacyEnd: Date
+        positions: [Int32], boundaries: TierBoundaries
     ) async throws -> HistoryAnswer {
         var answer = HistoryAnswer()
         // Rollup resolutions answer whole buckets: from the start of the step bucket that holds `from`.
@@ -95,15 +95,15 @@ extension PostgresMetricStore {
             default: (plan.step ?? plan.resolution.bucket!).wholeMilliseconds
             }
         answer.readFrom = plan.resolution == .raw ? from : Self.binStart(from, stepMs: stepMs!)
-        let legacy = answer.readFrom < legacyEnd
-        // Raw points of the series from `rawFrom` to $6: its value in each tick ($7: the series' position in each
-        // layout, by layout id; 0: not in that layout, -1: a layout not known), and the legacy row-per-sample table
-        // only when the range reaches back before the upgrade that ended it.
-        func raw(from rawFrom: String, legacy: Bool) -> String {
+        let legacy = answer.readFrom < boundaries.legacyEnd
+        // Raw points of the series from `rawFrom` to `rawTo`: its value in each tick ($7: the series' position in
+        // each layout, by layout id; 0: not in that layout, -1: a layout not known), and the legacy row-per-sample
+        // table only when the range reaches back before the upgrade that ended it.
+        func raw(from rawFrom: String, to rawTo: String = "$6", legacy: Bool) -> String {
             let ticks = """
                 SELECT ts, vals[p] AS value, p FROM (
                     SELECT ts, vals, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p FROM ticks
-                    WHERE machine_id = $2 AND ts >= \(rawFrom) AND ts < $6
+                    WHERE machine_id = $2 AND ts >= \(rawFrom) AND ts < \(rawTo)
                 ) t WHERE p <> 0
                 """
             guard legacy else { return ticks }
@@ -111,9 +111,15 @@ extension PostgresMetricStore {
 
                 UNION ALL
                 SELECT ts, value, 1 FROM samples
-                WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= \(rawFrom) AND ts < $6
+                WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= \(rawFrom) AND ts < \(rawTo)
                 """
         }
+        // The five-second summaries answer whole 5 s buckets from $8 (the first that starts at or after `from`,
+        // and not before the summaries do) up to $9 (the end of the last that ends by `to`), the minute watermark or
+        // the first minute marked for the pass again (a late tick re-opened it), whichever is first; raw ticks
+        // answer the rest of the range on either side. So the points are those raw ticks give (sums up to
+        // floating-point rounding), also right after late data.
+        var summaryBounds: (from: Date, to: Date)?
         var query: PostgresQuery
         switch (plan.resolution, plan.step) {
         case (.raw, nil):
@@ -121,6 +127,43 @@ extension PostgresMetricStore {
                 unsafeSQL: """
                     SELECT ts, value, value, value, $1::int8, p < 0 FROM (\(raw(from: "$5", legacy: legacy))) r
                     ORDER BY ts
+                    """)
+        case (.raw, _?) where !legacy && stepMs! % TierBoundaries.summaryMilliseconds == 0:
+            let width = TierBoundaries.summaryMilliseconds
+            // Rounded up: a `from` a fraction of a millisecond after a bucket's start must not take that bucket.
+            let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded(.up))
+            let firstWhole = -RollupPolicy.floor(-fromMs, to: width)
+            let summariesFrom = max(firstWhole, boundaries.fiveSecondsStart.millisecondsSince1970)
+            summaryBounds = (
+                Self.date(milliseconds: summariesFrom),
+                Self.date(milliseconds: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
+            // e: where the summaries end, never before they start.
+            query = PostgresQuery(
+                unsafeSQL: """
+                    WITH e AS (
+                        SELECT greatest($8, least(
+                            $9, (SELECT watermark FROM rollup_state WHERE tier = 'm'),
+                            (SELECT min(bucket) FROM rollup_dirty WHERE tier = 'm' AND bucket >= $8))) AS at
+                    )
+                    SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
+                        min(lo), max(hi), sum(s), sum(c)::int8, bool_or(u)
+                    FROM (
+                        -- A summary of a layout not known (p = -1) brings no values, only the flag.
+                        SELECT bucket, CASE WHEN p > 0 THEN stats[k + p] END, CASE WHEN p > 0 THEN stats[2 * k + p] END,
+                            CASE WHEN p > 0 THEN stats[p] END, CASE WHEN p > 0 THEN n ELSE 0 END, p < 0 FROM (
+                            SELECT bucket, n, stats, cardinality(stats) / 3 AS k,
+                                coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
+                            FROM ticks_5s
+                            WHERE machine_id = $2 AND bucket >= $8 AND bucket < (SELECT at FROM e)
+                        ) f WHERE p <> 0
+                        UNION ALL
+                        SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
+                        FROM (\(raw(from: "$5", to: "least($8, $6)", legacy: false))) head
+                        UNION ALL
+                        SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
+                        FROM (\(raw(from: "(SELECT at FROM e)", legacy: false))) tail
+                    ) tiers (b, lo, hi, s, c, u)
+                    GROUP BY bb ORDER BY bb
                     """)
         case (.raw, _?):
             query = PostgresQuery(
@@ -170,15 +213,39 @@ extension PostgresMetricStore {
         query.binds.append(answer.readFrom)
         query.binds.append(to)
         query.binds.append(positions)
-        for try await (time, low, high, sum, count, unknown) in try await client.query(query, logger: logger).decode(
-            (Date, Double?, Double?, Double?, Int, Bool?).self)
+        if let summaryBounds {
+            query.binds.append(summaryBounds.from)
+            query.binds.append(summaryBounds.to)
+        }
+        // The points come back as one row of arrays, not a row per point: decoding 720 rows one by one took the
+        // client longer than PostgreSQL took to answer (docs/benchmarks.md, "History queries through REST").
+        query.sql = """
+            SELECT array_agg((extract(epoch FROM t) * 1000)::int8 ORDER BY t) FILTER (WHERE \(Self.hasValues)),
+                array_agg(lo ORDER BY t) FILTER (WHERE \(Self.hasValues)), array_agg(hi ORDER BY t) FILTER (WHERE \(Self.hasValues)),
+                array_agg(s ORDER BY t) FILTER (WHERE \(Self.hasValues)), array_agg(c::int8 ORDER BY t) FILTER (WHERE \(Self.hasValues)),
+                coalesce(bool_or(u), false)
+            FROM (\(query.sql)) points (t, lo, hi, s, c, u)
+            """
+        for try await (times, lows, highs, sums, counts, unknown) in try await client.query(query, logger: logger).decode(
+            ([Int64]?, [Double]?, [Double]?, [Double]?, [Int64]?, Bool).self)
         {
-            if unknown == true { answer.metUnknownLayout = true }
-            guard let low, let high, let sum, count > 0 else { continue }
-            answer.points.append(HistoryPoint(time: time, min: low, max: high, sum: sum, count: count))
+            answer.metUnknownLayout = unknown
+            guard let times, let lows, let highs, let sums, let counts,
+                [lows.count, highs.count, sums.count, counts.count].allSatisfy({ $0 == times.count })
+            else { continue }
+            answer.points.reserveCapacity(times.count)
+            for index in times.indices {
+                answer.points.append(
+                    HistoryPoint(
+                        time: Self.date(milliseconds: times[index]), min: lows[index], max: highs[index],
+                        sum: sums[index], count: Int(counts[index])))
+            }
         }
         return answer
     }
+
+    /// A point with values: not only ticks or summaries of layouts not known yet.
+    static let hasValues = "c > 0 AND lo IS NOT NULL AND hi IS NOT NULL AND s IS NOT NULL"
 
     /// Adds to the catalogue every layout `machine`'s ticks used from `from` (or the minute watermark, when later
     /// and `rawFromMinuteWatermark`) to `to`.
@@ -204,20 +271,22 @@ extension PostgresMetricStore {
         }
     }
 
-    /// Where the legacy row-per-sample table ends (the start of time when it never held rows); read once: the
-    /// upgrade that replaced it fixed it. Rows a schema-4 binary still wrote there after the upgrade are not read
-    /// (upgrade every persister together across schema 5: docs/operations.md "Upgrades").
-    func legacyBoundary() async throws -> Date {
-        if let known = legacyEnd.withLock({ $0 }) { return known }
-        var end = Date(timeIntervalSince1970: 0)
-        for try await at in try await client.query(
-            "SELECT watermark FROM rollup_state WHERE tier = 'legacy'", logger: logger
-        ).decode(Date.self) {
-            end = at
+    /// Where the legacy row-per-sample table ends and the five-second summaries begin; read once: the migrations
+    /// that set them fixed them. Rows a schema-4 binary still wrote to the legacy table after the upgrade are not
+    /// read (upgrade every persister together across schema 5: docs/operations.md "Upgrades").
+    func tierBoundaries() async throws -> TierBoundaries {
+        if let known = boundaries.withLock({ $0 }) { return known }
+        var found = TierBoundaries(legacyEnd: Date(timeIntervalSince1970: 0), fiveSecondsStart: .distantFuture)
+        for try await (tier, at) in try await client.query(
+            "SELECT tier, watermark FROM rollup_state WHERE tier IN ('legacy', '5s')", logger: logger
+        ).decode((String, Date).self) {
+            if tier == "legacy" { found.legacyEnd = at } else { found.fiveSecondsStart = at }
         }
-        legacyEnd.withLock { $0 = end }
-        return end
+        boundaries.withLock { $0 = found }
+        return found
     }
+
+    static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
     /// The start of the `stepMs` bucket (aligned to 1970) that holds `date`.
     static func binStart(_ date: Date, stepMs: Int64) -> Date {

@@ -8,16 +8,49 @@ extension PostgresMetricStore {
     /// several fleets, e.g. a benchmark's beside the default one).
     static let rollupLock = "\(0x466C_6565), hashtext(current_schema())"
 
-    /// One 1-minute bucket from raw ticks, replacing what was there (never adding): exact after any redelivery
-    /// or late sample. `legacy` also reads the row-per-sample table of schema < 5.
+    /// One minute's five-second summaries (`ticks_5s`) from its raw ticks, each row replaced: per machine, layout
+    /// and 5 s, the tick count and each series' sum, minimum and maximum, in the layout's order. (Ticks are only
+    /// ever added, never deleted but by dropping their day, so a recomputed minute has every row it had before.)
+    static func recomputeFiveSeconds(bucketMs: Int64) -> String {
+        let bucket = timestamp("\(bucketMs)")
+        return """
+            INSERT INTO ticks_5s AS f (machine_id, bucket, layout, n, stats)
+            SELECT machine_id, b, layout, max(n)::int4,
+                array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i)
+            FROM (
+                SELECT t.machine_id, date_bin(interval '5 seconds', t.ts, timestamptz 'epoch') AS b, t.layout, u.i,
+                    sum(u.v) AS s, min(u.v) AS lo, max(u.v) AS hi, count(*) AS n
+                FROM ticks t CROSS JOIN LATERAL unnest(t.vals) WITH ORDINALITY AS u(v, i)
+                WHERE t.ts >= \(bucket) AND t.ts < \(bucket) + interval '1 minute'
+                GROUP BY 1, 2, 3, 4
+            ) series
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
+            """
+    }
+
+    /// One 1-minute bucket, replacing what was there (never adding): exact after any redelivery or late sample.
+    /// From the minute's five-second summaries (written just before, in the same transaction); `legacy` reads raw
+    /// ticks and the row-per-sample table of schema < 5 instead, which the summaries do not hold.
     static func recomputeMinute(legacy: Bool, bucketMs: Int64) -> String {
         let bucket = timestamp("\(bucketMs)")
-        let legacyRows =
-            legacy
-            ? """
-            UNION ALL
-                SELECT machine_id, metric, labels, value FROM samples WHERE ts >= \(bucket) AND ts < \(bucket) + interval '1 minute'
-            """ : ""
+        let upsert = """
+            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
+                min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
+            """
+        guard legacy else {
+            return """
+                INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
+                SELECT f.machine_id, l.metrics[i], l.labels[i], \(bucket),
+                    min(f.stats[k + i]), max(f.stats[2 * k + i]), sum(f.stats[i]), sum(f.n)
+                FROM ticks_5s f JOIN layouts l ON l.id = f.layout
+                CROSS JOIN LATERAL (SELECT cardinality(l.metrics) AS k) size
+                CROSS JOIN LATERAL generate_series(1, k) AS i
+                WHERE f.bucket >= \(bucket) AND f.bucket < \(bucket) + interval '1 minute'
+                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+                \(upsert)
+                """
+        }
         return """
             INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
             SELECT machine_id, metric, labels, \(bucket), min(value), max(value), sum(value), count(*)
@@ -26,11 +59,11 @@ extension PostgresMetricStore {
                 FROM ticks t JOIN layouts l ON l.id = t.layout
                 CROSS JOIN LATERAL unnest(l.metrics, l.labels, t.vals) AS u(metric, labels, value)
                 WHERE t.ts >= \(bucket) AND t.ts < \(bucket) + interval '1 minute'
-            \(legacyRows)
+            UNION ALL
+                SELECT machine_id, metric, labels, value FROM samples WHERE ts >= \(bucket) AND ts < \(bucket) + interval '1 minute'
             ) raw
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
-                min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
+            \(upsert)
             """
     }
 
@@ -47,7 +80,8 @@ extension PostgresMetricStore {
             """
     }
 
-    /// Rolls up every closed minute marked dirty by `persist`, then every closed hour those minutes touched,
+    /// Rolls up every closed minute marked dirty by `persist` (its five-second summaries, then its 1-minute rollups
+    /// from them), then every closed hour those minutes touched,
     /// each bucket in its own short transaction (its mark is deleted in the same transaction, so a crash
     /// leaves it marked and the next pass redoes it); then moves the watermarks that tell `history` which
     /// buckets the rollup tables answer. A replica that finds another replica's pass running skips its own.
@@ -86,20 +120,18 @@ extension PostgresMetricStore {
             legacyEnd = end
         }
 
-        for minute in try await dirtyBuckets("m", before: watermark, on: connection) {
-            try await connection.withTransaction(logger: logger) { transaction in
-                try await transaction.query(
-                    "DELETE FROM rollup_dirty WHERE tier = 'm' AND bucket = \(unescaped: Self.timestamp("\(minute)"))",
-                    logger: logger)
-                try await transaction.query(
-                    PostgresQuery(unsafeSQL: Self.recomputeMinute(legacy: minute < legacyEnd, bucketMs: minute)),
-                    logger: logger)
-                try await transaction.query(
-                    """
-                    INSERT INTO rollup_dirty (tier, bucket, writer)
-                    VALUES ('h', date_trunc('hour', \(unescaped: Self.timestamp("\(minute)")), 'UTC'), 0)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
+        let minutes = try await dirtyBuckets("m", before: watermark, on: connection)
+        // The summaries' daily partitions, before any transaction (creating one locks the parent table), on the
+        // connection the pass holds (a pool of one connection would otherwise wait for itself).
+        try await ensurePartitions(
+            Set(minutes.map { DailyPartition(containingMilliseconds: $0, parent: .fiveSeconds) }), on: connection)
+        for minute in minutes {
+            do {
+                try await rollUp(minute: minute, legacyEnd: legacyEnd, on: connection)
+            } catch {
+                // Another replica's retention may have dropped the day's partition this one believes exists.
+                knownPartitions.withLock { _ = $0.remove(DailyPartition(containingMilliseconds: minute, parent: .fiveSeconds)) }
+                throw error
             }
             report.minutes += 1
         }
@@ -123,6 +155,28 @@ extension PostgresMetricStore {
             logger.debug("rolled up", metadata: ["minutes": "\(report.minutes)", "hours": "\(report.hours)"])
         }
         return report
+    }
+
+    /// One closed minute in one transaction: its mark deleted, its five-second summaries and 1-minute rollups
+    /// recomputed, its hour marked.
+    private func rollUp(minute: Int64, legacyEnd: Int64, on connection: PostgresConnection) async throws {
+        try await connection.withTransaction(logger: logger) { transaction in
+            try await transaction.query(
+                "DELETE FROM rollup_dirty WHERE tier = 'm' AND bucket = \(unescaped: Self.timestamp("\(minute)"))",
+                logger: logger)
+            // A minute of 1,000 machines groups ~20,000 series × 5 s in memory rather than on disk.
+            try await transaction.query("SET LOCAL work_mem = '64MB'", logger: logger)
+            try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeFiveSeconds(bucketMs: minute)), logger: logger)
+            try await transaction.query(
+                PostgresQuery(unsafeSQL: Self.recomputeMinute(legacy: minute < legacyEnd, bucketMs: minute)),
+                logger: logger)
+            try await transaction.query(
+                """
+                INSERT INTO rollup_dirty (tier, bucket, writer)
+                VALUES ('h', date_trunc('hour', \(unescaped: Self.timestamp("\(minute)")), 'UTC'), 0)
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
     }
 
     /// Marked buckets of `tier` that start before `end`, oldest first. An hour is closed once every minute in

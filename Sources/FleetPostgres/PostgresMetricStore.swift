@@ -30,9 +30,9 @@ public final class PostgresMetricStore: MetricStore {
     let knownPartitions = Mutex<Set<DailyPartition>>([])
     /// Layouts already in `layouts` (written or read); layouts never change once written, so it never goes stale.
     let catalog = Mutex(LayoutCatalog())
-    /// Where the legacy row-per-sample table `samples` ends (rollup_state tier `legacy`), read once: history reads
-    /// it only for ranges that start before.
-    let legacyEnd = Mutex<Date?>(nil)
+    /// Where the legacy row-per-sample table ends and the five-second summaries begin (`TierBoundaries`), read
+    /// once: migrations fix both.
+    let boundaries = Mutex<TierBoundaries?>(nil)
     public let rollup: RollupPolicy
 
     public init(
@@ -119,8 +119,8 @@ public final class PostgresMetricStore: MetricStore {
                     logger.info(
                         "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 }
-                // The upgrade to ticks sets where the legacy table ends.
-                legacyEnd.withLock { $0 = nil }
+                // The upgrades to ticks and to their summaries set where the legacy table ends and they begin.
+                boundaries.withLock { $0 = nil }
             }
         }
     }
@@ -142,12 +142,18 @@ public final class PostgresMetricStore: MetricStore {
 
     /// Creates the daily partitions of `days` that are not known to exist, each in its own short
     /// transaction: creating a partition locks the parent table, so never inside the insert transaction.
-    func ensurePartitions(_ days: Set<DailyPartition>) async throws {
+    /// On `connection` when the caller holds one (outside a transaction), else on one of the pool's.
+    func ensurePartitions(_ days: Set<DailyPartition>, on connection: PostgresConnection? = nil) async throws {
         let missing = knownPartitions.withLock { days.subtracting($0) }
         guard !missing.isEmpty else { return }
         for partition in missing.sorted() {
             do {
-                try await client.query(PostgresQuery(unsafeSQL: partition.createStatement), logger: logger)
+                let statement = PostgresQuery(unsafeSQL: partition.createStatement)
+                if let connection {
+                    try await connection.query(statement, logger: logger)
+                } else {
+                    try await client.query(statement, logger: logger)
+                }
             } catch let error as PSQLError where Self.isDuplicateObject(error) {
                 // Another replica created it between our IF NOT EXISTS check and the catalog insert.
             }
@@ -162,7 +168,7 @@ public final class PostgresMetricStore: MetricStore {
         for try await name in try await client.query(
             """
             SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-            WHERE i.inhparent IN ('ticks'::regclass, 'samples'::regclass)
+            WHERE i.inhparent IN (to_regclass('ticks'), to_regclass('ticks_5s'), to_regclass('samples'))
             """, logger: logger
         ).decode(String.self) {
             if let partition = DailyPartition(name: name) { partitions.append(partition) }
@@ -170,7 +176,8 @@ public final class PostgresMetricStore: MetricStore {
         return partitions.sorted()
     }
 
-    /// Names of the existing daily partitions of raw data (ticks, and legacy samples), oldest first.
+    /// Names of the existing daily partitions of raw data (ticks, their five-second summaries, and legacy samples),
+    /// oldest first.
     public func partitionNames() async throws -> [String] {
         try await wrap("partitionNames") { try await existingPartitions().map(\.name) }
     }

@@ -217,5 +217,28 @@ enum PostgresMigrations {
                 "CREATE UNIQUE INDEX credential_events_refusals ON credential_events (kind, machine_id, detail, bucket_ms)",
                 "CREATE INDEX credential_events_by_time ON credential_events (last_at_ms)",
             ]),
+        Migration(
+            version: 9, name: "five-second summaries of ticks",
+            statements: [
+                // Per machine, layout and 5 s (aligned to 1970): the ticks it summarises (n) and, in the layout's
+                // order, each series' sums, then minimums, then maximums (stats has 3 × the layout's length). The
+                // rollup pass writes a closed minute's twelve with its 1-minute rollups, so a chart of an hour reads
+                // 720 rows instead of 3,600 ticks. Daily partitions ticks_5s_pYYYYMMDD, dropped with the ticks'.
+                """
+                CREATE TABLE ticks_5s (
+                    machine_id text NOT NULL,
+                    bucket timestamptz NOT NULL,
+                    layout integer NOT NULL,
+                    n integer NOT NULL,
+                    stats double precision[] NOT NULL,
+                    PRIMARY KEY (machine_id, bucket, layout)
+                ) PARTITION BY RANGE (bucket)
+                """,
+                // The minute rollup reads one minute of every machine's summaries.
+                "CREATE INDEX ticks_5s_bucket ON ticks_5s USING brin (bucket)",
+                // tier 5s: the summaries hold every closed minute from here on (minutes rolled up before this
+                // migration have none; history reads their ticks).
+                "INSERT INTO rollup_state (tier, watermark) SELECT '5s', watermark FROM rollup_state WHERE tier = 'm'",
+            ]),
     ]
 }

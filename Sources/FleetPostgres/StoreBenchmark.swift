@@ -90,11 +90,16 @@ public enum StoreBenchmark {
                     """
                     SELECT (coalesce(sum(pg_total_relation_size(inhrelid)), 0) + pg_total_relation_size('samples_1m')
                         + pg_total_relation_size('samples_1h') + pg_total_relation_size('layouts'))::int8
-                    FROM pg_inherits WHERE inhparent = 'ticks'::regclass
+                    FROM pg_inherits WHERE inhparent IN ('ticks'::regclass, 'ticks_5s'::regclass)
                     """))
+                // The five-second summaries count as rollups: the pass writes them, from the ticks.
                 let rollupBytes = try await store.count(
                     PostgresQuery(
-                        unsafeSQL: "SELECT (pg_total_relation_size('samples_1m') + pg_total_relation_size('samples_1h'))::int8"))
+                        unsafeSQL: """
+                            SELECT (coalesce(sum(pg_total_relation_size(inhrelid)), 0) + pg_total_relation_size('samples_1m')
+                                + pg_total_relation_size('samples_1h'))::int8
+                            FROM pg_inherits WHERE inhparent = 'ticks_5s'::regclass
+                            """))
                 func perSample(_ bytes: Int, _ count: Int) -> String { String(format: "%.1f", Double(bytes) / Double(max(1, count))) }
                 print(
                     "bytes per sample: row-per-sample \(perSample(naiveBytes, naiveRows)) B (no rollups); "

@@ -102,6 +102,64 @@ import Testing
         }
     }
 
+    /// A chart's 5 s buckets come from the five-second summaries for closed minutes and from raw ticks around
+    /// them (a range that starts or ends inside a bucket, the minutes since the watermark): the same points as
+    /// from raw ticks alone, also after a late tick re-opened a minute.
+    @Test func fiveSecondSummariesAnswerAsRawTicksDo() async throws {
+        try await TestDatabase.withFreshStore { store, _ in
+            let start = B.noon
+            var batches: [Fleetwatch_V1_MetricBatch] = []
+            for index in 0..<10 {
+                batches.append(minute(sequence: UInt64(index + 1), start: start + Int64(index) * B.minute, value: Double(index * 7)))
+                batches.append(minute(machine: "db-1", sequence: UInt64(index + 1), start: start + Int64(index) * B.minute, value: 1_000))
+            }
+            _ = try await store.persist(batches)
+            let (from, to) = (B.date(start + 2_300), B.date(start + 9 * B.minute + 1_700))
+            func answers() async throws -> [MetricHistory] {
+                var histories: [MetricHistory] = []
+                for step: Duration in [.seconds(5), .seconds(10), .seconds(30)] {
+                    histories.append(
+                        try await store.history(
+                            machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: from, to: to,
+                            step: step))
+                }
+                return histories
+            }
+            let fromRaw = try await answers()
+            #expect(fromRaw[0].points.count == 109)
+            #expect(fromRaw[0].points.first?.count == 2 && fromRaw[0].points.last?.count == 2)
+
+            // Eight minutes close (the ninth and tenth are within the grace); the summaries then answer them.
+            let report = try await store.rollUp(now: B.date(start + 8 * B.minute + 10_000))
+            #expect(report.minutes == 8)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 2 * 8 * 12)
+            #expect(try await store.scalar("SELECT sum(n)::int8 FROM ticks_5s") == 2 * 8 * 60)
+            #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 2 * 2 * 8 * 60)
+            #expect(try await answers() == fromRaw)
+
+            // A `from` a fraction of a millisecond after a bucket's start leaves the tick at that start out.
+            let fraction = try await store.history(
+                machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"],
+                from: Date(timeIntervalSince1970: Double(start + 5_000) / 1000 + 0.0004), to: to, step: .seconds(5))
+            #expect(fraction.points.first?.count == 4)
+            #expect(fraction.points.dropFirst().elementsEqual(fromRaw[0].points.dropFirst(2)))
+
+            // A late tick re-opens its minute: answers read that minute from raw ticks at once, and the next pass
+            // rewrites its summaries.
+            _ = try await store.persist([
+                B.make(sequence: 11, samples: [("cpu.usage_percent", ["cpu": "total"], 500, start + 3 * B.minute + 500)])
+            ])
+            let late = try await answers()
+            let (lateTicks, rawTicks): (Int, Int) = (late[0].points.reduce(0) { $0 + $1.count }, fromRaw[0].points.reduce(0) { $0 + $1.count })
+            #expect(lateTicks == rawTicks + 1)
+            #expect(late[0].points.first { $0.time == B.date(start + 3 * B.minute) }?.max == 500)
+            #expect(try await store.rollUp(now: B.date(start + 8 * B.minute + 10_000)).minutes == 1)
+            #expect(try await answers() == late)
+            // The late tick came alone: a layout of its own, summarised in a row of its own.
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 3") == 1)
+        }
+    }
+
     /// The gateway reads history through a store of its own: it learns the layouts the persister wrote from the
     /// ticks it meets, also those written after its first answer, and never leaves their values out.
     @Test func aReaderLearnsLayoutsWrittenByAnotherStore() async throws {

@@ -91,10 +91,12 @@ class ProcessStats:
     def __init__(self, pid):
         self.pid = pid
 
-    def rss_mib(self):
+    def rss_mib(self, field="VmRSS"):
+        """Resident memory in MiB; `field` RssAnon is what the process allocated, RssFile the pages of its binary and
+        libraries it has touched (bounded by their size, shared with other processes of the same binary)."""
         try:
             for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
         except OSError:
             pass
@@ -123,7 +125,8 @@ class ProcessStats:
             return None
 
     def snapshot(self):
-        return {"rss_mib": self.rss_mib(), "fds": self.fds(), "threads": self.threads()}
+        return {"rss_mib": self.rss_mib(), "anon_mib": self.rss_mib("RssAnon"), "fds": self.fds(),
+                "threads": self.threads()}
 
 
 class Process:

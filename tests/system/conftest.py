@@ -166,7 +166,7 @@ def reset_state():
         management("DELETE", f"/api/queues/%2f/{queue}/contents", missing_ok=True)
     tables = [row[0] for row in sql(
         "select tablename from pg_tables where schemaname = current_schema() "
-        "and tablename in ('samples','ticks','rollup_dirty','samples_1m','samples_1h','machines','batches_seen',"
+        "and tablename in ('samples','ticks','ticks_5s','rollup_dirty','samples_1m','samples_1h','machines','batches_seen',"
         "'process_snapshots','rules','alerts','alert_transitions')")]
     if tables:
         sql("truncate " + ", ".join(tables))
