@@ -133,7 +133,11 @@ extension PostgresMetricStore {
             // Rounded up: a `from` a fraction of a millisecond after a bucket's start must not take that bucket.
             let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded(.up))
             let firstWhole = -RollupPolicy.floor(-fromMs, to: width)
-            let summariesFrom = max(firstWhole, boundaries.fiveSecondsStart.millisecondsSince1970)
+            // Not before the summaries begin, nor in a day whose summaries retention may have dropped.
+            let kept = DailyPartition(
+                containing: now().addingTimeInterval(-ResolutionPolicy.seconds(retention.summaries)), parent: .fiveSeconds)
+            let summariesFrom = max(
+                firstWhole, boundaries.fiveSecondsStart.millisecondsSince1970, kept.lowerBound.millisecondsSince1970)
             summaryBounds = (
                 Self.date(milliseconds: summariesFrom),
                 Self.date(milliseconds: RollupPolicy.floor(to.millisecondsSince1970, to: width)))

@@ -3,16 +3,18 @@ import Foundation
 import PostgresNIO
 
 extension PostgresMetricStore {
-    /// Rolls up what is closed, then drops whole daily partitions (ticks, and legacy samples) that ended
-    /// before `now - retention.raw` (cheap: no row deletes), and deletes rollup rows and batch records past
-    /// their own retention.
+    /// Rolls up what is closed, then drops whole daily partitions that ended before their cutoff (cheap: no row
+    /// deletes): ticks and legacy samples at `now - retention.raw`, five-second summaries at
+    /// `now - retention.summaries`; and deletes rollup rows and batch records past their own retention.
     @discardableResult
     public func applyRetention(now: Date) async throws -> RetentionReport {
         try await rollUp(now: now)
         return try await wrap("applyRetention") {
             var report = RetentionReport()
             let rawCutoff = now.addingTimeInterval(-ResolutionPolicy.seconds(retention.raw))
-            for partition in try await existingPartitions() where partition.upperBound <= rawCutoff {
+            let summaryCutoff = now.addingTimeInterval(-ResolutionPolicy.seconds(retention.summaries))
+            for partition in try await existingPartitions()
+            where partition.upperBound <= (partition.parent == .fiveSeconds ? summaryCutoff : rawCutoff) {
                 try await client.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(partition.name)"), logger: logger)
                 knownPartitions.withLock { _ = $0.remove(partition) }
                 report.droppedPartitions.append(partition.name)

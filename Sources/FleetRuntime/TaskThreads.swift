@@ -10,8 +10,10 @@ import NIOPosix
 /// workers blocked while work is waiting, and keeps it while work keeps arriving. On a saturated box that happens
 /// under load: the 1-hour soaks at 1,000 machines ended with one or two more threads in ingest, a normalizer and
 /// the gateway than they started with (docs/benchmarks.md, "Chaos and soak"). On the event loops the thread count
-/// cannot follow the load. The runtime's timers (`Task.sleep`) go to the event loops too (`EventLoopTimers`); what
-/// still runs on libdispatch is libraries' own queues (GRDB's SQLite writer in the hub, signal sources).
+/// cannot follow the load. What still runs on libdispatch: the first slice of a task after `Task.sleep` (Swift 6.3
+/// schedules the sleep's timer on its own dispatch-based global executor, past the runtime's enqueue hooks; a
+/// 1-hour soak still ended with one extra, idle pool worker in three processes) and libraries' own queues (GRDB's
+/// SQLite writer in the hub, signal sources).
 ///
 /// `FLEETWATCH_EXECUTOR=dispatch` keeps Swift's default.
 public enum TaskThreads {
@@ -36,7 +38,6 @@ public enum TaskThreads {
         guard choice == .eventLoops,
             NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         else { return .dispatch }
-        _ = EventLoopTimers.install()
         return .eventLoops
     }
 }

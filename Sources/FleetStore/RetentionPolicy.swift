@@ -5,6 +5,12 @@ public struct RetentionPolicy: Sendable, Equatable {
     public var hourRollup: Duration
 
     public static let day: Duration = .seconds(86_400)
+    /// How long five-second summaries of raw ticks are kept at most (fixed in this version): charts of the last week
+    /// read them; older short ranges read the raw ticks, which is slower but the same answer.
+    public static let summaryLimit: Duration = day * 7
+
+    /// The five-second summaries' retention: `summaryLimit`, or the raw retention when that is shorter.
+    public var summaries: Duration { min(raw, Self.summaryLimit) }
 
     /// Defaults: raw 30 days, 1-minute rollups 90 days, 1-hour rollups 2 years.
     public init(

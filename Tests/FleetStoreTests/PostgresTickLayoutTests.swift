@@ -1,6 +1,7 @@
 import FleetProto
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import FleetPostgres
@@ -102,11 +103,21 @@ import Testing
         }
     }
 
+    /// The store's clock, in the test's hands.
+    final class StoreClock: Sendable {
+        private let date: Mutex<Date>
+        init(_ start: Date) { date = Mutex(start) }
+        var now: Date { date.withLock { $0 } }
+        func set(_ value: Date) { date.withLock { $0 = value } }
+    }
+
     /// A chart's 5 s buckets come from the five-second summaries for closed minutes and from raw ticks around
     /// them (a range that starts or ends inside a bucket, the minutes since the watermark): the same points as
     /// from raw ticks alone, also after a late tick re-opened a minute.
     @Test func fiveSecondSummariesAnswerAsRawTicksDo() async throws {
-        try await TestDatabase.withFreshStore { store, _ in
+        // The store's clock: a day after the data (summaries are read for the last 7 days), then 10 days after.
+        let clock = StoreClock(B.date(B.noon + B.day))
+        try await TestDatabase.withFreshStore(now: { clock.now }) { store, _ in
             let start = B.noon
             var batches: [Fleetwatch_V1_MetricBatch] = []
             for index in 0..<10 {
@@ -154,6 +165,14 @@ import Testing
             #expect(lateTicks == rawTicks + 1)
             #expect(late[0].points.first { $0.time == B.date(start + 3 * B.minute) }?.max == 500)
             #expect(try await store.rollUp(now: B.date(start + 8 * B.minute + 10_000)).minutes == 1)
+            #expect(try await answers() == late)
+
+            // The summaries are what answered: without one, its bucket is missing...
+            try await store.client.query(
+                "DELETE FROM ticks_5s WHERE machine_id = 'web-1' AND bucket = \(B.date(start + B.minute))", logger: store.logger)
+            #expect(try await answers()[0].points.count == late[0].points.count - 1)
+            // ...unless the summaries are past their retention (7 days): the raw ticks answer then.
+            clock.set(B.date(start + 10 * B.day))
             #expect(try await answers() == late)
             // The late tick came alone: a layout of its own, summarised in a row of its own.
             #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 3") == 1)
