@@ -58,7 +58,7 @@ public enum HistoryBenchmark {
                 // rollups of every closed minute.
                 let rollupStarted = ContinuousClock.now
                 let report = try await store.rollUp(
-                    now: Date(timeIntervalSince1970: Double(hourEnd) / 1000).addingTimeInterval(
+                    now: Date(millisecondsSince1970: hourEnd).addingTimeInterval(
                         ResolutionPolicy.seconds(store.rollup.grace)))
                 let rollupSeconds = ResolutionPolicy.seconds(ContinuousClock.now - rollupStarted)
                 print(
@@ -160,7 +160,7 @@ public enum HistoryBenchmark {
             let started = ContinuousClock.now
             let history = try await store.history(
                 machine: machine, metric: "cpu.usage_percent", labels: ["cpu": "total"],
-                from: Date(timeIntervalSince1970: Double(from) / 1000), to: Date(timeIntervalSince1970: Double(to) / 1000),
+                from: Date(millisecondsSince1970: from), to: Date(millisecondsSince1970: to),
                 step: nil)
             let elapsed = ContinuousClock.now - started
             // The first few warm the connection and the plan cache.

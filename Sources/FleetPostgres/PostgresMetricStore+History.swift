@@ -139,8 +139,8 @@ extension PostgresMetricStore {
             let summariesFrom = max(
                 firstWhole, boundaries.fiveSecondsStart.millisecondsSince1970, kept.lowerBound.millisecondsSince1970)
             summaryBounds = (
-                Self.date(milliseconds: summariesFrom),
-                Self.date(milliseconds: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
+                Date(millisecondsSince1970: summariesFrom),
+                Date(millisecondsSince1970: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
             // e: where the summaries end, never before they start.
             query = PostgresQuery(
                 unsafeSQL: """
@@ -241,7 +241,7 @@ extension PostgresMetricStore {
             for index in times.indices {
                 answer.points.append(
                     HistoryPoint(
-                        time: Self.date(milliseconds: times[index]), min: lows[index], max: highs[index],
+                        time: Date(millisecondsSince1970: times[index]), min: lows[index], max: highs[index],
                         sum: sums[index], count: Int(counts[index])))
             }
         }
@@ -290,11 +290,9 @@ extension PostgresMetricStore {
         return found
     }
 
-    static func date(milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
-
     /// The start of the `stepMs` bucket (aligned to 1970) that holds `date`.
     static func binStart(_ date: Date, stepMs: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(RollupPolicy.floor(date.millisecondsSince1970, to: stepMs)) / 1000)
+        Date(millisecondsSince1970: RollupPolicy.floor(date.millisecondsSince1970, to: stepMs))
     }
 
     public func machines() async throws -> [MachineRecord] {

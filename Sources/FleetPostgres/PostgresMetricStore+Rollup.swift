@@ -89,7 +89,9 @@ extension PostgresMetricStore {
     public func rollUp(now: Date) async throws -> RollupReport {
         let watermark = rollup.minuteWatermark(now: now)
         return try await wrap("rollUp") {
-            try await client.withConnection { connection in
+            // Read before taking the pass's connection (the boundaries come from the pool, cached after the first).
+            let legacyEnd = try await tierBoundaries().legacyEnd
+            return try await client.withConnection { connection in
                 var locked = false
                 for try await acquired in try await connection.query(
                     "SELECT pg_try_advisory_lock(\(unescaped: Self.rollupLock))", logger: logger
@@ -99,7 +101,7 @@ extension PostgresMetricStore {
                 guard locked else { return RollupReport(minuteWatermark: watermark) }
                 let report: RollupReport
                 do {
-                    report = try await rollUp(on: connection, watermark: watermark)
+                    report = try await rollUp(on: connection, watermark: watermark, legacyEnd: legacyEnd)
                 } catch {
                     _ = try? await connection.query("SELECT pg_advisory_unlock(\(unescaped: Self.rollupLock))", logger: logger)
                     throw error
@@ -110,15 +112,10 @@ extension PostgresMetricStore {
         }
     }
 
-    private func rollUp(on connection: PostgresConnection, watermark: Int64) async throws -> RollupReport {
+    /// The pass itself; `legacyEnd`: where the row-per-sample table of schema < 5 ends (`TierBoundaries`).
+    private func rollUp(on connection: PostgresConnection, watermark: Int64, legacyEnd: Date) async throws -> RollupReport {
         let hourWatermark = RollupPolicy.hourWatermark(minuteWatermark: watermark)
         var report = RollupReport(minuteWatermark: watermark)
-        var legacyEnd: Int64 = 0
-        for try await end in try await connection.query(
-            "SELECT \(unescaped: Self.milliseconds(of: "watermark")) FROM rollup_state WHERE tier = 'legacy'", logger: logger
-        ).decode(Int64.self) {
-            legacyEnd = end
-        }
 
         let minutes = try await dirtyBuckets("m", before: watermark, on: connection)
         // The summaries' daily partitions, before any transaction (creating one locks the parent table), on the
@@ -159,7 +156,7 @@ extension PostgresMetricStore {
 
     /// One closed minute in one transaction: its mark deleted, its five-second summaries and 1-minute rollups
     /// recomputed, its hour marked.
-    private func rollUp(minute: Int64, legacyEnd: Int64, on connection: PostgresConnection) async throws {
+    private func rollUp(minute: Int64, legacyEnd: Date, on connection: PostgresConnection) async throws {
         try await connection.withTransaction(logger: logger) { transaction in
             try await transaction.query(
                 "DELETE FROM rollup_dirty WHERE tier = 'm' AND bucket = \(unescaped: Self.timestamp("\(minute)"))",
@@ -168,7 +165,7 @@ extension PostgresMetricStore {
             try await transaction.query("SET LOCAL work_mem = '64MB'", logger: logger)
             try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeFiveSeconds(bucketMs: minute)), logger: logger)
             try await transaction.query(
-                PostgresQuery(unsafeSQL: Self.recomputeMinute(legacy: minute < legacyEnd, bucketMs: minute)),
+                PostgresQuery(unsafeSQL: Self.recomputeMinute(legacy: Date(millisecondsSince1970: minute) < legacyEnd, bucketMs: minute)),
                 logger: logger)
             try await transaction.query(
                 """

@@ -33,7 +33,7 @@ extension SQLiteMetricStore {
                 }
                 return newest.sorted { ($0.key.metric, $0.key.labels) < ($1.key.metric, $1.key.labels) }.map {
                     LatestSample(
-                        metric: $0.key.metric, labels: LabelSet.parse($0.key.labels), time: Self.date($0.value.ts),
+                        metric: $0.key.metric, labels: LabelSet.parse($0.key.labels), time: Date(millisecondsSince1970: $0.value.ts),
                         value: $0.value.value)
                 }
             }
@@ -57,7 +57,7 @@ extension SQLiteMetricStore {
                 case (.raw, nil):
                     var points: [HistoryPoint] = []
                     try reader.raw(from: fromMs, to: toMs) { ts, value in
-                        points.append(HistoryPoint(time: Self.date(ts), min: value, max: value, sum: value, count: 1))
+                        points.append(HistoryPoint(time: Date(millisecondsSince1970: ts), min: value, max: value, sum: value, count: 1))
                     }
                     return points
                 case (.raw, let step?):
@@ -146,7 +146,7 @@ struct SQLiteStepFold {
     var points: [HistoryPoint] {
         buckets.map {
             HistoryPoint(
-                time: SQLiteMetricStore.date($0.start), min: $0.aggregate.min, max: $0.aggregate.max,
+                time: Date(millisecondsSince1970: $0.start), min: $0.aggregate.min, max: $0.aggregate.max,
                 sum: $0.aggregate.sum, count: $0.aggregate.count)
         }
     }

@@ -26,7 +26,7 @@ extension SQLiteMetricStore {
                         machineID: row["machine_id"], hostname: row["hostname"], os: row["os"], kernel: row["kernel"],
                         cores: row["cores"], agentVersion: row["agent_version"],
                         labels: (try? JSONDecoder().decode([String: String].self, from: Data(labels.utf8))) ?? [:],
-                        firstSeen: Self.date(row["first_seen"]), lastSeen: Self.date(row["last_seen"]),
+                        firstSeen: Date(millisecondsSince1970: row["first_seen"]), lastSeen: Date(millisecondsSince1970: row["last_seen"]),
                         lastSequence: UInt64(clamping: row["last_sequence"] as Int64))
                 }
             }

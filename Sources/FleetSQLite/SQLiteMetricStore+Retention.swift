@@ -56,6 +56,6 @@ extension SQLiteMetricStore {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd"
-        return stride(from: start, to: end, by: 86_400_000).map { formatter.string(from: date($0)) }
+        return stride(from: start, to: end, by: 86_400_000).map { formatter.string(from: Date(millisecondsSince1970: $0)) }
     }
 }

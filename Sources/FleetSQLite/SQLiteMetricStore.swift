@@ -63,6 +63,4 @@ public final class SQLiteMetricStore: MetricStore {
         }
     }
 
-
-    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

@@ -5,6 +5,11 @@ import Foundation
 extension Date {
     /// Whole milliseconds since 1970, rounded down.
     public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// The instant `milliseconds` after 1970 began.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
 }
 
 extension Duration {
