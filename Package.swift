@@ -140,10 +140,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Which threads run Swift tasks and their timers: NIO's event loops (TaskThreads, EventLoopTaskExecutor).
+        .target(
+            name: "FleetThreads",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "FleetCollector",
             dependencies: [
-                "FleetCore", "FleetProto", "FleetSettings",
+                "FleetCore", "FleetProto", "FleetSettings", "FleetThreads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -273,7 +281,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch",
             dependencies: [
-                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetBus", "FleetAMQP", "FleetStore", "FleetPostgres", "FleetSQLite", "FleetCollector",
+                "FleetCore", "FleetSettings", "FleetLogging", "FleetRuntime", "FleetThreads", "FleetBus", "FleetAMQP", "FleetStore", "FleetPostgres", "FleetSQLite", "FleetCollector",
                 "FleetIngest", "FleetNormalizer", "FleetPersister", "FleetLoadgen", "FleetProbe", "FleetFanout", "FleetGateway", "FleetConfig", "FleetAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -282,7 +290,7 @@ let package = Package(
         .executableTarget(
             name: "fleetwatch-agent",
             dependencies: [
-                "FleetCollector", "FleetSettings", "FleetLogging",
+                "FleetCollector", "FleetSettings", "FleetLogging", "FleetThreads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Built with --static-swift-stdlib (scripts/build-agent) to run on machines without Swift.
@@ -296,10 +304,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: strict),
+        .testTarget(
+            name: "FleetThreadsTests",
+            dependencies: [
+                "FleetThreads", .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         // The intended module graph, checked on the import lines of Sources/ (reads files only; no dependencies).
         .testTarget(name: "ModuleGraphTests", swiftSettings: strict),
         .testTarget(
-            name: "FleetCollectorTests", dependencies: ["FleetCollector"],
+            name: "FleetCollectorTests", dependencies: ["FleetCollector", "FleetThreads"],
             resources: [.copy("Fixtures")], swiftSettings: strict),
         // What several test targets share (a logger that keeps what was logged); linked by tests only.
         .target(

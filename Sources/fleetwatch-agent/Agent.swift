@@ -38,8 +38,7 @@ struct Agent: AsyncParsableCommand {
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
         let executor = AgentFootprint.apply()
         let agent = try CollectorAgent(
-            configuration: try collector.configuration(), clock: EventLoopClock(eventLoop: executor.eventLoop),
-            logger: Logger(label: "fleetwatch.agent"))
+            configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))
         let work = Task(executorPreference: executor) { try await agent.run(on: executor) }
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)

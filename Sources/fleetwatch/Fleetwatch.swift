@@ -1,5 +1,6 @@
 import ArgumentParser
 import FleetRuntime
+import FleetThreads
 import Foundation
 import FleetSettings
 

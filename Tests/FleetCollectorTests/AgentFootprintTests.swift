@@ -3,6 +3,7 @@ import FleetProto
 import Foundation
 import NIOCore
 import NIOPosix
+import FleetThreads
 import Testing
 
 @testable import FleetCollector
@@ -228,37 +229,24 @@ struct AgentFootprintTests {
         #expect(sampler.discoveries == 1)
     }
 
-    // MARK: - One event loop thread runs the agent's tasks and timers
+    // MARK: - One event loop thread runs the agent's tasks
 
     @Test func tasksPreferringTheExecutorRunOnItsEventLoop() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let executor = EventLoopTaskExecutor(eventLoop: group.next())
+        let loop = group.next()  // the group's one loop
+        let executor = EventLoopTaskExecutor(group: group)
         let onLoop = await Task(executorPreference: executor) {
             await Task.yield()
-            return executor.eventLoop.inEventLoop
+            return loop.inEventLoop
         }.value
         #expect(onLoop)
         let structured = await withTaskExecutorPreference(executor) {
             await withTaskGroup(of: Bool.self) { tasks in
-                tasks.addTask { executor.eventLoop.inEventLoop }
+                tasks.addTask { loop.inEventLoop }
                 return await tasks.next() ?? false
             }
         }
         #expect(structured)
-        try await group.shutdownGracefully()
-    }
-
-    @Test func theEventLoopClockSleepsUntilTheDeadlineAndStopsWhenCancelled() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let clock = EventLoopClock(eventLoop: group.next())
-        let start = clock.now
-        try await clock.sleep(until: start.advanced(by: .milliseconds(30)))
-        #expect(clock.now >= start.advanced(by: .milliseconds(30)))
-        try await clock.sleep(until: start)  // a deadline in the past returns at once
-
-        let sleeper = Task { try await clock.sleep(until: clock.now.advanced(by: .seconds(3600))) }
-        sleeper.cancel()
-        await #expect(throws: CancellationError.self) { try await sleeper.value }
         try await group.shutdownGracefully()
     }
 }

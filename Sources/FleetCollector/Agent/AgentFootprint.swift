@@ -1,3 +1,4 @@
+import FleetThreads
 import NIOCore
 import NIOPosix
 
@@ -5,13 +6,14 @@ import NIOPosix
 /// an agent holds one connection, so it needs one event loop thread rather than one per core.
 public enum AgentFootprint {
     /// Before any networking, and only once (NIO refuses a second setting): NIO's singleton event loop group and
-    /// blocking pool get one thread each. Returns the executor that runs the agent's tasks on that one event loop.
+    /// blocking pool get one thread each. Returns the executor that runs the agent's tasks, and the timers of their
+    /// sleeps, on that one event loop.
     /// Calling it again returns the same executor (the settings are made by the first call only).
     public static func apply() -> EventLoopTaskExecutor { executor }
 
     private static let executor: EventLoopTaskExecutor = {
         NIOSingletons.groupLoopCountSuggestion = 1
         NIOSingletons.blockingPoolThreadCountSuggestion = 1
-        return EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        return EventLoopTaskExecutor(group: MultiThreadedEventLoopGroup.singleton)
     }()
 }
