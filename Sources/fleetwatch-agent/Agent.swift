@@ -36,7 +36,9 @@ struct Agent: AsyncParsableCommand {
     func run() async throws {
         let level = try Logger.Level.fromSetting(logLevel)
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, service: "agent", level: level) }
-        let executor = AgentFootprint.apply()
+        guard let executor = AgentFootprint.apply() else {
+            throw ValidationError("FLEETWATCH_EXECUTOR must be event-loops (the default) or dispatch")
+        }
         let agent = try CollectorAgent(
             configuration: try collector.configuration(), logger: Logger(label: "fleetwatch.agent"))
         let work = Task(executorPreference: executor) { try await agent.run(on: executor) }
