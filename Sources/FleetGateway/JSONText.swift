@@ -32,6 +32,7 @@ enum JSONText {
 
     /// A JSON number; non-finite values (which JSON cannot hold) as null, as `GatewayJSON` writes them.
     static func appendNumber(_ value: Double, to out: inout String) {
-        out.append(value.isFinite ? "\(value)" : "null")
+        // Written straight into `out`: an interpolation would build a string of its own first, then copy it.
+        if value.isFinite { value.write(to: &out) } else { out.append("null") }
     }
 }

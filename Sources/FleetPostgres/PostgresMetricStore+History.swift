@@ -96,30 +96,7 @@ extension PostgresMetricStore {
             }
         answer.readFrom = plan.resolution == .raw ? from : Self.binStart(from, stepMs: stepMs!)
         let legacy = answer.readFrom < boundaries.legacyEnd
-        // Raw points of the series from `rawFrom` to `rawTo`: its value in each tick ($7: the series' position in
-        // each layout, by layout id; 0: not in that layout, -1: a layout not known), and the legacy row-per-sample
-        // table only when the range reaches back before the upgrade that ended it.
-        func raw(from rawFrom: String, to rawTo: String = "$6", legacy: Bool) -> String {
-            let ticks = """
-                SELECT ts, vals[p] AS value, p FROM (
-                    SELECT ts, vals, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p FROM ticks
-                    WHERE machine_id = $2 AND ts >= \(rawFrom) AND ts < \(rawTo)
-                ) t WHERE p <> 0
-                """
-            guard legacy else { return ticks }
-            return ticks + """
-
-                UNION ALL
-                SELECT ts, value, 1 FROM samples
-                WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= \(rawFrom) AND ts < \(rawTo)
-                """
-        }
-        // The five-second summaries answer whole 5 s buckets from $8 (the first that starts at or after `from`,
-        // and not before the summaries do) up to $9 (the end of the last that ends by `to`), the minute watermark or
-        // the first minute marked for the pass again (a late tick re-opened it), whichever is first; raw ticks
-        // answer the rest of the range on either side. So the points are those raw ticks give (sums up to
-        // floating-point rounding), also right after late data.
-        var summaryBounds: (from: Date, to: Date)?
+        func raw(from rawFrom: String, legacy: Bool) -> String { Self.rawPointsSQL(from: rawFrom, legacy: legacy) }
         var query: PostgresQuery
         switch (plan.resolution, plan.step) {
         case (.raw, nil):
@@ -138,37 +115,13 @@ extension PostgresMetricStore {
                 containing: now().addingTimeInterval(-ResolutionPolicy.seconds(retention.summaries)), parent: .fiveSeconds)
             let summariesFrom = max(
                 firstWhole, boundaries.fiveSecondsStart.millisecondsSince1970, kept.lowerBound.millisecondsSince1970)
-            summaryBounds = (
-                Date(millisecondsSince1970: summariesFrom),
-                Date(millisecondsSince1970: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
-            // e: where the summaries end, never before they start.
-            query = PostgresQuery(
-                unsafeSQL: """
-                    WITH e AS (
-                        SELECT greatest($8, least(
-                            $9, (SELECT watermark FROM rollup_state WHERE tier = 'm'),
-                            (SELECT min(bucket) FROM rollup_dirty WHERE tier = 'm' AND bucket >= $8))) AS at
-                    )
-                    SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
-                        min(lo), max(hi), sum(s), sum(c)::int8, bool_or(u)
-                    FROM (
-                        -- A summary of a layout not known (p = -1) brings no values, only the flag.
-                        SELECT bucket, CASE WHEN p > 0 THEN stats[k + p] END, CASE WHEN p > 0 THEN stats[2 * k + p] END,
-                            CASE WHEN p > 0 THEN stats[p] END, CASE WHEN p > 0 THEN n ELSE 0 END, p < 0 FROM (
-                            SELECT bucket, n, stats, cardinality(stats) / 3 AS k,
-                                coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
-                            FROM ticks_5s
-                            WHERE machine_id = $2 AND bucket >= $8 AND bucket < (SELECT at FROM e)
-                        ) f WHERE p <> 0
-                        UNION ALL
-                        SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
-                        FROM (\(raw(from: "$5", to: "least($8, $6)", legacy: false))) head
-                        UNION ALL
-                        SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
-                        FROM (\(raw(from: "(SELECT at FROM e)", legacy: false))) tail
-                    ) tiers (b, lo, hi, s, c, u)
-                    GROUP BY bb ORDER BY bb
-                    """)
+            // The chart's hot path, a prepared statement: parsed once per connection, not on every answer.
+            let statement = SummaryHistoryStatement(
+                stepMs: stepMs!, machine: machine, from: answer.readFrom, to: to, positions: positions,
+                summariesFrom: Date(millisecondsSince1970: summariesFrom),
+                summariesTo: Date(millisecondsSince1970: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
+            try await collect(try await client.execute(statement, logger: logger), into: &answer)
+            return answer
         case (.raw, _?):
             query = PostgresQuery(
                 unsafeSQL: """
@@ -217,35 +170,70 @@ extension PostgresMetricStore {
         query.binds.append(answer.readFrom)
         query.binds.append(to)
         query.binds.append(positions)
-        if let summaryBounds {
-            query.binds.append(summaryBounds.from)
-            query.binds.append(summaryBounds.to)
-        }
-        // The points come back as one row of arrays, not a row per point: decoding 720 rows one by one took the
-        // client longer than PostgreSQL took to answer (docs/benchmarks.md, "History queries through REST").
-        query.sql = """
-            SELECT array_agg((extract(epoch FROM t) * 1000)::int8 ORDER BY t) FILTER (WHERE \(Self.hasValues)),
-                array_agg(lo ORDER BY t) FILTER (WHERE \(Self.hasValues)), array_agg(hi ORDER BY t) FILTER (WHERE \(Self.hasValues)),
-                array_agg(s ORDER BY t) FILTER (WHERE \(Self.hasValues)), array_agg(c::int8 ORDER BY t) FILTER (WHERE \(Self.hasValues)),
-                coalesce(bool_or(u), false)
-            FROM (\(query.sql)) points (t, lo, hi, s, c, u)
-            """
-        for try await (times, lows, highs, sums, counts, unknown) in try await client.query(query, logger: logger).decode(
-            ([Int64]?, [Double]?, [Double]?, [Double]?, [Int64]?, Bool).self)
-        {
+        query.sql = Self.answerSQL(points: query.sql)
+        try await collect(try await client.query(query, logger: logger).decode(AnswerRow.self), into: &answer)
+        return answer
+    }
+
+    /// One answer: times (ms), minimums, maximums, sums and counts of the points with values as binary `int8[]` and
+    /// `float8[]` (`BinaryArray`; NULL when there is none), and whether a tick or summary of a layout not known yet
+    /// was met.
+    typealias AnswerRow = (ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, Bool)
+
+    /// The points come back as one row of arrays, not a row per point: decoding 720 rows one by one took the client
+    /// longer than PostgreSQL took to answer (docs/benchmarks.md, "History queries through REST"). The points arrive
+    /// in time order (`points` ends with ORDER BY) and one aggregate node feeds the same rows to the five arrays, so
+    /// they need no sort of their own (five sorts were a fifth of the statement's execution); `collect` still
+    /// sorts the points if they ever came out of order.
+    static func answerSQL(points: String) -> String {
+        """
+        SELECT array_agg((extract(epoch FROM t) * 1000)::int8) FILTER (WHERE v), array_agg(lo) FILTER (WHERE v),
+            array_agg(hi) FILTER (WHERE v), array_agg(s) FILTER (WHERE v), array_agg(c::int8) FILTER (WHERE v),
+            coalesce(bool_or(u), false)
+        FROM (SELECT t, lo, hi, s, c, u, \(hasValues) AS v FROM (\(points)) points (t, lo, hi, s, c, u)) p
+        """
+    }
+
+    private func collect<Rows: AsyncSequence>(_ rows: Rows, into answer: inout HistoryAnswer) async throws
+    where Rows.Element == AnswerRow {
+        for try await (times, lows, highs, sums, counts, unknown) in rows {
             answer.metUnknownLayout = unknown
-            guard let times, let lows, let highs, let sums, let counts,
-                [lows.count, highs.count, sums.count, counts.count].allSatisfy({ $0 == times.count })
-            else { continue }
-            answer.points.reserveCapacity(times.count)
-            for index in times.indices {
+            guard let times, let lows, let highs, let sums, let counts else { continue }
+            let (t, lo, hi, s, c) = (
+                try BinaryArray.int64s(times), try BinaryArray.doubles(lows), try BinaryArray.doubles(highs),
+                try BinaryArray.doubles(sums), try BinaryArray.int64s(counts)
+            )
+            guard [lo.count, hi.count, s.count, c.count].allSatisfy({ $0 == t.count }) else { continue }
+            answer.points.reserveCapacity(t.count)
+            for index in t.indices {
                 answer.points.append(
                     HistoryPoint(
-                        time: Date(millisecondsSince1970: times[index]), min: lows[index], max: highs[index],
-                        sum: sums[index], count: Int(counts[index])))
+                        time: Date(millisecondsSince1970: t[index]), min: lo[index], max: hi[index], sum: s[index],
+                        count: Int(c[index])))
             }
         }
-        return answer
+        if !answer.points.isEmpty, zip(answer.points, answer.points.dropFirst()).contains(where: { $0.time > $1.time }) {
+            answer.points.sort { $0.time < $1.time }
+        }
+    }
+
+    /// Raw points of the series from `rawFrom` to `rawTo`: its value in each tick ($7: the series' position in each
+    /// layout, by layout id; 0: not in that layout, -1: a layout not known), and the legacy row-per-sample table
+    /// ($3, $4: metric and labels) only when the range reaches back before the upgrade that ended it.
+    static func rawPointsSQL(from rawFrom: String, to rawTo: String = "$6", legacy: Bool) -> String {
+        let ticks = """
+            SELECT ts, vals[p] AS value, p FROM (
+                SELECT ts, vals, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p FROM ticks
+                WHERE machine_id = $2 AND ts >= \(rawFrom) AND ts < \(rawTo)
+            ) t WHERE p <> 0
+            """
+        guard legacy else { return ticks }
+        return ticks + """
+
+            UNION ALL
+            SELECT ts, value, 1 FROM samples
+            WHERE machine_id = $2 AND metric = $3 AND labels = $4 AND ts >= \(rawFrom) AND ts < \(rawTo)
+            """
     }
 
     /// A point with values: not only ticks or summaries of layouts not known yet.

@@ -19,11 +19,15 @@ extension HistoryView {
         for (index, point) in points.enumerated() {
             out.append(index > 0 ? #",{"avg":"# : #"{"avg":"#)
             JSONText.appendNumber(point.avg, to: &out)
-            out.append(#","count":\#(point.count),"max":"#)
+            out.append(#","count":"#)
+            out.append(String(point.count))
+            out.append(#","max":"#)
             JSONText.appendNumber(point.max, to: &out)
             out.append(#","min":"#)
             JSONText.appendNumber(point.min, to: &out)
-            out.append(#","t":\#(point.t)}"#)
+            out.append(#","t":"#)
+            out.append(String(point.t))
+            out.append("}")
         }
         out.append(#"],"resolution":"#)
         JSONText.appendString(resolution, to: &out)

@@ -1,0 +1,74 @@
+import FleetStore
+import Foundation
+import PostgresNIO
+
+/// The history query of a chart whose step is a multiple of five seconds (the dashboard's 1-hour chart: 720 buckets
+/// of 5 s), as a prepared statement: PostgreSQL parses it once per connection instead of on every answer.
+///
+/// The five-second summaries answer whole 5 s buckets from $8 (the first that starts at or after `from`, and not
+/// before the summaries do) up to $9 (the end of the last that ends by `to`), the minute watermark or the first
+/// minute marked for the pass again (a late tick re-opened it), whichever is first; raw ticks answer the rest of the
+/// range on either side. So the points are those raw ticks give (sums up to floating-point rounding), also right
+/// after late data. ($3 and $4, the legacy table's metric and labels, are bound but not read: the statement is not
+/// used for a range that reaches the legacy table.)
+struct SummaryHistoryStatement: PostgresPreparedStatement {
+    typealias Row = PostgresMetricStore.AnswerRow
+
+    static let sql = PostgresMetricStore.answerSQL(
+        points: """
+            WITH e AS (
+                SELECT greatest($8, least(
+                    $9, (SELECT watermark FROM rollup_state WHERE tier = 'm'),
+                    (SELECT min(bucket) FROM rollup_dirty WHERE tier = 'm' AND bucket >= $8))) AS at
+            )
+            SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
+                min(lo), max(hi), sum(s), sum(c)::int8, bool_or(u)
+            FROM (
+                -- A summary of a layout not known (p = -1) brings no values, only the flag.
+                SELECT bucket, CASE WHEN p > 0 THEN stats[k + p] END, CASE WHEN p > 0 THEN stats[2 * k + p] END,
+                    CASE WHEN p > 0 THEN stats[p] END, CASE WHEN p > 0 THEN n ELSE 0 END, p < 0 FROM (
+                    SELECT bucket, n, stats, cardinality(stats) / 3 AS k,
+                        coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
+                    FROM ticks_5s
+                    WHERE machine_id = $2 AND bucket >= $8 AND bucket < (SELECT at FROM e)
+                ) f WHERE p <> 0
+                UNION ALL
+                SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
+                FROM (\(PostgresMetricStore.rawPointsSQL(from: "$5", to: "least($8, $6)", legacy: false))) head
+                UNION ALL
+                SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
+                FROM (\(PostgresMetricStore.rawPointsSQL(from: "(SELECT at FROM e)", legacy: false))) tail
+            ) tiers (b, lo, hi, s, c, u)
+            GROUP BY bb ORDER BY bb
+            """)
+
+    /// The step in milliseconds ($1).
+    var stepMs: Int64
+    var machine: String
+    /// The range read: from the step bucket that holds the query's `from`, to its `to` ($5, $6).
+    var from: Date
+    var to: Date
+    /// The series' position in each layout, by layout id ($7).
+    var positions: [Int32]
+    /// Where whole summaries begin and end ($8, $9).
+    var summariesFrom: Date
+    var summariesTo: Date
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(stepMs)
+        bindings.append(machine)
+        bindings.append("")
+        bindings.append("")
+        bindings.append(from)
+        bindings.append(to)
+        bindings.append(positions)
+        bindings.append(summariesFrom)
+        bindings.append(summariesTo)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
+    }
+}
