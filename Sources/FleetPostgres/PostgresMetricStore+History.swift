@@ -96,13 +96,12 @@ extension PostgresMetricStore {
             }
         answer.readFrom = plan.resolution == .raw ? from : Self.binStart(from, stepMs: stepMs!)
         let legacy = answer.readFrom < boundaries.legacyEnd
-        func raw(from rawFrom: String, legacy: Bool) -> String { Self.rawPointsSQL(from: rawFrom, legacy: legacy) }
         var query: PostgresQuery
         switch (plan.resolution, plan.step) {
         case (.raw, nil):
             query = PostgresQuery(
                 unsafeSQL: """
-                    SELECT ts, value, value, value, $1::int8, p < 0 FROM (\(raw(from: "$5", legacy: legacy))) r
+                    SELECT ts, value, value, value, $1::int8, p < 0 FROM (\(Self.rawPointsSQL(from: "$5", legacy: legacy))) r
                     ORDER BY ts
                     """)
         case (.raw, _?) where !legacy && stepMs! % TierBoundaries.summaryMilliseconds == 0:
@@ -127,7 +126,7 @@ extension PostgresMetricStore {
                 unsafeSQL: """
                     SELECT date_bin($1 * interval '1 millisecond', ts, timestamptz 'epoch') AS b,
                         min(value), max(value), sum(value), count(value), bool_or(p < 0)
-                    FROM (\(raw(from: "$5", legacy: legacy))) r GROUP BY b ORDER BY b
+                    FROM (\(Self.rawPointsSQL(from: "$5", legacy: legacy))) r GROUP BY b ORDER BY b
                     """)
         case (let resolution, _):
             // Each tier answers the buckets it holds for sure (before its watermark); the finer tiers
@@ -157,7 +156,7 @@ extension PostgresMetricStore {
                           AND bucket < (SELECT m FROM w)
                         UNION ALL
                         SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
-                        FROM (\(raw(from: "greatest($5, (SELECT m FROM w))", legacy: legacy))) r
+                        FROM (\(Self.rawPointsSQL(from: "greatest($5, (SELECT m FROM w))", legacy: legacy))) r
                     ) tiers (b, lo, hi, s, c, u)
                     GROUP BY bb ORDER BY bb
                     """)
