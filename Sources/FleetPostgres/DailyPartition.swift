@@ -9,7 +9,7 @@ struct DailyPartition: Hashable, Sendable, Comparable {
     enum Parent: String, Sendable, CaseIterable {
         /// One row per machine tick (schema version 5 on).
         case ticks
-        /// Five-second summaries of the ticks, written by the rollup pass (schema version 9 on).
+        /// Five-second summaries of the ticks, written by the rollup pass (schema version 9 on; a row per minute from 10).
         case fiveSeconds = "ticks_5s"
         /// One row per sample, before schema version 5: kept readable until retention drops it.
         case samples

@@ -8,49 +8,50 @@ extension PostgresMetricStore {
     /// several fleets, e.g. a benchmark's beside the default one).
     static let rollupLock = "\(0x466C_6565), hashtext(current_schema())"
 
-    /// One minute's five-second summaries (`ticks_5s`) from its raw ticks, each row replaced: per machine, layout
-    /// and 5 s, the tick count and each series' sum, minimum and maximum, in the layout's order. (Ticks are only
-    /// ever added, never deleted but by dropping their day, so a recomputed minute has every row it had before.)
-    static func recomputeFiveSeconds(bucketMs: Int64) -> String {
+    /// One closed minute's five-second summaries (`ticks_5s`: a row per machine and layout, its 5 s slots in
+    /// time order) and 1-minute rollups, from its raw ticks grouped once by machine, layout, 5 s slot and series;
+    /// every row replaced, never added to, so a recomputed minute is exact after any redelivery or late tick. (Ticks
+    /// are only ever added, never deleted but by dropping their day, so a recomputed minute has every row it had
+    /// before.) `legacy` minutes reach back before schema 5: `recomputeLegacyMinute` then rewrites the rollups.
+    static func recomputeMinute(bucketMs: Int64) -> String {
         let bucket = timestamp("\(bucketMs)")
         return """
-            INSERT INTO ticks_5s AS f (machine_id, bucket, layout, n, stats)
-            SELECT machine_id, b, layout, max(n)::int4,
-                array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i)
-            FROM (
-                SELECT t.machine_id, date_bin(interval '5 seconds', t.ts, timestamptz 'epoch') AS b, t.layout, u.i,
+            WITH series AS MATERIALIZED (
+                SELECT t.machine_id, t.layout, floor(extract(epoch FROM t.ts - \(bucket)) / 5)::int2 AS o, u.i,
                     sum(u.v) AS s, min(u.v) AS lo, max(u.v) AS hi, count(*) AS n
                 FROM ticks t CROSS JOIN LATERAL unnest(t.vals) WITH ORDINALITY AS u(v, i)
                 WHERE t.ts >= \(bucket) AND t.ts < \(bucket) + interval '1 minute'
                 GROUP BY 1, 2, 3, 4
-            ) series
+            ), summaries AS (
+                INSERT INTO ticks_5s AS f (machine_id, bucket, layout, slots, n, stats)
+                SELECT machine_id, \(bucket), layout, array_agg(o ORDER BY o), array_agg(n ORDER BY o),
+                    array_agg(st ORDER BY o)
+                FROM (
+                    SELECT machine_id, layout, o, max(n)::int4 AS n,
+                        array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i) AS st
+                    FROM series GROUP BY 1, 2, 3
+                ) five
+                GROUP BY 1, 3 ORDER BY 1, 3
+                ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET
+                    slots = EXCLUDED.slots, n = EXCLUDED.n, stats = EXCLUDED.stats
+            )
+            INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
+            SELECT s.machine_id, l.metrics[s.i], l.labels[s.i], \(bucket), min(s.lo), max(s.hi), sum(s.s), sum(s.n)
+            FROM series s JOIN layouts l ON l.id = s.layout
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
+            \(minuteUpsert)
             """
     }
 
-    /// One 1-minute bucket, replacing what was there (never adding): exact after any redelivery or late sample.
-    /// From the minute's five-second summaries (written just before, in the same transaction); `legacy` reads raw
-    /// ticks and the row-per-sample table of schema < 5 instead, which the summaries do not hold.
-    static func recomputeMinute(legacy: Bool, bucketMs: Int64) -> String {
+    static let minuteUpsert = """
+        ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
+            min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
+        """
+
+    /// A minute's 1-minute rollups from its raw ticks and the row-per-sample table of schema < 5, which the
+    /// summaries do not hold, replacing what `recomputeMinute` wrote.
+    static func recomputeLegacyMinute(bucketMs: Int64) -> String {
         let bucket = timestamp("\(bucketMs)")
-        let upsert = """
-            ON CONFLICT (machine_id, metric, labels, bucket) DO UPDATE SET
-                min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
-            """
-        guard legacy else {
-            return """
-                INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
-                SELECT f.machine_id, l.metrics[i], l.labels[i], \(bucket),
-                    min(f.stats[k + i]), max(f.stats[2 * k + i]), sum(f.stats[i]), sum(f.n)
-                FROM ticks_5s f JOIN layouts l ON l.id = f.layout
-                CROSS JOIN LATERAL (SELECT cardinality(l.metrics) AS k) size
-                CROSS JOIN LATERAL generate_series(1, k) AS i
-                WHERE f.bucket >= \(bucket) AND f.bucket < \(bucket) + interval '1 minute'
-                GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-                \(upsert)
-                """
-        }
         return """
             INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
             SELECT machine_id, metric, labels, \(bucket), min(value), max(value), sum(value), count(*)
@@ -63,7 +64,7 @@ extension PostgresMetricStore {
                 SELECT machine_id, metric, labels, value FROM samples WHERE ts >= \(bucket) AND ts < \(bucket) + interval '1 minute'
             ) raw
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            \(upsert)
+            \(minuteUpsert)
             """
     }
 
@@ -80,8 +81,8 @@ extension PostgresMetricStore {
             """
     }
 
-    /// Rolls up every closed minute marked dirty by `persist` (its five-second summaries, then its 1-minute rollups
-    /// from them), then every closed hour those minutes touched,
+    /// Rolls up every closed minute marked dirty by `persist` (its five-second summaries and 1-minute rollups), then
+    /// every closed hour those minutes touched,
     /// each bucket in its own short transaction (its mark is deleted in the same transaction, so a crash
     /// leaves it marked and the next pass redoes it); then moves the watermarks that tell `history` which
     /// buckets the rollup tables answer. A replica that finds another replica's pass running skips its own.
@@ -163,10 +164,10 @@ extension PostgresMetricStore {
                 logger: logger)
             // A minute of 1,000 machines groups ~20,000 series × 5 s in memory rather than on disk.
             try await transaction.query("SET LOCAL work_mem = '64MB'", logger: logger)
-            try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeFiveSeconds(bucketMs: minute)), logger: logger)
-            try await transaction.query(
-                PostgresQuery(unsafeSQL: Self.recomputeMinute(legacy: Date(millisecondsSince1970: minute) < legacyEnd, bucketMs: minute)),
-                logger: logger)
+            try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeMinute(bucketMs: minute)), logger: logger)
+            if Date(millisecondsSince1970: minute) < legacyEnd {
+                try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeLegacyMinute(bucketMs: minute)), logger: logger)
+            }
             try await transaction.query(
                 """
                 INSERT INTO rollup_dirty (tier, bucket, writer)

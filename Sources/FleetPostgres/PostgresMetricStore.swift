@@ -119,8 +119,10 @@ public final class PostgresMetricStore: MetricStore {
                     logger.info(
                         "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 }
-                // The upgrades to ticks and to their summaries set where the legacy table ends and they begin.
+                // The upgrades to ticks and to their summaries set where the legacy table ends and they begin; an
+                // upgrade may replace a partitioned table (schema 10's summaries), partitions and all.
                 boundaries.withLock { $0 = nil }
+                knownPartitions.withLock { $0.removeAll() }
             }
         }
     }

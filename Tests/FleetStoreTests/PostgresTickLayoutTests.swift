@@ -143,8 +143,10 @@ import Testing
             // Eight minutes close (the ninth and tenth are within the grace); the summaries then answer them.
             let report = try await store.rollUp(now: B.date(start + 8 * B.minute + 10_000))
             #expect(report.minutes == 8)
-            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 2 * 8 * 12)
-            #expect(try await store.scalar("SELECT sum(n)::int8 FROM ticks_5s") == 2 * 8 * 60)
+            // A row per machine and minute, a slot per 5 s.
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 2 * 8)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s, unnest(slots) o") == 2 * 8 * 12)
+            #expect(try await store.scalar("SELECT sum(c)::int8 FROM ticks_5s, unnest(n) c") == 2 * 8 * 60)
             #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 2 * 2 * 8 * 60)
             #expect(try await answers() == fromRaw)
 
@@ -167,15 +169,62 @@ import Testing
             #expect(try await store.rollUp(now: B.date(start + 8 * B.minute + 10_000)).minutes == 1)
             #expect(try await answers() == late)
 
-            // The summaries are what answered: without one, its bucket is missing...
+            // The summaries are what answered: without a minute's, its twelve buckets are missing...
             try await store.client.query(
                 "DELETE FROM ticks_5s WHERE machine_id = 'web-1' AND bucket = \(B.date(start + B.minute))", logger: store.logger)
-            #expect(try await answers()[0].points.count == late[0].points.count - 1)
+            #expect(try await answers()[0].points.count == late[0].points.count - 12)
             // ...unless the summaries are past their retention (7 days): the raw ticks answer then.
             clock.set(B.date(start + 10 * B.day))
             #expect(try await answers() == late)
             // The late tick came alone: a layout of its own, summarised in a row of its own.
-            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 3") == 1)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 3 AND slots = '{0}'") == 1)
+        }
+    }
+
+    /// Schema 10 replaces the summaries of schema 9 (a row per 5 s) with a row per minute: the minutes the old ones
+    /// covered are answered from raw ticks, the minutes the next pass closes from the new summaries, the same points.
+    @Test func theUpgradeToMinuteRowsOfSummariesKeepsEveryPoint() async throws {
+        let clock = StoreClock(B.date(B.noon + B.day))
+        try await TestDatabase.withFreshStore(now: { clock.now }, migrate: false) { store, _ in
+            try await store.migrate(through: 9)
+            let start = B.noon
+            _ = try await store.persist((0..<6).map { minute(sequence: UInt64($0 + 1), start: start + Int64($0) * B.minute) })
+            // What schema 9's pass left of the first three minutes: a summary row per 5 s (zeros: never read again).
+            try await store.client.query(
+                PostgresQuery(unsafeSQL: DailyPartition(containingMilliseconds: start, parent: .fiveSeconds).createStatement),
+                logger: store.logger)
+            try await store.client.query(
+                """
+                INSERT INTO ticks_5s (machine_id, bucket, layout, n, stats)
+                SELECT machine_id, date_bin(interval '5 seconds', ts, timestamptz 'epoch'), layout, count(*),
+                    array_fill(0::float8, ARRAY[6])
+                FROM ticks WHERE ts < \(B.date(start + 3 * B.minute)) GROUP BY 1, 2, 3
+                """, logger: store.logger)
+            try await store.client.query(
+                "UPDATE rollup_state SET watermark = \(B.date(start + 3 * B.minute)) WHERE tier = 'm'", logger: store.logger)
+            try await store.client.query(
+                "DELETE FROM rollup_dirty WHERE tier = 'm' AND bucket < \(B.date(start + 3 * B.minute))", logger: store.logger)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 36)
+
+            try await store.migrate()
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 0)
+            // cpu.usage_percent is 1 + the second of the minute: each 5 s bucket of seconds s…s+4.
+            let expected = (0..<72).map { bucket in
+                let low = 1 + Double(bucket % 12 * 5)
+                return HistoryPoint(
+                    time: B.date(start + Int64(bucket) * 5_000), min: low, max: low + 4, sum: 5 * low + 10, count: 5)
+            }
+            func answer() async throws -> [HistoryPoint] {
+                try await store.history(
+                    machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: B.date(start),
+                    to: B.date(start + 6 * B.minute), step: .seconds(5)
+                ).points
+            }
+            #expect(try await answer() == expected)
+            // The next pass closes the other three minutes into a row each; the first three stay raw.
+            #expect(try await store.rollUp(now: B.date(start + 6 * B.minute + 10_000)).minutes == 3)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 3)
+            #expect(try await answer() == expected)
         }
     }
 
