@@ -119,7 +119,9 @@ extension PostgresMetricStore {
                 stepMs: stepMs!, machine: machine, from: answer.readFrom, to: to, positions: positions,
                 summariesFrom: Date(millisecondsSince1970: summariesFrom),
                 summariesTo: Date(millisecondsSince1970: RollupPolicy.floor(to.millisecondsSince1970, to: width)))
-            try await collect(try await client.execute(statement, logger: logger), into: &answer)
+            for try await row in try await client.execute(statement, logger: logger) {
+                (answer.points, answer.metUnknownLayout) = try statement.points(row)
+            }
             return answer
         case (.raw, _?):
             query = PostgresQuery(

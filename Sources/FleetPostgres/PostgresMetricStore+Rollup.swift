@@ -8,7 +8,7 @@ extension PostgresMetricStore {
     /// several fleets, e.g. a benchmark's beside the default one).
     static let rollupLock = "\(0x466C_6565), hashtext(current_schema())"
 
-    /// One closed minute's five-second summaries (`ticks_5s`: a row per machine and layout, its 5 s slots in
+    /// One closed minute's five-second summaries (`ticks_5s`: a row per machine and layout, twelve 5 s slots in
     /// time order) and 1-minute rollups, from its raw ticks grouped once by machine, layout, 5 s slot and series;
     /// every row replaced, never added to, so a recomputed minute is exact after any redelivery or late tick. (Ticks
     /// are only ever added, never deleted but by dropping their day, so a recomputed minute has every row it had
@@ -17,23 +17,25 @@ extension PostgresMetricStore {
         let bucket = timestamp("\(bucketMs)")
         return """
             WITH series AS MATERIALIZED (
-                SELECT t.machine_id, t.layout, floor(extract(epoch FROM t.ts - \(bucket)) / 5)::int2 AS o, u.i,
+                SELECT t.machine_id, t.layout, floor(extract(epoch FROM t.ts - \(bucket)) / 5)::int4 AS o, u.i,
                     sum(u.v) AS s, min(u.v) AS lo, max(u.v) AS hi, count(*) AS n
                 FROM ticks t CROSS JOIN LATERAL unnest(t.vals) WITH ORDINALITY AS u(v, i)
                 WHERE t.ts >= \(bucket) AND t.ts < \(bucket) + interval '1 minute'
                 GROUP BY 1, 2, 3, 4
+            ), five AS (
+                SELECT machine_id, layout, o, max(n)::int4 AS n,
+                    array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i) AS st
+                FROM series GROUP BY 1, 2, 3
             ), summaries AS (
-                INSERT INTO ticks_5s AS f (machine_id, bucket, layout, slots, n, stats)
-                SELECT machine_id, \(bucket), layout, array_agg(o ORDER BY o), array_agg(n ORDER BY o),
-                    array_agg(st ORDER BY o)
-                FROM (
-                    SELECT machine_id, layout, o, max(n)::int4 AS n,
-                        array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i) AS st
-                    FROM series GROUP BY 1, 2, 3
-                ) five
+                -- Twelve slots in every row: an empty one has n = 0 and zeros.
+                INSERT INTO ticks_5s AS f (machine_id, bucket, layout, n, stats)
+                SELECT m.machine_id, \(bucket), m.layout, array_agg(coalesce(v.n, 0) ORDER BY g.o),
+                    array_agg(coalesce(v.st, array_fill(0::float8, ARRAY[m.width])) ORDER BY g.o)
+                FROM (SELECT machine_id, layout, max(cardinality(st)) AS width FROM five GROUP BY 1, 2) m
+                CROSS JOIN generate_series(0, 11) AS g(o)
+                LEFT JOIN five v ON v.machine_id = m.machine_id AND v.layout = m.layout AND v.o = g.o
                 GROUP BY 1, 3 ORDER BY 1, 3
-                ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET
-                    slots = EXCLUDED.slots, n = EXCLUDED.n, stats = EXCLUDED.stats
+                ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
             )
             INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
             SELECT s.machine_id, l.metrics[s.i], l.labels[s.i], \(bucket), min(s.lo), max(s.hi), sum(s.s), sum(s.n)

@@ -3,7 +3,8 @@ import Foundation
 import PostgresNIO
 
 /// The history query of a chart whose step is a multiple of five seconds (the dashboard's 1-hour chart: 720 buckets
-/// of 5 s), as a prepared statement: PostgreSQL parses it once per connection instead of on every answer.
+/// of 5 s), as a prepared statement: PostgreSQL parses it once per connection instead of on every answer. It returns
+/// what the points are made of, and `SummaryAnswer` makes them.
 ///
 /// The five-second summaries (a row per minute, a slot per 5 s) answer whole 5 s buckets from $8 (the first that
 /// starts at or after `from`, and not before the summaries do) up to $9 (the end of the last that ends by `to`), the
@@ -13,43 +14,50 @@ import PostgresNIO
 /// legacy table's metric and labels, are bound but not read: the statement is not used for a range that reaches the
 /// legacy table.)
 struct SummaryHistoryStatement: PostgresPreparedStatement {
-    typealias Row = PostgresMetricStore.AnswerRow
+    /// Where the summaries end (ms: their slots answer from $8 to there); per minute row of the series' layouts, its
+    /// start (ms), its twelve slots' counts, and the series' sums, minimums and maximums in them (`int8[]` and
+    /// `float8[]` of minutes × 12 × 1, read by `BinaryArray`); the raw ticks' times (µs) and values; whether a
+    /// summary or tick of a layout not known yet was met. The arrays are NULL when empty.
+    typealias Row = (
+        Int64, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, Bool
+    )
 
-    static let sql = PostgresMetricStore.answerSQL(
-        points: """
-            WITH e AS (
-                SELECT greatest($8, least(
-                    $9, (SELECT watermark FROM rollup_state WHERE tier = 'm'),
-                    (SELECT min(bucket) FROM rollup_dirty
-                     WHERE tier = 'm' AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')))) AS at
-            )
-            SELECT date_bin($1 * interval '1 millisecond', b, timestamptz 'epoch') AS bb,
-                min(lo), max(hi), sum(s), sum(c)::int8, bool_or(u)
+    // `p`: the series' position in the row's layout (0: not in it, -1: a layout not known, which brings only the
+    // flag). The three slices take the series' column out of the 12 × 3k stats: sums, minimums, maximums.
+    static let sql = """
+        WITH e AS (
+            SELECT greatest($8, least(
+                $9, (SELECT watermark FROM rollup_state WHERE tier = 'm'),
+                (SELECT min(bucket) FROM rollup_dirty
+                 WHERE tier = 'm' AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')))) AS at
+        ), f AS (
+            SELECT bucket, n, stats, array_length(stats, 2) / 3 AS k,
+                coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
+            FROM ticks_5s
+            WHERE machine_id = $2 AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')
+              AND bucket < (SELECT at FROM e)
+        ), summaries AS (
+            SELECT array_agg(\(PostgresMetricStore.milliseconds(of: "bucket"))) FILTER (WHERE p > 0) AS minutes,
+                array_agg(n::int8[]) FILTER (WHERE p > 0) AS counts,
+                array_agg(stats[:][p:p]) FILTER (WHERE p > 0) AS sums,
+                array_agg(stats[:][k + p:k + p]) FILTER (WHERE p > 0) AS minimums,
+                array_agg(stats[:][2 * k + p:2 * k + p]) FILTER (WHERE p > 0) AS maximums,
+                coalesce(bool_or(p < 0), false) AS unknown
+            FROM f WHERE p <> 0
+        ), raw AS (
+            SELECT array_agg((extract(epoch FROM ts) * 1000000)::int8) FILTER (WHERE p > 0 AND value IS NOT NULL) AS times,
+                array_agg(value) FILTER (WHERE p > 0 AND value IS NOT NULL) AS vals,
+                coalesce(bool_or(p < 0), false) AS unknown
             FROM (
-                -- A summary of a layout not known (p = -1) brings no values, only the flag.
-                SELECT b, CASE WHEN p > 0 THEN st[j][k + p] END, CASE WHEN p > 0 THEN st[j][2 * k + p] END,
-                    CASE WHEN p > 0 THEN st[j][p] END, CASE WHEN p > 0 THEN c ELSE 0 END, p < 0 FROM (
-                    SELECT f.bucket + s.o * interval '5 seconds' AS b, s.j, s.c, f.st, f.k, f.p FROM (
-                        -- The slice is a copy: a TOASTed row is fetched once, not once per subscript (OFFSET 0
-                        -- keeps the subquery from being merged into the subscripts).
-                        SELECT bucket, slots, n, stats[:][:] AS st, array_length(stats, 2) / 3 AS k,
-                            coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
-                        FROM ticks_5s
-                        WHERE machine_id = $2 AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')
-                          AND bucket < (SELECT at FROM e)
-                        OFFSET 0
-                    ) f CROSS JOIN LATERAL unnest(f.slots, f.n) WITH ORDINALITY AS s(o, c, j)
-                    WHERE f.p <> 0
-                ) five WHERE b >= $8 AND b < (SELECT at FROM e)
+                \(PostgresMetricStore.rawPointsSQL(from: "$5", to: "least($8, $6)", legacy: false))
                 UNION ALL
-                SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
-                FROM (\(PostgresMetricStore.rawPointsSQL(from: "$5", to: "least($8, $6)", legacy: false))) head
-                UNION ALL
-                SELECT ts, value, value, value, (value IS NOT NULL)::int, p < 0
-                FROM (\(PostgresMetricStore.rawPointsSQL(from: "(SELECT at FROM e)", legacy: false))) tail
-            ) tiers (b, lo, hi, s, c, u)
-            GROUP BY bb ORDER BY bb
-            """)
+                \(PostgresMetricStore.rawPointsSQL(from: "(SELECT at FROM e)", legacy: false))
+            ) ticks
+        )
+        SELECT \(PostgresMetricStore.milliseconds(of: "(SELECT at FROM e)")), summaries.minutes, summaries.counts,
+            summaries.sums, summaries.minimums, summaries.maximums, raw.times, raw.vals, summaries.unknown OR raw.unknown
+        FROM summaries, raw
+        """
 
     /// The step in milliseconds ($1).
     var stepMs: Int64
@@ -79,5 +87,18 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
         try row.decode(Row.self)
+    }
+
+    /// The answer's points from its row.
+    func points(_ row: Row) throws -> (points: [HistoryPoint], metUnknownLayout: Bool) {
+        let (at, minutes, counts, sums, minimums, maximums, times, values, unknown) = row
+        func int64s(_ bytes: ByteBuffer?) throws -> [Int64] { try bytes.map(BinaryArray.int64s) ?? [] }
+        func doubles(_ bytes: ByteBuffer?) throws -> [Double] { try bytes.map(BinaryArray.doubles) ?? [] }
+        let answer = SummaryAnswer(
+            stepMs: stepMs, minutes: try int64s(minutes), counts: try int64s(counts), sums: try doubles(sums),
+            minimums: try doubles(minimums), maximums: try doubles(maximums),
+            slotsFrom: summariesFrom.millisecondsSince1970, slotsTo: at, rawTimes: try int64s(times),
+            rawValues: try doubles(values))
+        return (try answer.points(), unknown)
     }
 }

@@ -4,14 +4,17 @@ import Testing
 @testable import FleetPostgres
 
 @Suite struct BinaryArrayTests {
-    /// array_send's bytes: one dimension of `elements` (nil: a NULL element) of type `oid`.
-    private func wire(oid: UInt32, _ elements: [UInt64?]) -> ByteBuffer {
+    /// array_send's bytes: `elements` (nil: a NULL element) of type `oid`, in one dimension or the ones given.
+    private func wire(oid: UInt32, _ elements: [UInt64?], dimensions: [Int32]? = nil) -> ByteBuffer {
         var buffer = ByteBuffer()
-        buffer.writeInteger(Int32(1))
+        let dimensions = dimensions ?? [Int32(elements.count)]
+        buffer.writeInteger(Int32(dimensions.count))
         buffer.writeInteger(Int32(elements.contains(nil) ? 1 : 0))
         buffer.writeInteger(oid)
-        buffer.writeInteger(Int32(elements.count))
-        buffer.writeInteger(Int32(1))
+        for length in dimensions {
+            buffer.writeInteger(length)
+            buffer.writeInteger(Int32(1))
+        }
         for element in elements {
             if let element {
                 buffer.writeInteger(Int32(8))
@@ -28,6 +31,16 @@ import Testing
         #expect(try BinaryArray.doubles(wire(oid: 701, doubles.map { $0.bitPattern })) == doubles)
         let integers: [Int64] = [1_795_000_000_000, -1, 0, .max]
         #expect(try BinaryArray.int64s(wire(oid: 20, integers.map { UInt64(bitPattern: $0) })) == integers)
+    }
+
+    /// The summaries' slices come back as arrays of three dimensions (minutes × slots × 1): flat, last index fastest.
+    @Test func anArrayOfSeveralDimensionsComesBackFlat() throws {
+        let values = (0..<6).map { Double($0) }
+        #expect(try BinaryArray.doubles(wire(oid: 701, values.map { $0.bitPattern }, dimensions: [2, 3, 1])) == values)
+        // Dimensions whose product is not the element count are refused.
+        #expect(throws: BinaryArray.Malformed.self) {
+            try BinaryArray.doubles(wire(oid: 701, values.map { $0.bitPattern }, dimensions: [2, 2]))
+        }
     }
 
     @Test func anArrayWithoutDimensionsIsEmpty() throws {
