@@ -8,11 +8,12 @@ extension PostgresMetricStore {
     /// several fleets, e.g. a benchmark's beside the default one).
     static let rollupLock = "\(0x466C_6565), hashtext(current_schema())"
 
-    /// One closed minute's five-second summaries (`ticks_5s`: a row per machine and layout, twelve 5 s slots in
-    /// time order) and 1-minute rollups, from its raw ticks grouped once by machine, layout, 5 s slot and series;
-    /// every row replaced, never added to, so a recomputed minute is exact after any redelivery or late tick. (Ticks
-    /// are only ever added, never deleted but by dropping their day, so a recomputed minute has every row it had
-    /// before.) `legacy` minutes reach back before schema 5: `recomputeLegacyMinute` then rewrites the rollups.
+    /// One closed minute's five-second summaries (`ticks_5s`: a row per machine and layout; per series, its sums,
+    /// minimums and maximums in twelve 5 s slots) and 1-minute rollups, from its raw ticks grouped once by machine,
+    /// layout, 5 s slot and series; every row replaced, never added to, so a recomputed minute is exact after any
+    /// redelivery or late tick. (Ticks are only ever added, never deleted but by dropping their day, so a recomputed
+    /// minute has every row it had before.) `legacy` minutes reach back before schema 5: `recomputeLegacyMinute`
+    /// then rewrites the rollups.
     static func recomputeMinute(bucketMs: Int64) -> String {
         let bucket = timestamp("\(bucketMs)")
         return """
@@ -22,19 +23,18 @@ extension PostgresMetricStore {
                 FROM ticks t CROSS JOIN LATERAL unnest(t.vals) WITH ORDINALITY AS u(v, i)
                 WHERE t.ts >= \(bucket) AND t.ts < \(bucket) + interval '1 minute'
                 GROUP BY 1, 2, 3, 4
-            ), five AS (
-                SELECT machine_id, layout, o, max(n)::int4 AS n,
-                    array_agg(s ORDER BY i) || array_agg(lo ORDER BY i) || array_agg(hi ORDER BY i) AS st
+            ), columns AS (
+                -- Per series: its sums, minimums and maximums in the twelve slots (0 in a slot without ticks).
+                SELECT machine_id, layout, i,
+                    ARRAY[\(slots("sum(s)")), \(slots("min(lo)")), \(slots("max(hi)"))] AS st,
+                    \(slots("max(n)"))::int4[] AS n
                 FROM series GROUP BY 1, 2, 3
             ), summaries AS (
-                -- Twelve slots in every row: an empty one has n = 0 and zeros.
+                -- Every series of a layout has the same ticks: the first one's counts are the row's.
                 INSERT INTO ticks_5s AS f (machine_id, bucket, layout, n, stats)
-                SELECT m.machine_id, \(bucket), m.layout, array_agg(coalesce(v.n, 0) ORDER BY g.o),
-                    array_agg(coalesce(v.st, array_fill(0::float8, ARRAY[m.width])) ORDER BY g.o)
-                FROM (SELECT machine_id, layout, max(cardinality(st)) AS width FROM five GROUP BY 1, 2) m
-                CROSS JOIN generate_series(0, 11) AS g(o)
-                LEFT JOIN five v ON v.machine_id = m.machine_id AND v.layout = m.layout AND v.o = g.o
-                GROUP BY 1, 3 ORDER BY 1, 3
+                SELECT machine_id, \(bucket), layout, ARRAY(SELECT unnest((array_agg(n ORDER BY i))[1:1][:])),
+                    array_agg(st ORDER BY i)
+                FROM columns GROUP BY 1, 3 ORDER BY 1, 3
                 ON CONFLICT (machine_id, bucket, layout) DO UPDATE SET n = EXCLUDED.n, stats = EXCLUDED.stats
             )
             INSERT INTO samples_1m AS r (machine_id, metric, labels, bucket, min, max, sum, count)
@@ -43,6 +43,13 @@ extension PostgresMetricStore {
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             \(minuteUpsert)
             """
+    }
+
+    /// An aggregate of `series` in each of the minute's twelve 5 s slots, as an array (0 where a slot has no ticks):
+    /// twelve filtered aggregates over a series' at most twelve rows, cheaper than joining every slot to fill gaps.
+    static func slots(_ aggregate: String) -> String {
+        "ARRAY[" + (0..<SummaryAnswer.slotsPerMinute).map { "coalesce(\(aggregate) FILTER (WHERE o = \($0)), 0)" }
+            .joined(separator: ", ") + "]"
     }
 
     static let minuteUpsert = """

@@ -247,10 +247,10 @@ enum PostgresMigrations {
                 // work under the migration lock. Minutes they covered are read from the raw ticks again.
                 "DROP TABLE ticks_5s",
                 // Per machine, layout and minute, twelve 5 s slots: the ticks each summarises (n; 0 for a slot without
-                // ticks) and, one row of `stats` per slot, each series' sums, then minimums, then maximums in the
-                // layout's order (12 × 3 × the layout's length; zeros in an empty slot). One row instead of twelve: a
-                // 1-hour chart reads 60 rows, taking one series' column out of each with three slices, and the row
-                // overhead and index entries of eleven rows are saved.
+                // ticks) and, per series in the layout's order, its sums, minimums and maximums in the twelve slots
+                // (stats: the layout's length × 3 × 12; zeros in an empty slot). One row instead of twelve: a 1-hour
+                // chart reads 60 rows and takes one series out of each with one slice, and the row overhead and
+                // index entries of eleven rows are saved.
                 """
                 CREATE TABLE ticks_5s (
                     machine_id text NOT NULL,

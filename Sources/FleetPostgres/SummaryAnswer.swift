@@ -10,12 +10,11 @@ struct SummaryAnswer: Sendable, Equatable {
     static let slotMilliseconds: Int64 = 5_000
 
     var stepMs: Int64
-    /// The start (ms) of each summary row's minute; per row, twelve slots of counts, sums, minimums and maximums.
+    /// The start (ms) of each summary row's minute; per row, twelve slots' counts, and the series' twelve sums, then
+    /// twelve minimums, then twelve maximums.
     var minutes: [Int64] = []
     var counts: [Int64] = []
-    var sums: [Double] = []
-    var minimums: [Double] = []
-    var maximums: [Double] = []
+    var stats: [Double] = []
     /// The slots that answer: those that start in [slotsFrom, slotsTo) (ms); raw ticks answer the rest.
     var slotsFrom: Int64
     var slotsTo: Int64
@@ -29,9 +28,8 @@ struct SummaryAnswer: Sendable, Equatable {
 
     func points() throws -> [HistoryPoint] {
         let slots = minutes.count * Self.slotsPerMinute
-        guard [counts.count, sums.count, minimums.count, maximums.count].allSatisfy({ $0 == slots }) else {
-            throw Malformed(description: "summary arrays of \(counts.count), \(sums.count), \(minimums.count) and "
-                + "\(maximums.count) slots for \(minutes.count) minutes")
+        guard counts.count == slots, stats.count == 3 * slots else {
+            throw Malformed(description: "\(counts.count) counts and \(stats.count) statistics for \(minutes.count) minutes")
         }
         guard rawTimes.count == rawValues.count, stepMs > 0 else {
             throw Malformed(description: "\(rawTimes.count) raw times for \(rawValues.count) values, step \(stepMs) ms")
@@ -40,13 +38,15 @@ struct SummaryAnswer: Sendable, Equatable {
         var parts: [(time: Int64, point: HistoryPoint)] = []
         parts.reserveCapacity(slots + rawTimes.count)
         for (row, minute) in minutes.enumerated() {
+            let base = 3 * row * Self.slotsPerMinute
             for slot in 0..<Self.slotsPerMinute {
-                let index = row * Self.slotsPerMinute + slot
                 let start = minute + Int64(slot) * Self.slotMilliseconds
-                guard counts[index] > 0, start >= slotsFrom, start < slotsTo else { continue }
-                parts.append((start * 1000, HistoryPoint(
-                    time: .distantPast, min: minimums[index], max: maximums[index], sum: sums[index],
-                    count: Int(counts[index]))))
+                let count = counts[row * Self.slotsPerMinute + slot]
+                guard count > 0, start >= slotsFrom, start < slotsTo else { continue }
+                let (sum, low, high) = (
+                    stats[base + slot], stats[base + Self.slotsPerMinute + slot], stats[base + 2 * Self.slotsPerMinute + slot]
+                )
+                parts.append((start * 1000, HistoryPoint(time: .distantPast, min: low, max: high, sum: sum, count: Int(count))))
             }
         }
         for (time, value) in zip(rawTimes, rawValues) {

@@ -13,12 +13,8 @@ import Testing
     func answer(step: Int64, from: Int64, to: Int64) -> SummaryAnswer {
         var answer = SummaryAnswer(stepMs: step, slotsFrom: from, slotsTo: to)
         answer.minutes = [minute]
-        for slot in 0..<12 {
-            answer.counts.append(slot == 3 ? 0 : Int64(slot + 1))
-            answer.sums.append(Double(10 * slot))
-            answer.minimums.append(Double(slot))
-            answer.maximums.append(Double(slot + 100))
-        }
+        answer.counts = (0..<12).map { $0 == 3 ? 0 : Int64($0 + 1) }
+        answer.stats = (0..<12).map { Double(10 * $0) } + (0..<12).map { Double($0) } + (0..<12).map { Double($0 + 100) }
         return answer
     }
 
@@ -47,7 +43,7 @@ import Testing
 
     @Test func arraysThatDoNotMatchTheirMinutesAreRefused() {
         var short = answer(step: 5_000, from: minute, to: minute + 60_000)
-        short.sums.removeLast()
+        short.stats.removeLast()
         #expect(throws: SummaryAnswer.Malformed.self) { try short.points() }
         var raw = answer(step: 5_000, from: minute, to: minute + 60_000)
         raw.rawTimes = [minute * 1000]

@@ -378,6 +378,12 @@ def test_a_killed_rabbitmq_node_loses_nothing_and_rejoins(compose_stack):
     edge_nodes = broker_nodes_of(stack, ingest)
     candidates = [n for n in NODES if n not in edge_nodes]
     assert candidates, f"the edge holds connections to every node: {edge_nodes}"
+    # Nor, where another node is left, a gateway's: every echo of a probe (normalized, persisted, evaluated) reaches
+    # `fleetwatch probe` through a gateway's own feed queue, exclusive to its connection, which dies with its node,
+    # so echoes in flight then are lost although the data they report went through (one run lost one probe's
+    # normalized and evaluated echoes that way, while its persisted echo, a moment later, arrived).
+    gateway_nodes = set().union(*(broker_nodes_of(stack, g) for g in stack.containers("gateway")))
+    candidates = [n for n in candidates if n not in gateway_nodes] or candidates
     # The leaders stay where the queues were declared: spread them over the three nodes, so that the victim leads some.
     podman("exec", stack.containers(BROKERS[0])[0], "rabbitmq-queues", "rebalance", "quorum", timeout=120)
     before = quorum_membership(stack)
