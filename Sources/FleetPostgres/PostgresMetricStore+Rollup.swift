@@ -175,7 +175,8 @@ extension PostgresMetricStore {
             try await transaction.query("SET LOCAL work_mem = '64MB'", logger: logger)
             try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeMinute(bucketMs: minute)), logger: logger)
             if Date(millisecondsSince1970: minute) < legacyEnd {
-                try await transaction.query(PostgresQuery(unsafeSQL: Self.recomputeLegacyMinute(bucketMs: minute)), logger: logger)
+                try await transaction.query(
+                    PostgresQuery(unsafeSQL: Self.recomputeLegacyMinute(bucketMs: minute)), logger: logger)
             }
             try await transaction.query(
                 """

@@ -178,7 +178,9 @@ import Testing
             #expect(try await answers() == late)
             // The late tick came alone: a layout of its own, summarised in a row of its own.
             // Twelve slots all the same: one has the tick, the other eleven are empty.
-            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 12 * 3 AND n = '{1,0,0,0,0,0,0,0,0,0,0,0}'") == 1)
+            #expect(
+                try await store.scalar(
+                    "SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 12 * 3 AND n = '{1,0,0,0,0,0,0,0,0,0,0,0}'") == 1)
         }
     }
 

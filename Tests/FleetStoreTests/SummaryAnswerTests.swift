@@ -23,7 +23,8 @@ import Testing
         // Slots 2, 4 and 5 (3 is empty; 6 starts at the window's end).
         #expect(points.map(\.time) == [2, 4, 5].map { Date(millisecondsSince1970: minute + $0 * 5_000) })
         #expect(points.map(\.count) == [3, 5, 6])
-        #expect(points.first == HistoryPoint(time: Date(millisecondsSince1970: minute + 10_000), min: 2, max: 102, sum: 20, count: 3))
+        #expect(
+            points.first == HistoryPoint(time: Date(millisecondsSince1970: minute + 10_000), min: 2, max: 102, sum: 20, count: 3))
     }
 
     @Test func aWiderStepMergesSlotsAndRawTicksAsDateBinWould() throws {
@@ -38,7 +39,8 @@ import Testing
         // Second: slots 6–11.
         #expect(points[1].count == (7...12).reduce(0, +))
         #expect(points[1].min == 6 && points[1].max == 111)
-        #expect(points[2] == HistoryPoint(time: Date(millisecondsSince1970: minute + 60_000), min: -7, max: -7, sum: -7, count: 1))
+        #expect(
+            points[2] == HistoryPoint(time: Date(millisecondsSince1970: minute + 60_000), min: -7, max: -7, sum: -7, count: 1))
     }
 
     @Test func arraysThatDoNotMatchTheirMinutesAreRefused() {
