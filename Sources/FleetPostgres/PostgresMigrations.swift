@@ -246,21 +246,26 @@ enum PostgresMigrations {
                 // The summaries of schema 9 (a row per 5 s) are dropped, not converted: a week of them is hours of
                 // work under the migration lock. Minutes they covered are read from the raw ticks again.
                 "DROP TABLE ticks_5s",
-                // Per machine, layout and minute, twelve 5 s slots: the ticks each summarises (n; 0 for a slot without
-                // ticks) and, per series in the layout's order, its sums, minimums and maximums in the twelve slots
-                // (stats: the layout's length × 3 × 12; zeros in an empty slot). One row instead of twelve: a 1-hour
-                // chart reads 60 rows and takes one series out of each with one slice, and the row overhead and
-                // index entries of eleven rows are saved.
+                // Per machine, layout and minute: the 5 s slots that had ticks (0-11, ascending), the ticks each
+                // summarises (n) and, per series in the layout's order, its sums, minimums and maximums in those
+                // slots (stats: the layout's length × 3 × the slots). One row instead of one per slot: a 1-hour chart
+                // reads 60 rows and takes one series out of each with one slice, and the row overhead and index
+                // entries of eleven rows are saved. Empty slots take no room (a machine reporting every minute has
+                // one slot per row).
                 """
                 CREATE TABLE ticks_5s (
                     machine_id text NOT NULL,
                     bucket timestamptz NOT NULL,
                     layout integer NOT NULL,
+                    slots smallint[] NOT NULL,
                     n integer[] NOT NULL,
                     stats double precision[] NOT NULL,
                     PRIMARY KEY (machine_id, bucket, layout)
                 ) PARTITION BY RANGE (bucket)
                 """,
+                // Concatenates arrays of different lengths (array_agg wants them all alike): the chart's statement
+                // joins its minute rows' slots, counts and statistics into one array each.
+                "CREATE AGGREGATE fleetwatch_concat(anycompatiblearray) (SFUNC = array_cat, STYPE = anycompatiblearray)",
                 "CREATE INDEX ticks_5s_bucket ON ticks_5s USING brin (bucket)",
                 // Inline while a row fits a page (a minute of up to ~28 series): a chart then reads a page per minute.
                 // Out of line (TOAST, the default for rows over 2 KB) it read ~8 buffers per minute, twice the time.

@@ -2,7 +2,7 @@ import FleetStore
 import Foundation
 
 /// A chart's points from the one row `SummaryHistoryStatement` returns: the five-second summaries of closed minutes
-/// (twelve slots per minute row) and the raw ticks around them, merged into buckets of the step (aligned to 1970, as
+/// (a minute row's 5 s slots that had ticks) and the raw ticks around them, merged into buckets of the step (aligned to 1970, as
 /// `date_bin` does). PostgreSQL hands over one series' slots per minute row as they are stored; expanding them into
 /// points here rather than in SQL halves the statement's time (docs/benchmarks.md, "History queries through REST").
 struct SummaryAnswer: Sendable, Equatable {
@@ -10,9 +10,11 @@ struct SummaryAnswer: Sendable, Equatable {
     static let slotMilliseconds: Int64 = 5_000
 
     var stepMs: Int64
-    /// The start (ms) of each summary row's minute; per row, twelve slots' counts, and the series' twelve sums, then
-    /// twelve minimums, then twelve maximums.
+    /// The start (ms) of each summary row's minute and its number of slots (`widths`); then, row after row, the
+    /// row's slots (0–11), their counts, and the series' sums, then minimums, then maximums in them.
     var minutes: [Int64] = []
+    var widths: [Int64] = []
+    var slots: [Int64] = []
     var counts: [Int64] = []
     var stats: [Double] = []
     /// The slots that answer: those that start in [slotsFrom, slotsTo) (ms); raw ticks answer the rest.
@@ -27,26 +29,29 @@ struct SummaryAnswer: Sendable, Equatable {
     }
 
     func points() throws -> [HistoryPoint] {
-        let slots = minutes.count * Self.slotsPerMinute
-        guard counts.count == slots, stats.count == 3 * slots else {
-            throw Malformed(description: "\(counts.count) counts and \(stats.count) statistics for \(minutes.count) minutes")
+        let total = widths.reduce(0, +)
+        guard widths.count == minutes.count, widths.allSatisfy({ (0...Int64(Self.slotsPerMinute)).contains($0) }),
+            slots.count == total, counts.count == total, stats.count == 3 * total
+        else {
+            throw Malformed(description: "\(widths.count) widths of \(total) slots, \(slots.count) slots, \(counts.count) "
+                + "counts and \(stats.count) statistics for \(minutes.count) minutes")
         }
         guard rawTimes.count == rawValues.count, stepMs > 0 else {
             throw Malformed(description: "\(rawTimes.count) raw times for \(rawValues.count) values, step \(stepMs) ms")
         }
         // Every contribution at its start (µs): a slot's summary, or one raw value.
         var parts: [(time: Int64, point: HistoryPoint)] = []
-        parts.reserveCapacity(slots + rawTimes.count)
-        for (row, minute) in minutes.enumerated() {
-            let base = 3 * row * Self.slotsPerMinute
-            for slot in 0..<Self.slotsPerMinute {
-                let start = minute + Int64(slot) * Self.slotMilliseconds
-                let count = counts[row * Self.slotsPerMinute + slot]
-                guard count > 0, start >= slotsFrom, start < slotsTo else { continue }
-                let (sum, low, high) = (
-                    stats[base + slot], stats[base + Self.slotsPerMinute + slot], stats[base + 2 * Self.slotsPerMinute + slot]
-                )
-                parts.append((start * 1000, HistoryPoint(time: .distantPast, min: low, max: high, sum: sum, count: Int(count))))
+        parts.reserveCapacity(slots.count + rawTimes.count)
+        var first = 0
+        for (minute, width) in zip(minutes, widths.map(Int.init)) {
+            defer { first += width }
+            for index in first..<first + width {
+                let start = minute + slots[index] * Self.slotMilliseconds
+                guard counts[index] > 0, start >= slotsFrom, start < slotsTo else { continue }
+                // The row's statistics: `width` sums, then `width` minimums, then `width` maximums.
+                let at = 3 * first + (index - first)
+                let (sum, low, high) = (stats[at], stats[at + width], stats[at + 2 * width])
+                parts.append((start * 1000, HistoryPoint(time: .distantPast, min: low, max: high, sum: sum, count: Int(counts[index]))))
             }
         }
         for (time, value) in zip(rawTimes, rawValues) {

@@ -15,14 +15,16 @@ import PostgresNIO
 /// legacy table.)
 struct SummaryHistoryStatement: PostgresPreparedStatement {
     /// Where the summaries end (ms: their slots answer from $8 to there); per minute row of the series' layouts, its
-    /// start (ms), its twelve slots' counts, and the series' sums, minimums and maximums in them (`int8[]` of
-    /// minutes × 12 and `float8[]` of minutes × 1 × 3 × 12, read by `BinaryArray`); the raw ticks' times (µs) and
-    /// values; whether a summary or tick of a layout not known yet was met. The arrays are NULL when empty.
-    typealias Row = (Int64, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, Bool)
+    /// start (ms) and its number of slots; all rows' slots, their counts, and the series' sums, minimums and maximums
+    /// in them, one array each, row after row (`int8[]` and `float8[]`, read by `BinaryArray`); the raw ticks' times
+    /// (µs) and values; whether a summary or tick of a layout not known yet was met. The arrays are NULL when empty.
+    typealias Row = (
+        Int64, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, ByteBuffer?, Bool
+    )
 
     // `p`: the series' position in the row's layout (0: not in it, -1: a layout not known, which brings only the
-    // flag). One slice takes the series out of the k × 3 × 12 stats: an array stored out of line (a layout too wide
-    // for a row to fit a page) is fetched once per row.
+    // flag). One slice takes the series out of the k × 3 × slots stats (an array stored out of line, a layout too
+    // wide for a row to fit a page, is fetched once per row), flattened so rows of different slots concatenate.
     static let sql = """
         WITH e AS (
             SELECT greatest($8, least(
@@ -30,14 +32,16 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
                 (SELECT min(bucket) FROM rollup_dirty
                  WHERE tier = 'm' AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')))) AS at
         ), f AS (
-            SELECT bucket, n, stats, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
+            SELECT bucket, slots, n, stats, coalesce(($7::int4[])[layout], \(LayoutCatalog.unknownLayout)) AS p
             FROM ticks_5s
             WHERE machine_id = $2 AND bucket >= date_bin(interval '1 minute', $8, timestamptz 'epoch')
               AND bucket < (SELECT at FROM e)
         ), summaries AS (
             SELECT array_agg(\(PostgresMetricStore.milliseconds(of: "bucket"))) FILTER (WHERE p > 0) AS minutes,
-                array_agg(n::int8[]) FILTER (WHERE p > 0) AS counts,
-                array_agg(stats[p:p][:][:]) FILTER (WHERE p > 0) AS stats,
+                array_agg(cardinality(slots)::int8) FILTER (WHERE p > 0) AS widths,
+                fleetwatch_concat(slots::int8[]) FILTER (WHERE p > 0) AS slots,
+                fleetwatch_concat(n::int8[]) FILTER (WHERE p > 0) AS counts,
+                fleetwatch_concat(ARRAY(SELECT unnest(stats[p:p][:][:]))) FILTER (WHERE p > 0) AS stats,
                 coalesce(bool_or(p < 0), false) AS unknown
             FROM f WHERE p <> 0
         ), raw AS (
@@ -50,8 +54,8 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
                 \(PostgresMetricStore.rawPointsSQL(from: "(SELECT at FROM e)", legacy: false))
             ) ticks
         )
-        SELECT \(PostgresMetricStore.milliseconds(of: "(SELECT at FROM e)")), summaries.minutes, summaries.counts,
-            summaries.stats, raw.times, raw.vals, summaries.unknown OR raw.unknown
+        SELECT \(PostgresMetricStore.milliseconds(of: "(SELECT at FROM e)")), summaries.minutes, summaries.widths,
+            summaries.slots, summaries.counts, summaries.stats, raw.times, raw.vals, summaries.unknown OR raw.unknown
         FROM summaries, raw
         """
 
@@ -87,12 +91,12 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
 
     /// The answer's points from its row.
     func points(_ row: Row) throws -> (points: [HistoryPoint], metUnknownLayout: Bool) {
-        let (at, minutes, counts, stats, times, values, unknown) = row
+        let (at, minutes, widths, slots, counts, stats, times, values, unknown) = row
         func int64s(_ bytes: ByteBuffer?) throws -> [Int64] { try bytes.map(BinaryArray.int64s) ?? [] }
         func doubles(_ bytes: ByteBuffer?) throws -> [Double] { try bytes.map(BinaryArray.doubles) ?? [] }
         let answer = SummaryAnswer(
-            stepMs: stepMs, minutes: try int64s(minutes), counts: try int64s(counts), stats: try doubles(stats),
-            slotsFrom: summariesFrom.millisecondsSince1970, slotsTo: at, rawTimes: try int64s(times),
+            stepMs: stepMs, minutes: try int64s(minutes), widths: try int64s(widths), slots: try int64s(slots),
+            counts: try int64s(counts), stats: try doubles(stats), slotsFrom: summariesFrom.millisecondsSince1970, slotsTo: at, rawTimes: try int64s(times),
             rawValues: try doubles(values))
         return (try answer.points(), unknown)
     }

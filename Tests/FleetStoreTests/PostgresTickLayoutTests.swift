@@ -145,7 +145,7 @@ import Testing
             #expect(report.minutes == 8)
             // A row per machine and minute, a slot per 5 s.
             #expect(try await store.scalar("SELECT count(*) FROM ticks_5s") == 2 * 8)
-            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s, unnest(n) c WHERE c > 0") == 2 * 8 * 12)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s, unnest(slots) o") == 2 * 8 * 12)
             #expect(try await store.scalar("SELECT sum(c)::int8 FROM ticks_5s, unnest(n) c") == 2 * 8 * 60)
             #expect(try await store.scalar("SELECT sum(count)::int8 FROM samples_1m") == 2 * 2 * 8 * 60)
             #expect(try await answers() == fromRaw)
@@ -177,10 +177,40 @@ import Testing
             clock.set(B.date(start + 10 * B.day))
             #expect(try await answers() == late)
             // The late tick came alone: a layout of its own, summarised in a row of its own.
-            // Twelve slots all the same: one has the tick, the other eleven are empty.
+            // Only the slot with the tick.
             #expect(
                 try await store.scalar(
-                    "SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 12 * 3 AND n = '{1,0,0,0,0,0,0,0,0,0,0,0}'") == 1)
+                    "SELECT count(*) FROM ticks_5s WHERE cardinality(stats) = 3 AND slots = '{0}' AND n = '{1}'") == 1)
+        }
+    }
+
+    /// A machine reporting every 20 s fills three of a minute's twelve slots: its summary rows hold those three
+    /// only, and answer as its raw ticks do.
+    @Test func sparseTicksMakeNarrowSummaryRows() async throws {
+        let clock = StoreClock(B.date(B.noon + B.day))
+        try await TestDatabase.withFreshStore(now: { clock.now }) { store, _ in
+            let start = B.noon
+            var samples: [(String, [String: String], Double, Int64)] = []
+            for tick in 0..<12 {
+                samples.append(("cpu.usage_percent", ["cpu": "total"], Double(tick), start + Int64(tick) * 20_000 + 2_000))
+            }
+            _ = try await store.persist([B.make(sequence: 1, at: start, samples: samples)])
+            func answers() async throws -> [[HistoryPoint]] {
+                var all: [[HistoryPoint]] = []
+                for step: Duration in [.seconds(5), .seconds(20), .seconds(60)] {
+                    all.append(
+                        try await store.history(
+                            machine: "web-1", metric: "cpu.usage_percent", labels: ["cpu": "total"], from: B.date(start),
+                            to: B.date(start + 4 * B.minute), step: step
+                        ).points)
+                }
+                return all
+            }
+            let fromRaw = try await answers()
+            #expect(fromRaw[0].count == 12)
+            #expect(try await store.rollUp(now: B.date(start + 4 * B.minute + 10_000)).minutes == 4)
+            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE slots = '{0,4,8}' AND cardinality(stats) = 9") == 4)
+            #expect(try await answers() == fromRaw)
         }
     }
 

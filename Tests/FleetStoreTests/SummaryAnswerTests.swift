@@ -9,13 +9,30 @@ import Testing
 @Suite struct SummaryAnswerTests {
     let minute: Int64 = 1_796_000_040_000 - 1_796_000_040_000 % 60_000
 
-    /// One minute row whose slot `o` holds `o + 1` ticks of sum 10·o, minimum o, maximum o + 100 (slot 3 empty).
+    /// One minute row whose slot `o` holds `o + 1` ticks of sum 10·o, minimum o, maximum o + 100 (slot 3 has no
+    /// ticks, so the row leaves it out).
     func answer(step: Int64, from: Int64, to: Int64) -> SummaryAnswer {
         var answer = SummaryAnswer(stepMs: step, slotsFrom: from, slotsTo: to)
+        let slots = (0..<12).filter { $0 != 3 }
         answer.minutes = [minute]
-        answer.counts = (0..<12).map { $0 == 3 ? 0 : Int64($0 + 1) }
-        answer.stats = (0..<12).map { Double(10 * $0) } + (0..<12).map { Double($0) } + (0..<12).map { Double($0 + 100) }
+        answer.widths = [Int64(slots.count)]
+        answer.slots = slots.map(Int64.init)
+        answer.counts = slots.map { Int64($0 + 1) }
+        answer.stats = slots.map { Double(10 * $0) } + slots.map { Double($0) } + slots.map { Double($0 + 100) }
         return answer
+    }
+
+    /// Rows of different widths follow each other in the arrays: a machine reporting every 30 s has two slots a minute.
+    @Test func rowsOfDifferentWidthsAreReadApart() throws {
+        var sparse = SummaryAnswer(stepMs: 5_000, slotsFrom: minute, slotsTo: minute + 180_000)
+        sparse.minutes = [minute, minute + 60_000, minute + 120_000]
+        sparse.widths = [2, 1, 2]
+        sparse.slots = [0, 6, 0, 0, 6]
+        sparse.counts = [1, 1, 1, 1, 1]
+        sparse.stats = [1, 2, 1, 2, 1, 2] + [3, 3, 3] + [4, 5, 4, 5, 4, 5]
+        let points = try sparse.points()
+        #expect(points.map(\.time) == [0, 30_000, 60_000, 120_000, 150_000].map { Date(millisecondsSince1970: minute + $0) })
+        #expect(points.map(\.sum) == [1, 2, 3, 4, 5])
     }
 
     @Test func slotsBecomePointsWithinTheirWindowAndEmptyOnesAreLeftOut() throws {
