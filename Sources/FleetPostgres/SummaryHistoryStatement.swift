@@ -10,9 +10,9 @@ import PostgresNIO
 /// starts at or after `from`, and not before the summaries do) up to $9 (the end of the last that ends by `to`), the
 /// minute watermark or the first minute marked for the pass again (a late tick re-opened it; one that holds $8 keeps
 /// the summaries out altogether), whichever is first; raw ticks answer the rest of the range on either side. So the
-/// points are those raw ticks give (sums up to floating-point rounding), also right after late data. ($3 and $4, the
-/// legacy table's metric and labels, are bound but not read: the statement is not used for a range that reaches the
-/// legacy table.)
+/// points are those raw ticks give (sums up to floating-point rounding), also right after late data. ($1, the step,
+/// is bound but applied by `SummaryAnswer`; $3 and $4, the legacy table's metric and labels, are bound but not read:
+/// the statement is not used for a range that reaches the legacy table.)
 struct SummaryHistoryStatement: PostgresPreparedStatement {
     /// Where the summaries end (ms: their slots answer from $8 to there); per minute row of the series' layouts, its
     /// start (ms) and its number of slots; all rows' slots, their counts, and the series' sums, minimums and maximums
@@ -59,7 +59,7 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
         FROM summaries, raw
         """
 
-    /// The step in milliseconds ($1).
+    /// The step in milliseconds ($1; `points(_:)` buckets by it).
     var stepMs: Int64
     var machine: String
     /// The range read: from the step bucket that holds the query's `from`, to its `to` ($5, $6).
