@@ -50,8 +50,10 @@ struct SummaryAnswer: Sendable, Equatable {
                 guard counts[index] > 0, start >= slotsFrom, start < slotsTo else { continue }
                 // The row's statistics: `width` sums, then `width` minimums, then `width` maximums.
                 let at = 3 * first + (index - first)
-                let (sum, low, high) = (stats[at], stats[at + width], stats[at + 2 * width])
-                parts.append((start * 1000, HistoryPoint(time: .distantPast, min: low, max: high, sum: sum, count: Int(counts[index]))))
+                let point = HistoryPoint(
+                    time: .distantPast, min: stats[at + width], max: stats[at + 2 * width], sum: stats[at],
+                    count: Int(counts[index]))
+                parts.append((start * 1000, point))
             }
         }
         for (time, value) in zip(rawTimes, rawValues) {

@@ -96,8 +96,8 @@ struct SummaryHistoryStatement: PostgresPreparedStatement {
         func doubles(_ bytes: ByteBuffer?) throws -> [Double] { try bytes.map(BinaryArray.doubles) ?? [] }
         let answer = SummaryAnswer(
             stepMs: stepMs, minutes: try int64s(minutes), widths: try int64s(widths), slots: try int64s(slots),
-            counts: try int64s(counts), stats: try doubles(stats), slotsFrom: summariesFrom.millisecondsSince1970, slotsTo: at, rawTimes: try int64s(times),
-            rawValues: try doubles(values))
+            counts: try int64s(counts), stats: try doubles(stats), slotsFrom: summariesFrom.millisecondsSince1970,
+            slotsTo: at, rawTimes: try int64s(times), rawValues: try doubles(values))
         return (try answer.points(), unknown)
     }
 }

@@ -209,7 +209,8 @@ import Testing
             let fromRaw = try await answers()
             #expect(fromRaw[0].count == 12)
             #expect(try await store.rollUp(now: B.date(start + 4 * B.minute + 10_000)).minutes == 4)
-            #expect(try await store.scalar("SELECT count(*) FROM ticks_5s WHERE slots = '{0,4,8}' AND cardinality(stats) = 9") == 4)
+            #expect(
+                try await store.scalar("SELECT count(*) FROM ticks_5s WHERE slots = '{0,4,8}' AND cardinality(stats) = 9") == 4)
             #expect(try await answers() == fromRaw)
         }
     }
